@@ -1,0 +1,158 @@
+/**
+ * @module config/schema
+ *
+ * The configuration schema: one JSON Schema (built with TypeBox) that validates the file, types the
+ * result, and generates `docs/configuration.md`. Every leaf can be overridden by an environment
+ * variable named `GATEHOUSE_` + its path in upper snake case (`kafka.bootstrapServers` →
+ * `GATEHOUSE_KAFKA_BOOTSTRAP_SERVERS`); arrays take comma-separated values.
+ */
+import Type from 'typebox'
+
+const KafkaSasl = Type.Object(
+  {
+    mechanism: Type.Union(
+      [Type.Literal('PLAIN'), Type.Literal('SCRAM-SHA-256'), Type.Literal('SCRAM-SHA-512')],
+      {
+        default: 'PLAIN',
+        description: 'SASL mechanism Gatehouse uses to authenticate to the brokers.',
+      },
+    ),
+    username: Type.String({
+      minLength: 1,
+      description: 'Gatehouse’s own Kafka user; it should be a super user.',
+    }),
+    password: Type.String({ minLength: 1, description: 'Password of that user. Never logged.' }),
+  },
+  { additionalProperties: false, description: 'SASL credentials for the brokers. Leave out for no SASL.' },
+)
+
+const Kafka = Type.Object(
+  {
+    bootstrapServers: Type.Array(Type.String({ pattern: '^[^\\s,]+:[0-9]{1,5}$' }), {
+      minItems: 1,
+      default: ['127.0.0.1:19092'],
+      description:
+        'Bootstrap brokers as `host:port`. The default is the broker started by `npm run kafka:start`.',
+    }),
+    clientId: Type.String({
+      minLength: 1,
+      default: 'gatehouse',
+      description: 'Kafka client id of the gateway.',
+    }),
+    sasl: Type.Optional(KafkaSasl),
+    connectTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 120_000,
+      default: 3_000,
+      description: 'How long to wait for a TCP connection to a broker.',
+    }),
+    requestTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 300_000,
+      default: 15_000,
+      description: 'How long to wait for a broker’s answer before failing the HTTP request.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'The Kafka cluster behind the gateway.' },
+)
+
+const Server = Type.Object(
+  {
+    host: Type.String({
+      minLength: 1,
+      default: '127.0.0.1',
+      description:
+        'Address to listen on. Loopback by default; set `0.0.0.0` to accept connections from other hosts.',
+    }),
+    port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8082, description: 'HTTP port.' }),
+    publicUrl: Type.Optional(
+      Type.String({
+        pattern: '^https?://[^/?#\\s]+$',
+        description:
+          'Scheme and host that links in responses use (`metadata.self`, `related`), e.g. `https://kafka-api.example.com`. ' +
+          'Default: taken from each request.',
+      }),
+    ),
+    trustProxy: Type.Boolean({
+      default: false,
+      description: 'Trust `X-Forwarded-*` headers (only behind a proxy you control).',
+    }),
+    bodyLimitBytes: Type.Integer({
+      minimum: 1_024,
+      maximum: 1_073_741_824,
+      default: 1_048_576,
+      description: 'Largest JSON request body accepted; larger ones get 413.',
+    }),
+    shutdownTimeoutMs: Type.Integer({
+      minimum: 0,
+      maximum: 600_000,
+      default: 30_000,
+      description:
+        'On SIGTERM, how long in-flight requests may take to finish before the process exits anyway.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'The HTTP listener.' },
+)
+
+const Admin = Type.Object(
+  {
+    apiKey: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_-]{8,64}$',
+        description: 'Key of the bootstrap admin credential. Default: generated at first start.',
+      }),
+    ),
+    apiSecret: Type.Optional(
+      Type.String({
+        minLength: 16,
+        maxLength: 256,
+        description:
+          'Secret of the bootstrap admin credential (at least 16 characters). Default: generated at first start, ' +
+          'printed once, and only its salted hash kept in the data directory.',
+      }),
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'The bootstrap administrator credential.' },
+)
+
+const Log = Type.Object(
+  {
+    level: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+      { default: 'info', description: 'Lowest level written to the JSON log on stdout.' },
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'Logging.' },
+)
+
+const Metrics = Type.Object(
+  {
+    requireAuthentication: Type.Boolean({
+      default: true,
+      description:
+        'Whether `/metrics` needs credentials like every API route. Set false only when the port is not reachable by untrusted clients.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'The Prometheus endpoint `/metrics`.' },
+)
+
+export const ConfigSchema = Type.Object(
+  {
+    server: Server,
+    kafka: Kafka,
+    admin: Admin,
+    dataDir: Type.String({
+      minLength: 1,
+      default: './gatehouse-data',
+      description:
+        'Directory for the gateway’s own state (the bootstrap credential hash). Created if missing.',
+    }),
+    log: Log,
+    metrics: Metrics,
+  },
+  { additionalProperties: false },
+)
+
+export type AppConfig = Type.Static<typeof ConfigSchema>
+export type KafkaConfig = AppConfig['kafka']
+export type ServerConfig = AppConfig['server']

@@ -1,0 +1,253 @@
+/**
+ * @module core/errors
+ *
+ * The one registry of request-time errors. Every failure a client can see has a stable code here
+ * (`GW_<AREA>_<PROBLEM>`) with its HTTP status, the numeric `error_code` of Confluent's Kafka REST
+ * error body, the short `code` of the control-plane `{"errors":[...]}` body, a default message and
+ * advice for the operator. `docs/errors.md` is generated from this table and a test keeps them equal.
+ *
+ * Boot-time misuse (bad configuration, programming errors) is not in this table: it raises
+ * `ConfigError` or `TypeError` and stops the process.
+ */
+
+export interface ErrorDefinition {
+  /** HTTP status of the response. */
+  readonly status: number
+  /** `error_code` in the Kafka REST body `{"error_code": ..., "message": ...}`. */
+  readonly errorCode: number
+  /** Machine-readable code in the control-plane `errors[].code` field. */
+  readonly code: string
+  /** Short human title (`errors[].title`) and default message when the thrower gives none. */
+  readonly title: string
+  /** Shown in docs/errors.md: what the caller or operator can do about it. */
+  readonly howToSolve: string
+}
+
+export const errorRegistry = {
+  GW_HTTP_ROUTE_NOT_FOUND: {
+    status: 404,
+    errorCode: 404,
+    code: 'not_found',
+    title: 'HTTP 404 Not Found',
+    howToSolve: 'Check the method and path against the API reference at /openapi.json.',
+  },
+  GW_HTTP_METHOD_NOT_ALLOWED: {
+    status: 405,
+    errorCode: 405,
+    code: 'method_not_allowed',
+    title: 'HTTP 405 Method Not Allowed',
+    howToSolve: 'The path exists but not with this method; see the API reference.',
+  },
+  GW_HTTP_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    errorCode: 415,
+    code: 'unsupported_media_type',
+    title: 'HTTP 415 Unsupported Media Type',
+    howToSolve: 'Send request bodies as JSON with `Content-Type: application/json`.',
+  },
+  GW_HTTP_MALFORMED_JSON: {
+    status: 400,
+    errorCode: 400,
+    code: 'malformed_json',
+    title: 'The request body is not valid JSON.',
+    howToSolve: 'Fix the JSON syntax at the position given in the message.',
+  },
+  GW_HTTP_EMPTY_BODY: {
+    status: 422,
+    errorCode: 42206,
+    code: 'empty_body',
+    title: 'Payload error. Request body is empty. Data is required.',
+    howToSolve: 'Send a JSON object in the request body.',
+  },
+  GW_HTTP_BODY_TOO_LARGE: {
+    status: 413,
+    errorCode: 413,
+    code: 'payload_too_large',
+    title: 'The request body is larger than the configured limit.',
+    howToSolve: 'Send a smaller body, or raise `server.bodyLimitBytes` in the configuration.',
+  },
+  GW_HTTP_INVALID_FIELD: {
+    status: 422,
+    errorCode: 422,
+    code: 'invalid_field',
+    title: 'A field of the request is missing or has the wrong type or value.',
+    howToSolve: 'Correct the field named in the message; the API reference lists each field.',
+  },
+  GW_HTTP_WRONG_TYPE: {
+    status: 400,
+    errorCode: 400,
+    code: 'wrong_type',
+    title: 'A field of the request has the wrong JSON type.',
+    howToSolve: 'Send the field with the type the API reference gives (e.g. a number, not a string).',
+  },
+  GW_HTTP_UNKNOWN_FIELD: {
+    status: 422,
+    errorCode: 422,
+    code: 'unknown_field',
+    title: 'Unrecognized field.',
+    howToSolve: 'Remove the field: Gatehouse, like Confluent, rejects fields it does not know.',
+  },
+  GW_HTTP_INVALID_PARAMETER: {
+    status: 400,
+    errorCode: 400,
+    code: 'invalid_parameter',
+    title: 'A path or query parameter is invalid.',
+    howToSolve: 'Correct the parameter named in the message.',
+  },
+  GW_AUTHN_REQUIRED: {
+    status: 401,
+    errorCode: 40101,
+    code: 'unauthenticated',
+    title: 'Authentication failed',
+    howToSolve:
+      'Send credentials: HTTP Basic with an API key and secret (`curl -u KEY:SECRET`). ' +
+      'The bootstrap credential is printed once at first start.',
+  },
+  GW_AUTHN_FAILED: {
+    status: 401,
+    errorCode: 40101,
+    code: 'unauthenticated',
+    title: 'Authentication failed',
+    howToSolve:
+      'The key is unknown or the secret is wrong (the two are deliberately not told apart). ' +
+      'Check both, and that the key is meant for this API.',
+  },
+  GW_AUTHZ_DENIED: {
+    status: 403,
+    errorCode: 40301,
+    code: 'forbidden',
+    title: 'Request is not authorized',
+    howToSolve: 'Ask an administrator for a role binding or ACL that allows the action.',
+  },
+  GW_CLUSTER_NOT_FOUND: {
+    status: 404,
+    errorCode: 404,
+    code: 'not_found',
+    title: 'Cluster cannot be found.',
+    howToSolve: 'List the clusters with `GET /kafka/v3/clusters` and use one of their `cluster_id`s.',
+  },
+  GW_KAFKA_TOPIC_EXISTS: {
+    status: 400,
+    errorCode: 40002,
+    code: 'topic_exists',
+    title: 'Topic already exists.',
+    howToSolve: 'Choose another name, or delete the existing topic first.',
+  },
+  GW_KAFKA_INVALID_TOPIC_NAME: {
+    status: 422,
+    errorCode: 42206,
+    code: 'invalid_topic_name',
+    title: 'Payload error. Invalid topic name.',
+    howToSolve:
+      'Topic names are 1 to 249 characters of ASCII letters, digits, `.`, `_` and `-`, and not `.` or `..`.',
+  },
+  GW_KAFKA_INVALID_REQUEST: {
+    status: 400,
+    errorCode: 40002,
+    code: 'invalid_request',
+    title: 'Kafka rejected the request.',
+    howToSolve:
+      'Read Kafka’s message: an invalid replication factor, partition count or config value is the usual cause.',
+  },
+  GW_KAFKA_UNKNOWN_TOPIC: {
+    status: 404,
+    errorCode: 40403,
+    code: 'not_found',
+    title: 'This server does not host this topic-partition.',
+    howToSolve: 'Check the topic name; list topics with `GET /kafka/v3/clusters/{cluster_id}/topics`.',
+  },
+  GW_KAFKA_AUTHORIZATION_FAILED: {
+    status: 403,
+    errorCode: 40301,
+    code: 'forbidden',
+    title: 'Request is not authorized',
+    howToSolve:
+      'The broker refused Gatehouse’s own principal. Make the configured Kafka user a super user or grant it ACLs.',
+  },
+  GW_KAFKA_UNAVAILABLE: {
+    status: 503,
+    errorCode: 50302,
+    code: 'kafka_unavailable',
+    title: 'The Kafka cluster is not reachable.',
+    howToSolve:
+      'Check that the brokers in `kafka.bootstrapServers` are up and reachable; Gatehouse reconnects by itself.',
+  },
+  GW_KAFKA_AUTHENTICATION_FAILED: {
+    status: 503,
+    errorCode: 50302,
+    code: 'kafka_authentication_failed',
+    title: 'Gatehouse could not authenticate to the Kafka cluster.',
+    howToSolve: 'Check `kafka.sasl` (mechanism, username, password) against the brokers’ SASL settings.',
+  },
+  GW_KAFKA_RETRIABLE: {
+    status: 500,
+    errorCode: 50003,
+    code: 'kafka_retriable',
+    title: 'Kafka did not answer in time or returned a retriable error.',
+    howToSolve: 'Retry; if it persists, check the brokers’ health and `kafka.requestTimeoutMs`.',
+  },
+  GW_KAFKA_ERROR: {
+    status: 500,
+    errorCode: 50002,
+    code: 'kafka_error',
+    title: 'Kafka returned an unexpected error.',
+    howToSolve: 'Read Kafka’s message in the response and the gateway log (same request id).',
+  },
+  GW_UNAVAILABLE_SHUTTING_DOWN: {
+    status: 503,
+    errorCode: 503,
+    code: 'shutting_down',
+    title: 'The gateway is shutting down.',
+    howToSolve: 'Retry against another instance, or after the restart.',
+  },
+  GW_INTERNAL: {
+    status: 500,
+    errorCode: 500,
+    code: 'internal_error',
+    title: 'Internal Server Error',
+    howToSolve: 'A bug in Gatehouse: report it with the request id from the response and the log.',
+  },
+} as const satisfies Record<string, ErrorDefinition>
+
+export type ErrorCodeName = keyof typeof errorRegistry
+
+/** A pointer into the request that caused an error, as in the control-plane `errors[].source`. */
+export interface ErrorSource {
+  readonly pointer?: string
+  readonly parameter?: string
+}
+
+/**
+ * A request-time failure with a registry code. The message is safe to show to the caller; details
+ * that are not (a library's internals, a secret's shape) go in `cause`, which is only logged.
+ */
+export class GatewayError extends Error {
+  readonly code: ErrorCodeName
+  readonly definition: ErrorDefinition
+  readonly source: ErrorSource | undefined
+
+  constructor(code: ErrorCodeName, message?: string, options?: { cause?: unknown; source?: ErrorSource }) {
+    const definition: ErrorDefinition = errorRegistry[code]
+    super(message ?? definition.title, { cause: options?.cause })
+    this.name = 'GatewayError'
+    this.code = code
+    this.definition = definition
+    this.source = options?.source
+  }
+
+  get status(): number {
+    return this.definition.status
+  }
+}
+
+/** Misconfiguration found at start; the message names the offending key. The process exits. */
+export class ConfigError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'ConfigError'
+  }
+}
+
+export function isGatewayError(error: unknown): error is GatewayError {
+  return error instanceof GatewayError
+}

@@ -1,0 +1,8 @@
+/**
+ * @module core
+ *
+ * The domain vocabulary every layer shares. It imports nothing from the project and no package.
+ */
+export * from './errors.ts'
+export * from './topic-name.ts'
+export * from './principal.ts'

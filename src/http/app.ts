@@ -1,0 +1,75 @@
+/**
+ * @module http/app
+ *
+ * `buildApp(deps)` assembles the Fastify application from its dependencies without listening, so
+ * tests can `inject()` requests and main.ts can `listen()`.
+ *
+ * Request path: request id → authentication (every route not marked public, unknown paths
+ * included) → content-type parsing and body limit → schema validation → handler → Kafka port →
+ * response serialisation. Any error on the way goes to the one error handler.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { Ajv } from 'ajv'
+import type { ServerConfig } from '../config/index.ts'
+import type { KafkaClusterDirectory } from '../kafka/index.ts'
+import { installAuthentication, type RequestAuthenticator } from './plugins/authenticate.ts'
+import { installErrorHandling } from './plugins/error-handler.ts'
+import { createGatewayMetrics, installMetrics, type GatewayMetrics } from './plugins/metrics.ts'
+import { generateRequestId, installRequestIdHeader } from './plugins/request-id.ts'
+import { registerHealthRoutes, type ReadinessCheck } from './routes/health.ts'
+import { registerClusterRoutes } from './routes/kafka-v3/clusters.ts'
+import { registerTopicRoutes } from './routes/kafka-v3/topics.ts'
+
+export interface AppDependencies {
+  readonly server: Pick<ServerConfig, 'publicUrl' | 'trustProxy' | 'bodyLimitBytes'>
+  /** Serve `/metrics` without credentials (for scrapers on a trusted network). */
+  readonly isMetricsPublic: boolean
+  /** A pino logger (JSON lines), or false for none. */
+  readonly logger: FastifyBaseLogger | false
+  readonly clusters: KafkaClusterDirectory
+  readonly authenticator: RequestAuthenticator
+  readonly readinessChecks: readonly ReadinessCheck[]
+  readonly metrics?: GatewayMetrics
+}
+
+/**
+ * Request bodies are validated strictly, as Confluent's Jackson mapper does: no type coercion and
+ * unknown fields rejected (not silently dropped, Fastify's default). Path and query parameters
+ * arrive as strings and are coerced to the declared types.
+ */
+function createValidatorCompilers() {
+  const common = { allErrors: false, useDefaults: true, strict: true, allowUnionTypes: true } as const
+  const bodies = new Ajv({ ...common, coerceTypes: false, removeAdditional: false })
+  const parameters = new Ajv({ ...common, coerceTypes: true, removeAdditional: false })
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === 'body' ? bodies : parameters).compile(schema)
+}
+
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger === false ? { logger: false } : { loggerInstance: deps.logger }),
+    genReqId: generateRequestId,
+    bodyLimit: deps.server.bodyLimitBytes,
+    trustProxy: deps.server.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+  })
+  app.setValidatorCompiler(createValidatorCompilers())
+  // Every body Gatehouse reads is JSON; Fastify's built-in text parser would turn a wrong
+  // Content-Type into a confusing validation error instead of 415.
+  app.removeContentTypeParser('text/plain')
+  const metrics = deps.metrics ?? createGatewayMetrics()
+
+  installErrorHandling(app)
+  installRequestIdHeader(app)
+  installAuthentication(app, deps.authenticator, () => metrics.authenticationFailures.inc())
+  installMetrics(app, metrics, deps.isMetricsPublic)
+  registerHealthRoutes(app, deps.readinessChecks)
+
+  const kafkaV3 = { clusters: deps.clusters, publicUrl: deps.server.publicUrl }
+  registerClusterRoutes(app, kafkaV3)
+  registerTopicRoutes(app, kafkaV3)
+
+  await app.ready()
+  return app
+}

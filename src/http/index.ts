@@ -1,0 +1,9 @@
+/**
+ * @module http
+ *
+ * The HTTP layer: the only one that knows Fastify.
+ */
+export { buildApp, type AppDependencies } from './app.ts'
+export { createGatewayMetrics, type GatewayMetrics } from './plugins/metrics.ts'
+export type { ReadinessCheck } from './routes/health.ts'
+export type { RequestAuthenticator } from './plugins/authenticate.ts'

@@ -1,0 +1,45 @@
+/**
+ * @module http/plugins/metrics
+ *
+ * Prometheus metrics: request counts and durations by route template (never by raw URL, which
+ * would let callers create unbounded series), authentication failures, and the process defaults.
+ */
+import type { FastifyInstance } from 'fastify'
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface GatewayMetrics {
+  readonly registry: Registry
+  readonly authenticationFailures: Counter
+}
+
+export function createGatewayMetrics(): GatewayMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' })
+  const authenticationFailures = new Counter({
+    name: 'gatehouse_authentication_failures_total',
+    help: 'Requests refused because credentials were missing or wrong.',
+    registers: [registry],
+  })
+  return { registry, authenticationFailures }
+}
+
+export function installMetrics(app: FastifyInstance, metrics: GatewayMetrics, isPublic: boolean): void {
+  const duration = new Histogram({
+    name: 'gatehouse_http_request_duration_seconds',
+    help: 'Time from request received to response sent, by method, route template and status.',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [metrics.registry],
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    duration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    )
+  })
+  app.get('/metrics', { config: { isPublic }, logLevel: 'warn' }, async (_request, reply) => {
+    void reply.type(metrics.registry.contentType)
+    return metrics.registry.metrics()
+  })
+}

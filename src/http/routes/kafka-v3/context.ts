@@ -1,0 +1,18 @@
+/**
+ * @module http/routes/kafka-v3/context
+ *
+ * What the Kafka REST v3 route handlers share.
+ */
+import type { FastifyRequest } from 'fastify'
+import type { KafkaClusterDirectory } from '../../../kafka/index.ts'
+import { KafkaV3Links } from './links.ts'
+
+export interface KafkaV3RouteContext {
+  readonly clusters: KafkaClusterDirectory
+  /** Scheme and host for links; undefined takes them from each request. */
+  readonly publicUrl: string | undefined
+}
+
+export function linksFor(request: FastifyRequest, context: KafkaV3RouteContext): KafkaV3Links {
+  return new KafkaV3Links(context.publicUrl ?? `${request.protocol}://${request.host}`)
+}

@@ -1,0 +1,27 @@
+/**
+ * @module http/schemas/common
+ *
+ * Shapes shared by every Kafka REST v3 resource: `kind`, `metadata`, relationships and the error
+ * body. Written from the field lists of Confluent's API; Confluent's own schema files are only used
+ * by tests, as an oracle.
+ */
+import Type from 'typebox'
+
+export const Relationship = Type.Object({ related: Type.String() })
+
+export const ResourceMetadata = Type.Object({
+  self: Type.String(),
+  resource_name: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+})
+
+export const CollectionMetadata = Type.Object({
+  self: Type.String(),
+  next: Type.Union([Type.String(), Type.Null()]),
+})
+
+export const KafkaRestError = Type.Object({
+  error_code: Type.Integer(),
+  message: Type.Union([Type.String(), Type.Null()]),
+})
+
+export const ClusterIdParams = Type.Object({ cluster_id: Type.String({ minLength: 1, maxLength: 255 }) })

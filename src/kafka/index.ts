@@ -1,0 +1,7 @@
+/**
+ * @module kafka
+ *
+ * The Kafka port and the logic over it. Adapters live in subfolders and are wired by main.ts only.
+ */
+export type * from './port.ts'
+export { KafkaClusterDirectory, type ClusterEntry } from './cluster-directory.ts'

@@ -1,0 +1,204 @@
+/**
+ * @module kafka/platformatic/cluster-client
+ *
+ * {@link KafkaClusterClient} over `@platformatic/kafka`. The library's `Admin` manages connections,
+ * SASL and API-version negotiation; the protocol calls themselves go through its exported API
+ * functions, because the high-level helpers drop what the REST API must report (internal topics,
+ * per-partition replicas) or cannot express (`validate_only` on create).
+ */
+import {
+  Admin,
+  kGetApi,
+  kGetBootstrapConnection,
+  type Callback,
+  type Connection,
+  type createTopicsV7,
+  type deleteTopicsV6,
+  type metadataV12,
+} from '@platformatic/kafka'
+import { GatewayError } from '../../core/index.ts'
+import type {
+  CreatedKafkaTopic,
+  KafkaClusterClient,
+  KafkaClusterDescription,
+  KafkaTopicDescription,
+  NewKafkaTopic,
+} from '../port.ts'
+import { toGatewayError, type KafkaErrorContext } from './error-mapping.ts'
+
+/** How to reach one cluster. Structurally the `kafka` section of the configuration. */
+export interface KafkaConnectionSettings {
+  readonly bootstrapServers: readonly string[]
+  readonly clientId: string
+  readonly sasl?:
+    | {
+        readonly mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'
+        readonly username: string
+        readonly password: string
+      }
+    | undefined
+  readonly connectTimeoutMs: number
+  readonly requestTimeoutMs: number
+}
+
+type MetadataApi = typeof metadataV12.api
+type CreateTopicsApi = typeof createTopicsV7.api
+type DeleteTopicsApi = typeof deleteTopicsV6.api
+type MetadataResponse = Awaited<ReturnType<MetadataApi['async']>>
+type MetadataTopic = MetadataResponse['topics'][number]
+
+/** Names of the protocol APIs we call, as the library's version negotiation knows them. */
+type ApiName = 'Metadata' | 'CreateTopics' | 'DeleteTopics'
+
+function toTopicDescription(topic: MetadataTopic): KafkaTopicDescription {
+  const partitions = [...topic.partitions]
+    .sort((a, b) => a.partitionIndex - b.partitionIndex)
+    .map((partition) => ({
+      partitionId: partition.partitionIndex,
+      leaderId: partition.leaderId >= 0 ? partition.leaderId : null,
+      replicaIds: partition.replicaNodes,
+      inSyncReplicaIds: partition.isrNodes,
+    }))
+  return {
+    name: topic.name ?? '',
+    isInternal: topic.isInternal,
+    partitionsCount: partitions.length,
+    replicationFactor: partitions[0]?.replicaIds.length ?? 0,
+    partitions,
+  }
+}
+
+export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
+  readonly #admin: Admin
+  readonly #requestTimeoutMs: number
+
+  constructor(settings: KafkaConnectionSettings) {
+    this.#requestTimeoutMs = settings.requestTimeoutMs
+    this.#admin = new Admin({
+      clientId: settings.clientId,
+      bootstrapBrokers: [...settings.bootstrapServers],
+      ...(settings.sasl ? { sasl: { ...settings.sasl } } : {}),
+      connectTimeout: settings.connectTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+      timeout: settings.requestTimeoutMs,
+      // One quick retry covers a broker that just restarted; more would make callers wait on a
+      // cluster that is down, and the HTTP request should fail fast instead.
+      retries: 1,
+      retryDelay: 200,
+    })
+  }
+
+  /** Runs one protocol call on a bootstrap connection with the highest version both sides know. */
+  async #call<Api extends (connection: Connection, ...args: never[]) => void, Result>(
+    name: ApiName,
+    invoke: (api: Api, connection: Connection, done: Callback<Result>) => void,
+    context: KafkaErrorContext = {},
+  ): Promise<Result> {
+    try {
+      return await new Promise<Result>((resolve, reject) => {
+        const deadline = setTimeout(
+          () => reject(new GatewayError('GW_KAFKA_RETRIABLE', 'Kafka did not answer in time.')),
+          this.#requestTimeoutMs + 1_000,
+        )
+        const done: Callback<Result> = (error, result) => {
+          clearTimeout(deadline)
+          if (error) reject(error)
+          else resolve(result as Result)
+        }
+        this.#admin[kGetBootstrapConnection]((connectionError: Error | null, connection?: Connection) => {
+          if (connectionError || !connection) return done(connectionError ?? new Error('no connection'))
+          this.#admin[kGetApi](name, (apiError: Error | null, api?: unknown) => {
+            if (apiError || !api) return done(apiError ?? new Error(`no ${name} API`))
+            invoke(api as Api, connection, done)
+          })
+        })
+      })
+    } catch (error) {
+      throw toGatewayError(error, context)
+    }
+  }
+
+  async #metadata(topics: string[] | null): Promise<MetadataResponse> {
+    return this.#call<MetadataApi, MetadataResponse>(
+      'Metadata',
+      (api, connection, done) => api(connection, topics, false, false, done),
+      topics?.length === 1 ? { topicName: topics[0]! } : {},
+    )
+  }
+
+  async describeCluster(): Promise<KafkaClusterDescription> {
+    const metadata = await this.#metadata([])
+    if (!metadata.clusterId) {
+      throw new GatewayError(
+        'GW_KAFKA_ERROR',
+        'The cluster did not report its id (is it older than Kafka 0.10.1?).',
+      )
+    }
+    return {
+      clusterId: metadata.clusterId,
+      controllerId: metadata.controllerId >= 0 ? metadata.controllerId : null,
+      brokers: metadata.brokers
+        .map((broker) => ({
+          brokerId: broker.nodeId,
+          host: broker.host,
+          port: broker.port,
+          rack: broker.rack ?? null,
+        }))
+        .sort((a, b) => a.brokerId - b.brokerId),
+    }
+  }
+
+  async listTopics(): Promise<KafkaTopicDescription[]> {
+    const metadata = await this.#metadata(null)
+    return metadata.topics
+      .filter((topic) => topic.name !== null && topic.errorCode === 0)
+      .map(toTopicDescription)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  }
+
+  async describeTopic(name: string): Promise<KafkaTopicDescription> {
+    const metadata = await this.#metadata([name])
+    const topic = metadata.topics.find((candidate) => candidate.name === name)
+    if (!topic) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
+    return toTopicDescription(topic)
+  }
+
+  async createTopic(topic: NewKafkaTopic): Promise<CreatedKafkaTopic> {
+    const assignments = [...(topic.replicasAssignments ?? new Map<number, readonly number[]>())].map(
+      ([partitionIndex, brokerIds]) => ({ partitionIndex, brokerIds: [...brokerIds] }),
+    )
+    const request = {
+      name: topic.name,
+      // -1 asks the controller for its defaults (required when assignments are explicit).
+      numPartitions: assignments.length > 0 ? -1 : (topic.partitionsCount ?? -1),
+      replicationFactor: assignments.length > 0 ? -1 : (topic.replicationFactor ?? -1),
+      assignments,
+      configs: topic.configs.map((config) => ({ name: config.name, value: config.value })),
+    }
+    const response = await this.#call<CreateTopicsApi, Awaited<ReturnType<CreateTopicsApi['async']>>>(
+      'CreateTopics',
+      (api, connection, done) => api(connection, [request], this.#requestTimeoutMs, topic.validateOnly, done),
+      { topicName: topic.name },
+    )
+    const created = response.topics.find((candidate) => candidate.name === topic.name)
+    return {
+      name: topic.name,
+      partitionsCount:
+        created && created.numPartitions > 0 ? created.numPartitions : (topic.partitionsCount ?? 0),
+      replicationFactor:
+        created && created.replicationFactor > 0 ? created.replicationFactor : (topic.replicationFactor ?? 0),
+    }
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    await this.#call<DeleteTopicsApi, Awaited<ReturnType<DeleteTopicsApi['async']>>>(
+      'DeleteTopics',
+      (api, connection, done) => api(connection, [{ name }], this.#requestTimeoutMs, done),
+      { topicName: name },
+    )
+  }
+
+  async close(): Promise<void> {
+    await this.#admin.close()
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * @module kafka/port
+ *
+ * What the gateway needs from a Kafka cluster, in the domain's words. The HTTP layer talks only to
+ * this interface; `kafka/platformatic` implements it over the wire protocol, and tests above the
+ * port may fake it.
+ *
+ * Contract for every method: it either resolves with the described value or rejects with a
+ * `GatewayError` from `core/errors` (`GW_KAFKA_*`), never with a library's own error, so that the
+ * HTTP layer renders every failure the same way. A call never hangs: it fails after the configured
+ * request timeout with `GW_KAFKA_RETRIABLE` or, when no broker is reachable, `GW_KAFKA_UNAVAILABLE`.
+ */
+
+export interface KafkaBroker {
+  readonly brokerId: number
+  readonly host: string
+  readonly port: number
+  readonly rack: string | null
+}
+
+export interface KafkaClusterDescription {
+  /** The cluster's own id (KRaft `cluster.id`), which the REST API uses as `cluster_id`. */
+  readonly clusterId: string
+  /** Broker id of the active controller as reported to clients, or null when unknown. */
+  readonly controllerId: number | null
+  readonly brokers: readonly KafkaBroker[]
+}
+
+export interface KafkaPartitionDescription {
+  readonly partitionId: number
+  readonly leaderId: number | null
+  readonly replicaIds: readonly number[]
+  readonly inSyncReplicaIds: readonly number[]
+}
+
+export interface KafkaTopicDescription {
+  readonly name: string
+  readonly isInternal: boolean
+  readonly partitionsCount: number
+  /** Replicas of the first partition, as Confluent reports it; 0 for a topic with no partitions. */
+  readonly replicationFactor: number
+  readonly partitions: readonly KafkaPartitionDescription[]
+}
+
+export interface KafkaTopicConfigEntry {
+  readonly name: string
+  /** null asks for the broker's default. */
+  readonly value: string | null
+}
+
+export interface NewKafkaTopic {
+  readonly name: string
+  /** Undefined uses the broker's `num.partitions`. */
+  readonly partitionsCount?: number | undefined
+  /** Undefined uses the broker's `default.replication.factor`. */
+  readonly replicationFactor?: number | undefined
+  /** Explicit replica placement: partition id → broker ids. Excludes the two counts above. */
+  readonly replicasAssignments?: ReadonlyMap<number, readonly number[]> | undefined
+  readonly configs: readonly KafkaTopicConfigEntry[]
+  /** Ask the controller to check the request without creating anything. */
+  readonly validateOnly: boolean
+}
+
+export interface CreatedKafkaTopic {
+  readonly name: string
+  readonly partitionsCount: number
+  readonly replicationFactor: number
+}
+
+export interface KafkaClusterClient {
+  /**
+   * Identity and brokers of the cluster. Also the readiness probe: it talks to a broker every time.
+   */
+  describeCluster(): Promise<KafkaClusterDescription>
+
+  /** Every topic, internal ones included, sorted by name. */
+  listTopics(): Promise<KafkaTopicDescription[]>
+
+  /** One topic. Rejects with `GW_KAFKA_UNKNOWN_TOPIC` when it does not exist. */
+  describeTopic(name: string): Promise<KafkaTopicDescription>
+
+  /**
+   * Creates a topic, or with `validateOnly` only checks that it could be created. Resolves with the
+   * partition count and replication factor the controller applied. Rejects with
+   * `GW_KAFKA_TOPIC_EXISTS`, or `GW_KAFKA_INVALID_REQUEST` for what Kafka refuses.
+   */
+  createTopic(topic: NewKafkaTopic): Promise<CreatedKafkaTopic>
+
+  /** Deletes a topic. Rejects with `GW_KAFKA_UNKNOWN_TOPIC` when it does not exist. */
+  deleteTopic(name: string): Promise<void>
+
+  /** Closes connections. Calls made afterwards reject. */
+  close(): Promise<void>
+}

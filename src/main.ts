@@ -1,0 +1,134 @@
+/**
+ * @module main
+ *
+ * The composition root and the only module that reads `process.env`, wires concrete adapters and
+ * listens. Usage: `node src/main.ts [--config gatehouse.yaml]` (or `GATEHOUSE_CONFIG`).
+ */
+import { parseArgs } from 'node:util'
+import { pino, stdTimeFunctions, type Logger } from 'pino'
+import { prepareBootstrapCredential } from './authn/index.ts'
+import { loadConfig, type AppConfig } from './config/index.ts'
+import { ConfigError } from './core/index.ts'
+import { buildApp } from './http/index.ts'
+import { KafkaClusterDirectory } from './kafka/index.ts'
+import { PlatformaticKafkaClusterClient } from './kafka/platformatic/index.ts'
+import { DataDirectory } from './store/file/index.ts'
+
+function readConfiguration(): AppConfig {
+  const { values } = parseArgs({
+    options: { config: { type: 'string', short: 'c' } },
+    allowPositionals: false,
+  })
+  return loadConfig({ file: values.config ?? process.env['GATEHOUSE_CONFIG'], env: process.env })
+}
+
+function createLogger(config: AppConfig): Logger {
+  return pino({
+    level: config.log.level,
+    base: { service: 'gatehouse' },
+    timestamp: stdTimeFunctions.isoTime,
+    // Belt and braces: nothing logs headers today, but a credential must never reach a log line.
+    redact: {
+      paths: ['req.headers.authorization', 'headers.authorization', '*.password', '*.secret', '*.apiSecret'],
+      censor: '[redacted]',
+    },
+  })
+}
+
+function announceGeneratedCredential(key: string, secret: string, config: AppConfig): void {
+  const host =
+    config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host
+  const url =
+    config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${config.server.port}`
+  // Written to the terminal, not the JSON log: this is the only time the secret exists in clear.
+  process.stderr.write(
+    [
+      '',
+      '================================================================================',
+      ' Gatehouse generated the bootstrap admin credential. It is shown only this once;',
+      ` only a salted hash is kept in ${config.dataDir}.`,
+      '',
+      `   API key:    ${key}`,
+      `   API secret: ${secret}`,
+      '',
+      ` Try: curl -u '${key}:${secret}' ${url}/kafka/v3/clusters`,
+      '================================================================================',
+      '',
+    ].join('\n') + '\n',
+  )
+}
+
+async function start(): Promise<void> {
+  const config = readConfiguration()
+  const logger = createLogger(config)
+
+  const dataDirectory = await DataDirectory.open(config.dataDir)
+  const bootstrap = await prepareBootstrapCredential(dataDirectory, config.admin)
+  if (bootstrap.generated)
+    announceGeneratedCredential(bootstrap.generated.key, bootstrap.generated.secret, config)
+
+  const clusters = new KafkaClusterDirectory([new PlatformaticKafkaClusterClient(config.kafka)])
+  const app = await buildApp({
+    server: config.server,
+    isMetricsPublic: !config.metrics.requireAuthentication,
+    logger,
+    clusters,
+    authenticator: bootstrap.authenticator,
+    readinessChecks: [
+      { name: 'kafka', check: async () => void (await clusters.list()) },
+      { name: 'store', check: () => dataDirectory.checkReady() },
+    ],
+  })
+
+  let isShuttingDown = false
+  const shutDown = (signal: string): void => {
+    if (isShuttingDown) return
+    isShuttingDown = true
+    logger.info(
+      { signal, timeoutMs: config.server.shutdownTimeoutMs },
+      'shutting down: finishing in-flight requests',
+    )
+    const deadline = setTimeout(() => {
+      logger.error('in-flight requests did not finish in time; exiting anyway')
+      process.exit(1)
+    }, config.server.shutdownTimeoutMs)
+    deadline.unref()
+    app
+      .close()
+      .then(() => clusters.close())
+      .then(() => {
+        logger.info('stopped')
+        process.exit(0)
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      })
+  }
+  process.once('SIGTERM', () => shutDown('SIGTERM'))
+  process.once('SIGINT', () => shutDown('SIGINT'))
+
+  await app.listen({ host: config.server.host, port: config.server.port })
+  logger.info(
+    { bootstrapServers: config.kafka.bootstrapServers, credentialId: bootstrap.authenticator.keyId },
+    'gatehouse is ready to accept requests',
+  )
+  clusters.list().then(
+    (entries) =>
+      logger.info({ clusterIds: entries.map((entry) => entry.description.clusterId) }, 'connected to Kafka'),
+    (error: unknown) =>
+      logger.warn(
+        { err: error },
+        'Kafka is not reachable yet; /readyz answers 503 until it is, and requests get 503',
+      ),
+  )
+}
+
+start().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`gatehouse: ${error.message}\n`)
+  } else {
+    process.stderr.write(`gatehouse: failed to start: ${(error as Error)?.stack ?? String(error)}\n`)
+  }
+  process.exit(1)
+})

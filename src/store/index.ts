@@ -1,0 +1,6 @@
+/**
+ * @module store
+ *
+ * The store ports. Implementations live in subfolders and are wired by main.ts only.
+ */
+export type * from './port.ts'

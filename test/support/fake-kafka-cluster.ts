@@ -1,0 +1,96 @@
+/**
+ * @module test/support/fake-kafka-cluster
+ *
+ * An in-memory {@link KafkaClusterClient} for tests above the port. It honours the port's contract
+ * (the same contract suite runs against it and against a real broker), including its errors.
+ */
+import { GatewayError } from '../../src/core/index.ts'
+import type {
+  CreatedKafkaTopic,
+  KafkaClusterClient,
+  KafkaClusterDescription,
+  KafkaTopicDescription,
+  NewKafkaTopic,
+} from '../../src/kafka/index.ts'
+
+export class FakeKafkaCluster implements KafkaClusterClient {
+  readonly clusterId: string
+  readonly topics = new Map<string, KafkaTopicDescription>()
+  /** While true every call rejects as if no broker were reachable. */
+  isDown = false
+  defaultPartitions = 1
+
+  constructor(clusterId = 'fake-cluster-1') {
+    this.clusterId = clusterId
+  }
+
+  #checkUp(): void {
+    if (this.isDown) throw new GatewayError('GW_KAFKA_UNAVAILABLE')
+  }
+
+  async describeCluster(): Promise<KafkaClusterDescription> {
+    this.#checkUp()
+    return {
+      clusterId: this.clusterId,
+      controllerId: 1,
+      brokers: [{ brokerId: 1, host: '127.0.0.1', port: 9092, rack: null }],
+    }
+  }
+
+  async listTopics(): Promise<KafkaTopicDescription[]> {
+    this.#checkUp()
+    return [...this.topics.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  }
+
+  async describeTopic(name: string): Promise<KafkaTopicDescription> {
+    this.#checkUp()
+    const topic = this.topics.get(name)
+    if (!topic) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
+    return topic
+  }
+
+  async createTopic(topic: NewKafkaTopic): Promise<CreatedKafkaTopic> {
+    this.#checkUp()
+    if (this.topics.has(topic.name)) {
+      throw new GatewayError('GW_KAFKA_TOPIC_EXISTS', `Topic '${topic.name}' already exists.`)
+    }
+    const partitionsCount = topic.replicasAssignments?.size ?? topic.partitionsCount ?? this.defaultPartitions
+    const replicationFactor = topic.replicasAssignments
+      ? ([...topic.replicasAssignments.values()][0]?.length ?? 0)
+      : (topic.replicationFactor ?? 1)
+    if (partitionsCount < 1) {
+      throw new GatewayError('GW_KAFKA_INVALID_REQUEST', 'Number of partitions must be larger than 0.')
+    }
+    if (replicationFactor < 1) {
+      throw new GatewayError('GW_KAFKA_INVALID_REQUEST', 'Replication factor must be larger than 0.')
+    }
+    if (replicationFactor > 1) {
+      throw new GatewayError(
+        'GW_KAFKA_INVALID_REQUEST',
+        `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`,
+      )
+    }
+    if (!topic.validateOnly) {
+      this.topics.set(topic.name, {
+        name: topic.name,
+        isInternal: false,
+        partitionsCount,
+        replicationFactor,
+        partitions: Array.from({ length: partitionsCount }, (_, partitionId) => ({
+          partitionId,
+          leaderId: 1,
+          replicaIds: [1],
+          inSyncReplicaIds: [1],
+        })),
+      })
+    }
+    return { name: topic.name, partitionsCount, replicationFactor }
+  }
+
+  async deleteTopic(name: string): Promise<void> {
+    this.#checkUp()
+    if (!this.topics.delete(name)) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
+  }
+
+  async close(): Promise<void> {}
+}

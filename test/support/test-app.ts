@@ -1,0 +1,58 @@
+/**
+ * @module test/support/test-app
+ *
+ * Builds the HTTP application over fakes for component tests.
+ */
+import type { FastifyInstance } from 'fastify'
+import {
+  BootstrapCredentialAuthenticator,
+  generateKeyId,
+  generateSecret,
+  hashSecret,
+} from '../../src/authn/index.ts'
+import { buildApp, type ReadinessCheck } from '../../src/http/index.ts'
+import { KafkaClusterDirectory } from '../../src/kafka/index.ts'
+import { FakeKafkaCluster } from './fake-kafka-cluster.ts'
+
+export interface TestApp {
+  readonly app: FastifyInstance
+  readonly kafka: FakeKafkaCluster
+  readonly key: string
+  readonly secret: string
+  /** `Authorization` header value for the bootstrap credential. */
+  readonly authorization: string
+}
+
+export async function buildTestApp(
+  options: {
+    readinessChecks?: ReadinessCheck[]
+    isMetricsPublic?: boolean
+    bodyLimitBytes?: number
+    publicUrl?: string
+  } = {},
+): Promise<TestApp> {
+  const kafka = new FakeKafkaCluster()
+  const key = generateKeyId()
+  const secret = generateSecret()
+  const app = await buildApp({
+    server: {
+      trustProxy: false,
+      bodyLimitBytes: options.bodyLimitBytes ?? 1_048_576,
+      publicUrl: options.publicUrl,
+    },
+    isMetricsPublic: options.isMetricsPublic ?? false,
+    logger: false,
+    clusters: new KafkaClusterDirectory([kafka]),
+    authenticator: new BootstrapCredentialAuthenticator(key, hashSecret(secret)),
+    readinessChecks: options.readinessChecks ?? [
+      { name: 'kafka', check: async () => void (await kafka.describeCluster()) },
+    ],
+  })
+  return {
+    app,
+    kafka,
+    key,
+    secret,
+    authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`,
+  }
+}
