@@ -60,6 +60,17 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   app.removeContentTypeParser('text/plain')
   const metrics = deps.metrics ?? createGatewayMetrics()
 
+  // While shutting down, tell clients of in-flight requests not to reuse the connection, so the
+  // server can close as soon as they are answered instead of waiting out keep-alive timeouts.
+  let isClosing = false
+  app.addHook('preClose', async () => {
+    isClosing = true
+  })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (isClosing) void reply.header('connection', 'close')
+    return payload
+  })
+
   installErrorHandling(app)
   installRequestIdHeader(app)
   installAuthentication(app, deps.authenticator, () => metrics.authenticationFailures.inc())

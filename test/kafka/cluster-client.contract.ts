@@ -14,6 +14,8 @@ export interface ContractSubject {
   readonly client: KafkaClusterClient
   /** Reads a topic's partition count without going through the subject, when possible. */
   readonly observeTopic?: (name: string) => Promise<{ partitions: number } | undefined>
+  /** Releases what the subject holds besides the client (e.g. the observer's connections). */
+  readonly dispose?: () => Promise<void>
 }
 
 function uniqueTopic(label: string): string {
@@ -42,6 +44,7 @@ export function runKafkaClusterClientContract(
     })
     after(async () => {
       await subject.client.close()
+      await subject.dispose?.()
     })
 
     it('describes the cluster with its id and at least one broker', async () => {

@@ -32,13 +32,18 @@ interface LibraryError extends Error {
   errors?: unknown[]
 }
 
-/** The leaves of the library's nested MultipleErrors, where the protocol detail is. */
-function leafErrors(error: unknown): LibraryError[] {
-  const candidate = error as LibraryError
-  if (Array.isArray(candidate?.errors) && candidate.errors.length > 0) {
-    return candidate.errors.flatMap(leafErrors)
-  }
-  return error instanceof Error ? [candidate] : []
+/**
+ * Every error in the library's tree, depth first: MultipleErrors nest in `errors`, and a network
+ * failure keeps the real reason (say, a SASL rejection) in `cause`.
+ */
+function errorTree(error: unknown, depth = 0): LibraryError[] {
+  if (!(error instanceof Error) || depth > 8) return []
+  const node = error as LibraryError
+  const children = [
+    ...(Array.isArray(node.errors) ? node.errors : []),
+    ...(node.cause === undefined ? [] : [node.cause]),
+  ]
+  return [node, ...children.flatMap((child) => errorTree(child, depth + 1))]
 }
 
 /** Context that makes a message specific, e.g. which topic already exists. */
@@ -77,7 +82,7 @@ function byId(id: string, leaf: LibraryError, context: KafkaErrorContext): Gatew
  */
 export function toGatewayError(error: unknown, context: KafkaErrorContext = {}): GatewayError {
   if (error instanceof GatewayError) return error
-  const leaves = leafErrors(error)
+  const leaves = errorTree(error)
   for (const leaf of leaves) {
     if (leaf.apiId) {
       const mapped = byId(leaf.apiId, leaf, context)

@@ -1,0 +1,265 @@
+/**
+ * The gateway as an operator runs it: `node src/main.ts` in front of the real test broker, driven
+ * over HTTP, with Kafka itself consulted to check what really happened.
+ */
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import type { Admin } from '@platformatic/kafka'
+import { startLocalKafka, stopLocalKafka, type LocalKafka } from '../scripts/local-kafka.ts'
+import { basicAuthorization, jsonOf, startGateway, type GatewayProcess } from './support/gateway-process.ts'
+import { createObserver, kafkaEnvironment, testKafka } from './support/kafka.ts'
+
+describe('gatehouse process in front of a real broker', () => {
+  let kafka: LocalKafka
+  let gateway: GatewayProcess
+  let observer: Admin
+  let authorization: string
+  let clusterUrl: string
+
+  before(async () => {
+    kafka = await testKafka()
+    observer = createObserver(kafka)
+    gateway = await startGateway({ env: kafkaEnvironment(kafka) })
+    const credential = gateway.credential()
+    assert.ok(credential, `the first start prints the generated credential:\n${gateway.stderr()}`)
+    authorization = basicAuthorization(credential.key, credential.secret)
+    clusterUrl = `${gateway.url}/kafka/v3/clusters/${kafka.clusterId}`
+  })
+  after(async () => {
+    await gateway?.stop()
+    await observer?.close()
+  })
+
+  const call = (path: string, init: RequestInit = {}) =>
+    fetch(path.startsWith('http') ? path : `${clusterUrl}${path}`, {
+      ...init,
+      headers: {
+        authorization,
+        ...(init.body ? { 'content-type': 'application/json' } : {}),
+        ...(init.headers ?? {}),
+      },
+    })
+
+  it('lists the broker’s real cluster id as a KafkaClusterList', async () => {
+    const response = await call(`${gateway.url}/kafka/v3/clusters`)
+    assert.equal(response.status, 200)
+    const body = await jsonOf(response)
+    assert.equal(body.kind, 'KafkaClusterList')
+    assert.deepEqual(
+      body.data.map((cluster: { cluster_id: string }) => cluster.cluster_id),
+      [kafka.clusterId],
+    )
+    assert.equal(body.data[0].metadata.self, clusterUrl)
+  })
+
+  it('creates a topic that Kafka itself then has, with 201 and a Location header', async () => {
+    const name = `it-create-${randomUUID().slice(0, 8)}`
+    const response = await call('/topics', {
+      method: 'POST',
+      body: JSON.stringify({ topic_name: name, partitions_count: 2 }),
+    })
+    assert.equal(response.status, 201)
+    assert.equal(response.headers.get('location'), `${clusterUrl}/topics/${name}`)
+    const body = await jsonOf(response)
+    assert.equal(body.partitions_count, 2)
+    assert.equal(body.replication_factor, 1)
+
+    const seen = await observer.metadata({ topics: [name], forceUpdate: true })
+    assert.equal(seen.topics.get(name)?.partitionsCount, 2)
+
+    const again = await call('/topics', { method: 'POST', body: JSON.stringify({ topic_name: name }) })
+    assert.equal(again.status, 400)
+    assert.deepEqual(await jsonOf(again), { error_code: 40002, message: `Topic '${name}' already exists.` })
+  })
+
+  it('gets, lists and deletes a topic; Kafka no longer has it afterwards', async () => {
+    const name = `it-delete-${randomUUID().slice(0, 8)}`
+    assert.equal(
+      (await call('/topics', { method: 'POST', body: JSON.stringify({ topic_name: name }) })).status,
+      201,
+    )
+
+    const got = await call(`/topics/${name}`)
+    assert.equal(got.status, 200)
+    assert.equal((await jsonOf(got)).topic_name, name)
+    const listed = await jsonOf(await call('/topics'))
+    assert.ok(listed.data.some((topic: { topic_name: string }) => topic.topic_name === name))
+
+    assert.equal((await call(`/topics/${name}`, { method: 'DELETE' })).status, 204)
+    const names = await observer.listTopics()
+    assert.equal(names.includes(name), false)
+    const gone = await call(`/topics/${name}`)
+    assert.equal(gone.status, 404)
+    assert.equal((await jsonOf(gone)).error_code, 40403)
+  })
+
+  it('refuses bad requests in Confluent’s shape', async () => {
+    const noCredentials = await fetch(`${clusterUrl}/topics`)
+    assert.equal(noCredentials.status, 401)
+    assert.equal((await jsonOf(noCredentials)).error_code, 40101)
+    assert.match(String(noCredentials.headers.get('www-authenticate')), /^Basic realm="gatehouse"/)
+
+    const unknown = await call(`/topics/no-such-topic-${randomUUID().slice(0, 8)}`)
+    assert.equal(unknown.status, 404)
+    assert.equal((await jsonOf(unknown)).error_code, 40403)
+
+    const malformed = await call('/topics', { method: 'POST', body: '{"topic_name":' })
+    assert.equal(malformed.status, 400)
+    assert.equal((await jsonOf(malformed)).error_code, 400)
+
+    const wrongType = await call('/topics', {
+      method: 'POST',
+      body: 'topic_name=x',
+      headers: { 'content-type': 'text/plain' },
+    })
+    assert.equal(wrongType.status, 415)
+    assert.equal((await jsonOf(wrongType)).error_code, 415)
+
+    const tooMany = await call('/topics', {
+      method: 'POST',
+      body: JSON.stringify({ topic_name: `it-rf-${randomUUID().slice(0, 8)}`, replication_factor: 3 }),
+    })
+    assert.equal(tooMany.status, 400)
+    const tooManyBody = await jsonOf(tooMany)
+    assert.equal(tooManyBody.error_code, 40002)
+    assert.match(tooManyBody.message, /replication factor/i)
+  })
+
+  it('is ready, and logs JSON lines that carry the request id and never the secret', async () => {
+    assert.equal((await fetch(`${gateway.url}/readyz`)).status, 200)
+    const response = await call('/topics', { headers: { 'x-request-id': 'it-trace-1' } })
+    assert.equal(response.headers.get('x-request-id'), 'it-trace-1')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+
+    const lines = gateway.stdout().trim().split('\n')
+    for (const line of lines) JSON.parse(line)
+    const requestLines = lines.filter((line) => line.includes('"reqId":"it-trace-1"'))
+    assert.ok(requestLines.length >= 2, 'both the incoming and the completed line carry the id')
+    const secret = gateway.credential()!.secret
+    assert.equal(gateway.stdout().includes(secret), false, 'the secret must not be logged')
+    assert.equal(
+      gateway.stdout().includes(kafka.sasl.password),
+      false,
+      'the Kafka password must not be logged',
+    )
+  })
+
+  it('keeps only a 0600 hash of the generated secret, and does not print it again on restart', async () => {
+    const file = join(gateway.dataDir, 'bootstrap-credential.json')
+    assert.equal(statSync(file).mode & 0o777, 0o600)
+    assert.equal(readFileSync(file, 'utf8').includes(gateway.credential()!.secret), false)
+
+    const restarted = await startGateway({ env: kafkaEnvironment(kafka), dataDir: gateway.dataDir })
+    try {
+      assert.equal(restarted.credential(), undefined)
+      const response = await fetch(`${restarted.url}/kafka/v3/clusters`, { headers: { authorization } })
+      assert.equal(response.status, 200, 'the stored credential still works after a restart')
+    } finally {
+      await restarted.stop()
+    }
+  })
+})
+
+describe('gatehouse process lifecycle', () => {
+  it('exits non-zero naming the bad key of a config file', async () => {
+    const dataDir = (await import('node:fs')).mkdtempSync(
+      join((await import('node:os')).tmpdir(), 'gatehouse-bad-'),
+    )
+    const file = join(dataDir, 'bad.yaml')
+    writeFileSync(file, 'kafka:\n  requestTimeoutMs: fast\n')
+    const gateway = await startGateway({ args: ['--config', file], waitUntilListening: false, dataDir })
+    assert.equal(await gateway.exited, 1)
+    assert.match(gateway.stderr(), /kafka\.requestTimeoutMs \(in .*bad\.yaml\) must be integer/)
+  })
+
+  it('exits non-zero naming an unknown GATEHOUSE_ variable', async () => {
+    const gateway = await startGateway({ env: { GATEHOUSE_SERVER_PROT: '1' }, waitUntilListening: false })
+    assert.equal(await gateway.exited, 1)
+    assert.match(
+      gateway.stderr(),
+      /Unknown environment variable GATEHOUSE_SERVER_PROT: did you mean GATEHOUSE_SERVER_PORT\?/,
+    )
+  })
+
+  it('finishes an in-flight request on SIGTERM, then exits 0', async () => {
+    const kafka = await testKafka()
+    const gateway = await startGateway({ env: kafkaEnvironment(kafka) })
+    const { key, secret } = gateway.credential()!
+    const name = `it-sigterm-${randomUUID().slice(0, 8)}`
+    const body = JSON.stringify({ topic_name: name })
+    const url = new URL(`${gateway.url}/kafka/v3/clusters/${kafka.clusterId}/topics`)
+
+    // Send the headers and half the body, stop the gateway, then send the rest.
+    const response = new Promise<{ status: number; body: string; connection: string | undefined }>(
+      (resolve, reject) => {
+        const request = httpRequest(url, {
+          method: 'POST',
+          headers: {
+            authorization: basicAuthorization(key, secret),
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+          },
+        })
+        request.on('response', (incoming) => {
+          let text = ''
+          incoming.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+          incoming.on('end', () =>
+            resolve({
+              status: incoming.statusCode ?? 0,
+              body: text,
+              connection: incoming.headers.connection,
+            }),
+          )
+        })
+        request.on('error', reject)
+        request.write(body.slice(0, 5))
+        setTimeout(() => {
+          gateway.child.kill('SIGTERM')
+          setTimeout(() => request.end(body.slice(5)), 300)
+        }, 200)
+      },
+    )
+    const { status, connection } = await response
+    assert.equal(status, 201)
+    assert.equal(connection, 'close', 'clients are told not to reuse the connection during shutdown')
+    assert.equal(await gateway.exited, 0)
+    assert.match(gateway.stdout(), /shutting down: finishing in-flight requests/)
+  })
+
+  it('starts with Kafka down, reports 503, and recovers by itself when Kafka comes up', async () => {
+    // A broker of its own, so stopping it cannot disturb the shared one.
+    const recovery = { name: 'recovery', port: 39092, controllerPort: 39093 }
+    const kafka = await startLocalKafka(recovery)
+    await stopLocalKafka(recovery.name)
+    const gateway = await startGateway({ env: kafkaEnvironment(kafka) })
+    try {
+      const { key, secret } = gateway.credential()!
+      const authorization = basicAuthorization(key, secret)
+
+      const notReady = await fetch(`${gateway.url}/readyz`)
+      assert.equal(notReady.status, 503)
+      assert.match((await jsonOf(notReady)).checks.kafka, /^failing: /)
+      const down = await fetch(`${gateway.url}/kafka/v3/clusters`, { headers: { authorization } })
+      assert.equal(down.status, 503)
+      assert.equal((await jsonOf(down)).error_code, 50302)
+
+      await startLocalKafka(recovery)
+      let status = 0
+      for (let attempt = 0; attempt < 60 && status !== 200; attempt++) {
+        status = (await fetch(`${gateway.url}/readyz`)).status
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 500))
+      }
+      assert.equal(status, 200, 'ready again without a restart')
+      const up = await fetch(`${gateway.url}/kafka/v3/clusters`, { headers: { authorization } })
+      assert.equal(up.status, 200)
+      assert.equal((await jsonOf(up)).data[0].cluster_id, kafka.clusterId)
+    } finally {
+      await gateway.stop()
+      await stopLocalKafka(recovery.name)
+    }
+  })
+})
