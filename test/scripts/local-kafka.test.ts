@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { describe, it } from 'node:test'
 import {
   AclOperations,
@@ -87,6 +89,24 @@ describe('local Kafka broker script', () => {
     assert.match(
       result.stdout,
       new RegExp(`^export GATEHOUSE_KAFKA_SASL_PASSWORD=${kafka.sasl.password}$`, 'm'),
+    )
+  })
+
+  it('says what to install when Java is missing', () => {
+    // Only Node on the PATH: no java, no mvn.
+    const result = spawnSync(
+      process.execPath,
+      [SCRIPT, 'start', '--name', 'no-java', '--port', '39192', '--controller-port', '39193'],
+      {
+        encoding: 'utf8',
+        env: { PATH: dirname(process.execPath) },
+      },
+    )
+    assert.equal(result.status, 1)
+    rmSync(new URL('../../.cache/kafka/no-java', import.meta.url), { recursive: true, force: true })
+    assert.match(
+      result.stderr,
+      /Java is not installed\. Kafka needs Java 17 or newer: apt-get install -y openjdk-17-jre-headless/,
     )
   })
 
