@@ -156,6 +156,43 @@ export const errorRegistry = {
     title: 'This server does not host this topic-partition.',
     howToSolve: 'Check the topic name; list topics with `GET /kafka/v3/clusters/{cluster_id}/topics`.',
   },
+  GW_KAFKA_PARTITION_NOT_FOUND: {
+    status: 404,
+    errorCode: 40402,
+    code: 'partition_not_found',
+    title: 'Partition not found.',
+    howToSolve: 'Use a partition id from 0 to the topic’s partition count minus one, or leave it out.',
+  },
+  GW_KAFKA_RECORD_TOO_LARGE: {
+    status: 413,
+    errorCode: 413,
+    code: 'record_too_large',
+    title: 'The request included a message larger than the maximum message size the server can accept.',
+    howToSolve: 'Send a smaller record, or raise the topic’s `max.message.bytes`.',
+  },
+  GW_PRODUCE_INVALID_RECORD: {
+    status: 400,
+    errorCode: 400,
+    code: 'invalid_record',
+    title: 'Bad Request: the record is invalid.',
+    howToSolve: 'Fix the record as the message says; other records of the same request are not affected.',
+  },
+  GW_PRODUCE_INVALID_BATCH: {
+    status: 422,
+    errorCode: 42208,
+    code: 'invalid_batch',
+    title: 'The batch is invalid.',
+    howToSolve:
+      'Send 1 to `produce.batchMaxEntries` entries, each with a distinct `id` of 1–80 characters from `[0-9a-zA-Z_-]`.',
+  },
+  GW_PRODUCE_STREAM_MALFORMED: {
+    status: 400,
+    errorCode: 400,
+    code: 'malformed_stream',
+    title: 'Bad Request: the record stream is not a sequence of JSON objects.',
+    howToSolve:
+      'Send JSON objects one after another (whitespace or newlines between them are fine); the stream ends at the first malformed one.',
+  },
   GW_KAFKA_AUTHORIZATION_FAILED: {
     status: 403,
     errorCode: 40301,

@@ -67,6 +67,29 @@ export interface CreatedKafkaTopic {
   readonly replicationFactor: number
 }
 
+export interface KafkaRecordHeader {
+  readonly name: string
+  readonly value: Buffer | null
+}
+
+export interface KafkaRecordToProduce {
+  /** Undefined lets the gateway choose: by key hash (as Kafka's Java client) or round robin. */
+  readonly partitionId?: number | undefined
+  readonly key: Buffer | null
+  readonly value: Buffer | null
+  /** In order; names may repeat. */
+  readonly headers: readonly KafkaRecordHeader[]
+  /** Undefined stamps the record with the gateway's clock. */
+  readonly timestamp?: Date | undefined
+}
+
+export interface ProducedKafkaRecord {
+  readonly partitionId: number
+  readonly offset: bigint
+  /** The record's timestamp as written. */
+  readonly timestamp: Date
+}
+
 export interface KafkaClusterClient {
   /**
    * Identity and brokers of the cluster. Also the readiness probe: it talks to a broker every time.
@@ -88,6 +111,17 @@ export interface KafkaClusterClient {
 
   /** Deletes a topic. Rejects with `GW_KAFKA_UNKNOWN_TOPIC` when it does not exist. */
   deleteTopic(name: string): Promise<void>
+
+  /**
+   * Appends one record to a topic and resolves once the leader and all in-sync replicas have it
+   * (acks=all), with where it was written. Concurrent calls may be sent to Kafka together; each
+   * settles on its own, and a record that fails does not fail the others. A record is never
+   * reported as written when it was not.
+   *
+   * Rejects with `GW_KAFKA_UNKNOWN_TOPIC`, `GW_KAFKA_PARTITION_NOT_FOUND` (a partition id the topic
+   * does not have), `GW_KAFKA_RECORD_TOO_LARGE`, or the usual availability errors.
+   */
+  produce(topic: string, record: KafkaRecordToProduce): Promise<ProducedKafkaRecord>
 
   /** Closes connections. Calls made afterwards reject. */
   close(): Promise<void>

@@ -138,6 +138,65 @@ export function runKafkaClusterClientContract(
       await rejectsWith(subject.client.describeTopic(topic), 'GW_KAFKA_UNKNOWN_TOPIC')
     })
 
+    it('produces records to the requested partition with consecutive offsets', async () => {
+      const topic = uniqueTopic('produce')
+      await subject.client.createTopic({ name: topic, partitionsCount: 2, configs: [], validateOnly: false })
+      const record = { partitionId: 1, key: Buffer.from('k'), value: Buffer.from('v'), headers: [] }
+      const first = await subject.client.produce(topic, record)
+      const second = await subject.client.produce(topic, {
+        ...record,
+        timestamp: new Date('2021-02-05T19:14:42Z'),
+      })
+      assert.equal(first.partitionId, 1)
+      assert.equal(second.offset, first.offset + 1n)
+      assert.equal(second.timestamp.toISOString(), '2021-02-05T19:14:42.000Z')
+    })
+
+    it('settles concurrent records each on its own, in order, and a bad one alone', async () => {
+      const topic = uniqueTopic('concurrent')
+      await subject.client.createTopic({ name: topic, partitionsCount: 1, configs: [], validateOnly: false })
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, index) =>
+          subject.client.produce(topic, {
+            partitionId: index === 7 ? 3 : 0,
+            key: null,
+            value: index === 12 ? Buffer.alloc(2 * 1024 * 1024) : Buffer.from(String(index)),
+            headers: [
+              { name: 'n', value: Buffer.from('1') },
+              { name: 'n', value: null },
+            ],
+          }),
+        ),
+      )
+      const offsets = outcomes.flatMap((outcome) =>
+        outcome.status === 'fulfilled' ? [outcome.value.offset] : [],
+      )
+      assert.equal(offsets.length, 28)
+      assert.deepEqual(
+        offsets,
+        [...offsets].sort((a, b) => (a < b ? -1 : 1)),
+        'offsets follow call order',
+      )
+      assert.equal(new Set(offsets).size, 28)
+      const reasonOf = (index: number) =>
+        ((outcomes[index] as PromiseRejectedResult).reason as GatewayError).code
+      assert.equal(reasonOf(7), 'GW_KAFKA_PARTITION_NOT_FOUND')
+      assert.equal(reasonOf(12), 'GW_KAFKA_RECORD_TOO_LARGE')
+    })
+
+    it('refuses to produce to an unknown topic or a negative partition', async () => {
+      await rejectsWith(
+        subject.client.produce(uniqueTopic('nowhere'), { key: null, value: Buffer.from('x'), headers: [] }),
+        'GW_KAFKA_UNKNOWN_TOPIC',
+      )
+      const topic = uniqueTopic('negative')
+      await subject.client.createTopic({ name: topic, configs: [], validateOnly: false })
+      await rejectsWith(
+        subject.client.produce(topic, { partitionId: -1, key: null, value: Buffer.from('x'), headers: [] }),
+        'GW_KAFKA_PARTITION_NOT_FOUND',
+      )
+    })
+
     it('reports an unknown topic on describe and on delete', async () => {
       const topic = uniqueTopic('missing')
       await rejectsWith(subject.client.describeTopic(topic), 'GW_KAFKA_UNKNOWN_TOPIC')

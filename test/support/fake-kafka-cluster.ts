@@ -10,12 +10,23 @@ import type {
   KafkaClusterClient,
   KafkaClusterDescription,
   KafkaTopicDescription,
+  KafkaRecordToProduce,
   NewKafkaTopic,
+  ProducedKafkaRecord,
 } from '../../src/kafka/index.ts'
+
+export interface StoredRecord extends KafkaRecordToProduce {
+  readonly offset: bigint
+  readonly timestamp: Date
+}
 
 export class FakeKafkaCluster implements KafkaClusterClient {
   readonly clusterId: string
   readonly topics = new Map<string, KafkaTopicDescription>()
+  /** Records by topic, then partition, in offset order. */
+  readonly records = new Map<string, StoredRecord[][]>()
+  /** Records whose value is larger than this are refused, like a broker's `max.message.bytes`. */
+  maxRecordBytes = 1_048_588
   /** While true every call rejects as if no broker were reachable. */
   isDown = false
   defaultPartitions = 1
@@ -90,6 +101,25 @@ export class FakeKafkaCluster implements KafkaClusterClient {
   async deleteTopic(name: string): Promise<void> {
     this.#checkUp()
     if (!this.topics.delete(name)) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
+  }
+
+  async produce(topic: string, record: KafkaRecordToProduce): Promise<ProducedKafkaRecord> {
+    this.#checkUp()
+    const description = this.topics.get(topic)
+    if (!description) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
+    const partitionId = record.partitionId ?? 0
+    if (partitionId < 0 || partitionId >= description.partitionsCount)
+      throw new GatewayError('GW_KAFKA_PARTITION_NOT_FOUND')
+    if ((record.value?.length ?? 0) + (record.key?.length ?? 0) > this.maxRecordBytes) {
+      throw new GatewayError('GW_KAFKA_RECORD_TOO_LARGE')
+    }
+    const partitions =
+      this.records.get(topic) ?? Array.from({ length: description.partitionsCount }, () => [])
+    this.records.set(topic, partitions)
+    const log = partitions[partitionId]!
+    const stored = { ...record, offset: BigInt(log.length), timestamp: record.timestamp ?? new Date() }
+    log.push(stored)
+    return { partitionId, offset: stored.offset, timestamp: stored.timestamp }
   }
 
   async close(): Promise<void> {}

@@ -8,6 +8,7 @@
  */
 import {
   Admin,
+  Producer,
   kGetApi,
   kGetBootstrapConnection,
   type Callback,
@@ -22,9 +23,12 @@ import type {
   KafkaClusterClient,
   KafkaClusterDescription,
   KafkaTopicDescription,
+  KafkaRecordToProduce,
   NewKafkaTopic,
+  ProducedKafkaRecord,
 } from '../port.ts'
 import { toGatewayError, type KafkaErrorContext } from './error-mapping.ts'
+import { RecordProducer } from './record-producer.ts'
 
 /** How to reach one cluster. Structurally the `kafka` section of the configuration. */
 export interface KafkaConnectionSettings {
@@ -68,13 +72,18 @@ function toTopicDescription(topic: MetadataTopic): KafkaTopicDescription {
   }
 }
 
+/** How long a topic's partition count is trusted for placing records. */
+const PARTITION_COUNT_TTL_MS = 5_000
+
 export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
   readonly #admin: Admin
+  readonly #records: RecordProducer
   readonly #requestTimeoutMs: number
+  readonly #partitionCounts = new Map<string, { count: Promise<number>; expiresAt: number }>()
 
   constructor(settings: KafkaConnectionSettings) {
     this.#requestTimeoutMs = settings.requestTimeoutMs
-    this.#admin = new Admin({
+    const common = {
       clientId: settings.clientId,
       bootstrapBrokers: [...settings.bootstrapServers],
       ...(settings.sasl ? { sasl: { ...settings.sasl } } : {}),
@@ -85,7 +94,26 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
       // cluster that is down, and the HTTP request should fail fast instead.
       retries: 1,
       retryDelay: 200,
+    }
+    this.#admin = new Admin(common)
+    this.#records = new RecordProducer({
+      producer: new Producer({ ...common, acks: -1, idempotent: false, autocreateTopics: false }),
+      partitionCount: (topic, refresh) => this.#partitionCount(topic, refresh),
     })
+  }
+
+  #partitionCount(topic: string, refresh: boolean): Promise<number> {
+    const cached = this.#partitionCounts.get(topic)
+    if (cached && !refresh && cached.expiresAt > Date.now()) return cached.count
+    const count = this.describeTopic(topic).then((description) => description.partitionsCount)
+    this.#partitionCounts.set(topic, { count, expiresAt: Date.now() + PARTITION_COUNT_TTL_MS })
+    // A failed lookup (unknown topic, Kafka down) must not be remembered.
+    count.catch(() => this.#partitionCounts.delete(topic))
+    return count
+  }
+
+  produce(topic: string, record: KafkaRecordToProduce): Promise<ProducedKafkaRecord> {
+    return this.#records.produce(topic, record)
   }
 
   /** Runs one protocol call on a bootstrap connection with the highest version both sides know. */
@@ -199,6 +227,6 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
   }
 
   async close(): Promise<void> {
-    await this.#admin.close()
+    await Promise.all([this.#admin.close(), this.#records.close()])
   }
 }

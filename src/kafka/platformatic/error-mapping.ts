@@ -62,6 +62,7 @@ function byId(id: string, leaf: LibraryError, context: KafkaErrorContext): Gatew
     )
   }
   if (UNKNOWN_TOPIC_IDS.has(id)) return as('GW_KAFKA_UNKNOWN_TOPIC')
+  if (id === 'MESSAGE_TOO_LARGE' || id === 'RECORD_LIST_TOO_LARGE') return as('GW_KAFKA_RECORD_TOO_LARGE')
   if (INVALID_REQUEST_IDS.has(id)) return as('GW_KAFKA_INVALID_REQUEST', detail ?? leaf.message)
   if (id.endsWith('_AUTHORIZATION_FAILED')) return as('GW_KAFKA_AUTHORIZATION_FAILED')
   if (
@@ -90,6 +91,10 @@ export function toGatewayError(error: unknown, context: KafkaErrorContext = {}):
     }
   }
   for (const leaf of leaves) {
+    // The producer's metadata step reports a vanished topic as a plain user error.
+    if (leaf.code === 'PLT_KFK_USER' && leaf.message.startsWith('Unknown topic')) {
+      return new GatewayError('GW_KAFKA_UNKNOWN_TOPIC', undefined, { cause: error })
+    }
     if (leaf.code === 'PLT_KFK_AUTHENTICATION')
       return new GatewayError('GW_KAFKA_AUTHENTICATION_FAILED', undefined, { cause: error })
     if (leaf.code === 'PLT_KFK_TIMEOUT' || /timed? ?out/i.test(leaf.message)) {
