@@ -70,6 +70,7 @@ async function start(): Promise<void> {
   const clusters = new KafkaClusterDirectory([new PlatformaticKafkaClusterClient(config.kafka)])
   const app = await buildApp({
     server: config.server,
+    produce: config.produce,
     isMetricsPublic: !config.metrics.requireAuthentication,
     logger,
     clusters,

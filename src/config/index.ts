@@ -3,5 +3,11 @@
  *
  * The configuration: its schema (the source of docs/configuration.md) and the loader.
  */
-export { ConfigSchema, type AppConfig, type KafkaConfig, type ServerConfig } from './schema.ts'
+export {
+  ConfigSchema,
+  type AppConfig,
+  type KafkaConfig,
+  type ProduceConfig,
+  type ServerConfig,
+} from './schema.ts'
 export { loadConfig, listConfigLeaves, ENV_PREFIX, type ConfigLeaf } from './load.ts'

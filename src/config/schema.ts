@@ -136,11 +136,32 @@ const Metrics = Type.Object(
   { additionalProperties: false, default: {}, description: 'The Prometheus endpoint `/metrics`.' },
 )
 
+const Produce = Type.Object(
+  {
+    batchMaxEntries: Type.Integer({
+      minimum: 1,
+      maximum: 1_000,
+      default: 10,
+      description: 'Most entries one `records:batch` request may carry (Confluent’s default is 10).',
+    }),
+    maxRecordJsonBytes: Type.Integer({
+      minimum: 1_024,
+      maximum: 268_435_456,
+      default: 8_388_608,
+      description:
+        'Largest single JSON record accepted in a produce stream; a larger one ends the stream with an in-band 400. ' +
+        'Whether Kafka accepts the record is decided by the topic’s `max.message.bytes`.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'Producing records over HTTP.' },
+)
+
 export const ConfigSchema = Type.Object(
   {
     server: Server,
     kafka: Kafka,
     admin: Admin,
+    produce: Produce,
     dataDir: Type.String({
       minLength: 1,
       default: './gatehouse-data',
@@ -156,3 +177,4 @@ export const ConfigSchema = Type.Object(
 export type AppConfig = Type.Static<typeof ConfigSchema>
 export type KafkaConfig = AppConfig['kafka']
 export type ServerConfig = AppConfig['server']
+export type ProduceConfig = AppConfig['produce']

@@ -10,7 +10,7 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { Ajv } from 'ajv'
-import type { ServerConfig } from '../config/index.ts'
+import type { ProduceConfig, ServerConfig } from '../config/index.ts'
 import type { KafkaClusterDirectory } from '../kafka/index.ts'
 import { installAuthentication, type RequestAuthenticator } from './plugins/authenticate.ts'
 import { installErrorHandling } from './plugins/error-handler.ts'
@@ -19,9 +19,11 @@ import { generateRequestId, installRequestIdHeader } from './plugins/request-id.
 import { registerHealthRoutes, type ReadinessCheck } from './routes/health.ts'
 import { registerClusterRoutes } from './routes/kafka-v3/clusters.ts'
 import { registerTopicRoutes } from './routes/kafka-v3/topics.ts'
+import { registerRecordRoutes } from './routes/kafka-v3/records/records.ts'
 
 export interface AppDependencies {
   readonly server: Pick<ServerConfig, 'publicUrl' | 'trustProxy' | 'bodyLimitBytes'>
+  readonly produce: ProduceConfig
   /** Serve `/metrics` without credentials (for scrapers on a trusted network). */
   readonly isMetricsPublic: boolean
   /** A pino logger (JSON lines), or false for none. */
@@ -77,9 +79,10 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   installMetrics(app, metrics, deps.isMetricsPublic)
   registerHealthRoutes(app, deps.readinessChecks)
 
-  const kafkaV3 = { clusters: deps.clusters, publicUrl: deps.server.publicUrl }
+  const kafkaV3 = { clusters: deps.clusters, publicUrl: deps.server.publicUrl, produce: deps.produce }
   registerClusterRoutes(app, kafkaV3)
   registerTopicRoutes(app, kafkaV3)
+  registerRecordRoutes(app, kafkaV3)
 
   await app.ready()
   return app

@@ -4,8 +4,12 @@
  * The real Kafka broker the integration tests share: started once per run by the global setup
  * (test/support/global-setup.ts) and reused by every test file.
  */
-import { Admin } from '@platformatic/kafka'
-import { startLocalKafka, type LocalKafka } from '../../scripts/local-kafka.ts'
+import { execFileSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { Admin, Consumer, type Message } from '@platformatic/kafka'
+import { KAFKA_VERSION, startLocalKafka, type LocalKafka } from '../../scripts/local-kafka.ts'
 
 export const TEST_KAFKA = { name: 'test', port: 29092, controllerPort: 29093 } as const
 
@@ -39,4 +43,59 @@ export function kafkaEnvironment(kafka: LocalKafka): Record<string, string> {
     GATEHOUSE_KAFKA_SASL_USERNAME: kafka.sasl.username,
     GATEHOUSE_KAFKA_SASL_PASSWORD: kafka.sasl.password,
   }
+}
+
+/**
+ * Reads the first `count` records of a topic with a real Kafka consumer (not through Gatehouse),
+ * failing after `timeoutMs`.
+ */
+export async function readRecords(
+  kafka: LocalKafka,
+  topic: string,
+  count: number,
+  timeoutMs = 20_000,
+): Promise<Message[]> {
+  const consumer = new Consumer({
+    clientId: 'gatehouse-test-reader',
+    groupId: `gatehouse-test-${randomUUID()}`,
+    bootstrapBrokers: [kafka.bootstrapServers],
+    sasl: { mechanism: 'PLAIN', username: kafka.sasl.username, password: kafka.sasl.password },
+  })
+  const messages: Message[] = []
+  const timer = setTimeout(() => void consumer.close(true), timeoutMs)
+  try {
+    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false })
+    for await (const message of stream) {
+      messages.push(message)
+      if (messages.length >= count) break
+    }
+    await stream.close()
+  } finally {
+    clearTimeout(timer)
+    await consumer.close(true)
+  }
+  if (messages.length < count)
+    throw new Error(`read ${messages.length} of ${count} records of ${topic} in ${timeoutMs} ms`)
+  return messages
+}
+
+/** The partition Kafka's Java producer picks for each key, computed by Kafka's own jar. */
+export function javaDefaultPartitions(partitions: number, keys: string[]): Record<string, number> {
+  const libs = new URL(`../../.cache/kafka/libs-${KAFKA_VERSION}/`, import.meta.url).pathname
+  if (!readdirSync(libs).some((name) => name.startsWith('kafka-clients-'))) {
+    throw new Error(`kafka-clients jar not found in ${libs}; start the test broker first`)
+  }
+  const source = new URL('./KafkaDefaultPartition.java', import.meta.url).pathname
+  const output = execFileSync('java', ['-cp', join(libs, '*'), source, String(partitions), ...keys], {
+    encoding: 'utf8',
+  })
+  return Object.fromEntries(
+    output
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [key, partition] = line.split('\t')
+        return [key!, Number(partition)]
+      }),
+  )
 }

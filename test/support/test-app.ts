@@ -29,6 +29,8 @@ export async function buildTestApp(
     isMetricsPublic?: boolean
     bodyLimitBytes?: number
     publicUrl?: string
+    batchMaxEntries?: number
+    maxRecordJsonBytes?: number
   } = {},
 ): Promise<TestApp> {
   const kafka = new FakeKafkaCluster()
@@ -39,6 +41,10 @@ export async function buildTestApp(
       trustProxy: false,
       bodyLimitBytes: options.bodyLimitBytes ?? 1_048_576,
       publicUrl: options.publicUrl,
+    },
+    produce: {
+      batchMaxEntries: options.batchMaxEntries ?? 10,
+      maxRecordJsonBytes: options.maxRecordJsonBytes ?? 8_388_608,
     },
     isMetricsPublic: options.isMetricsPublic ?? false,
     logger: false,

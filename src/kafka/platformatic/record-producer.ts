@@ -9,7 +9,7 @@
  * wrap a partition id past the topic's end, and it reports one base offset per partition, from
  * which each record's own offset is derived (offsets within one batch are contiguous).
  */
-import { Producer, murmur2, type MessageToProduce } from '@platformatic/kafka'
+import { murmur2, type MessageToProduce, type Producer } from '@platformatic/kafka'
 import { GatewayError } from '../../core/index.ts'
 import type { KafkaRecordToProduce, ProducedKafkaRecord } from '../port.ts'
 import { toGatewayError } from './error-mapping.ts'

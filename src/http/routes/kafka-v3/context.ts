@@ -4,6 +4,7 @@
  * What the Kafka REST v3 route handlers share.
  */
 import type { FastifyRequest } from 'fastify'
+import type { ProduceConfig } from '../../../config/index.ts'
 import type { KafkaClusterDirectory } from '../../../kafka/index.ts'
 import { KafkaV3Links } from './links.ts'
 
@@ -11,6 +12,7 @@ export interface KafkaV3RouteContext {
   readonly clusters: KafkaClusterDirectory
   /** Scheme and host for links; undefined takes them from each request. */
   readonly publicUrl: string | undefined
+  readonly produce: ProduceConfig
 }
 
 export function linksFor(request: FastifyRequest, context: KafkaV3RouteContext): KafkaV3Links {

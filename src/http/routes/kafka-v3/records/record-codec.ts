@@ -1,0 +1,182 @@
+/**
+ * @module http/routes/kafka-v3/records/record-codec
+ *
+ * Turns one produce-request record (`partition_id`, `headers`, `key`, `value`, `timestamp`) into
+ * Kafka bytes, and a written record into Confluent's delivery report. Formats: BINARY (base64),
+ * JSON (any JSON value, serialised compactly) and STRING (UTF-8), as Confluent Cloud offers; the
+ * schema formats need a Schema Registry, which Gatehouse does not have.
+ */
+import { GatewayError } from '../../../../core/index.ts'
+import type { KafkaRecordHeader, KafkaRecordToProduce, ProducedKafkaRecord } from '../../../../kafka/index.ts'
+
+export type RecordFormat = 'BINARY' | 'JSON' | 'STRING'
+
+export interface DecodedRecord {
+  readonly record: KafkaRecordToProduce
+  /** Present when the request gave a key (or value) object; reported back with its size. */
+  readonly key?: { readonly type: RecordFormat; readonly size: number }
+  readonly value?: { readonly type: RecordFormat; readonly size: number }
+}
+
+const RECORD_FIELDS = new Set(['partition_id', 'headers', 'key', 'value', 'timestamp'])
+const DATA_FIELDS = new Set(['type', 'data'])
+const SCHEMA_FIELDS = new Set(['subject', 'subject_name_strategy', 'schema_id', 'schema_version', 'schema'])
+const SCHEMA_FORMATS = new Set(['AVRO', 'JSONSCHEMA', 'PROTOBUF'])
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+/** ISO-8601 date-time with a zone, as Confluent's `timestamp` field takes. */
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
+
+function invalid(message: string): GatewayError {
+  return new GatewayError('GW_PRODUCE_INVALID_RECORD', `Bad Request: ${message}`)
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function describeValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text
+}
+
+function decodeData(
+  field: 'key' | 'value',
+  input: unknown,
+): { bytes: Buffer | null; type: RecordFormat } | undefined {
+  if (input === undefined || input === null) return undefined
+  if (!isPlainObject(input)) throw invalid(`${field} must be an object with type and data.`)
+  for (const name of Object.keys(input)) {
+    if (SCHEMA_FIELDS.has(name)) {
+      throw invalid(
+        `${field}.${name}: schemas need a Schema Registry, which Gatehouse does not support; use BINARY, JSON or STRING.`,
+      )
+    }
+    if (!DATA_FIELDS.has(name)) throw invalid(`Unrecognized field: ${field}.${name}`)
+  }
+  const rawType = input['type']
+  if (typeof rawType !== 'string') throw invalid(`${field}.type is required: BINARY, JSON or STRING.`)
+  const type = rawType.toUpperCase()
+  if (SCHEMA_FORMATS.has(type)) {
+    throw invalid(
+      `${field}.type ${rawType} needs a Schema Registry, which Gatehouse does not support; use BINARY, JSON or STRING.`,
+    )
+  }
+  const data = input['data']
+  switch (type) {
+    case 'BINARY':
+      if (data === undefined || data === null) return { bytes: null, type }
+      if (typeof data !== 'string') throw invalid(`data=${describeValue(data)} is not a base64 string.`)
+      if (!BASE64.test(data)) throw invalid(`data=${describeValue(data)} is not a valid base64 string.`)
+      return { bytes: Buffer.from(data, 'base64'), type }
+    case 'JSON':
+      return {
+        bytes: data === undefined || data === null ? null : Buffer.from(JSON.stringify(data), 'utf8'),
+        type,
+      }
+    case 'STRING':
+      if (data === undefined || data === null) return { bytes: null, type }
+      if (typeof data !== 'string') throw invalid(`data=${describeValue(data)} is not a string.`)
+      return { bytes: Buffer.from(data, 'utf8'), type }
+    default:
+      throw invalid(`${field}.type ${describeValue(rawType)} is not one of BINARY, JSON or STRING.`)
+  }
+}
+
+function decodeHeaders(input: unknown): KafkaRecordHeader[] {
+  if (input === undefined || input === null) return []
+  if (!Array.isArray(input)) throw invalid('headers must be an array of {name, value}.')
+  return input.map((header: unknown, index) => {
+    if (!isPlainObject(header)) throw invalid(`headers[${index}] must be an object with name and value.`)
+    for (const name of Object.keys(header)) {
+      if (name !== 'name' && name !== 'value') throw invalid(`Unrecognized field: headers[${index}].${name}`)
+    }
+    const { name, value } = header
+    if (typeof name !== 'string' || name === '')
+      throw invalid(`headers[${index}].name must be a non-empty string.`)
+    if (value === undefined || value === null) return { name, value: null }
+    if (typeof value !== 'string' || !BASE64.test(value)) {
+      throw invalid(`headers[${index}].value=${describeValue(value)} is not a valid base64 string.`)
+    }
+    return { name, value: Buffer.from(value, 'base64') }
+  })
+}
+
+function decodeTimestamp(input: unknown): Date | undefined {
+  if (input === undefined || input === null) return undefined
+  const date = typeof input === 'string' && ISO_TIMESTAMP.test(input) ? new Date(input) : undefined
+  if (!date || Number.isNaN(date.getTime())) {
+    throw invalid(
+      `timestamp=${describeValue(input)} is not an ISO-8601 date-time such as 2021-02-05T19:14:42Z.`,
+    )
+  }
+  return date
+}
+
+/**
+ * Decodes one record of a produce request.
+ *
+ * @param allowedExtraFields fields the caller handles itself (`id` in a batch entry).
+ * @throws GatewayError `GW_PRODUCE_INVALID_RECORD` naming the offending field.
+ */
+export function decodeProduceRecord(
+  input: unknown,
+  allowedExtraFields: ReadonlySet<string> = new Set(),
+): DecodedRecord {
+  if (!isPlainObject(input)) throw invalid('Each record must be a JSON object.')
+  for (const name of Object.keys(input)) {
+    if (!RECORD_FIELDS.has(name) && !allowedExtraFields.has(name))
+      throw invalid(`Unrecognized field: ${name}`)
+  }
+  const partitionId = input['partition_id']
+  if (partitionId !== undefined && partitionId !== null && !Number.isSafeInteger(partitionId)) {
+    throw invalid(`partition_id=${describeValue(partitionId)} is not an integer.`)
+  }
+  const key = decodeData('key', input['key'])
+  const value = decodeData('value', input['value'])
+  const size = (bytes: Buffer | null) => (bytes === null ? -1 : bytes.length)
+  return {
+    record: {
+      partitionId: typeof partitionId === 'number' ? partitionId : undefined,
+      key: key?.bytes ?? null,
+      value: value?.bytes ?? null,
+      headers: decodeHeaders(input['headers']),
+      timestamp: decodeTimestamp(input['timestamp']),
+    },
+    ...(key ? { key: { type: key.type, size: size(key.bytes) } } : {}),
+    ...(value ? { value: { type: value.type, size: size(value.bytes) } } : {}),
+  }
+}
+
+/** ISO-8601 in UTC with milliseconds only when there are some, as Confluent writes instants. */
+export function formatInstant(date: Date): string {
+  return date.toISOString().replace('.000Z', 'Z')
+}
+
+export interface DeliveryReport {
+  readonly error_code: 200
+  readonly cluster_id: string
+  readonly topic_name: string
+  readonly partition_id: number
+  readonly offset: number
+  readonly timestamp: string
+  readonly key?: { readonly type: RecordFormat; readonly size: number }
+  readonly value?: { readonly type: RecordFormat; readonly size: number }
+}
+
+export function deliveryReport(
+  clusterId: string,
+  topicName: string,
+  decoded: DecodedRecord,
+  produced: ProducedKafkaRecord,
+): DeliveryReport {
+  return {
+    error_code: 200,
+    cluster_id: clusterId,
+    topic_name: topicName,
+    partition_id: produced.partitionId,
+    offset: Number(produced.offset),
+    timestamp: formatInstant(produced.timestamp),
+    ...(decoded.key ? { key: decoded.key } : {}),
+    ...(decoded.value ? { value: decoded.value } : {}),
+  }
+}

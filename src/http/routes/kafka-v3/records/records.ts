@@ -1,0 +1,205 @@
+/**
+ * @module http/routes/kafka-v3/records/records
+ *
+ * Produce: `POST …/topics/{topic_name}/records`, a stream of JSON records answered by a stream of
+ * delivery reports (one per record, in order, each followed by `\r\n`, HTTP 200 throughout), and
+ * `POST …/records:batch`, a JSON batch answered with 207 `successes` and `failures`.
+ *
+ * A record's failure (bad data, unknown partition, too large) is reported in its own place; the
+ * records around it are unaffected. A malformed stream gets one in-band error and ends.
+ */
+import type { Readable } from 'node:stream'
+import { PassThrough } from 'node:stream'
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Type from 'typebox'
+import { GatewayError, explainInvalidTopicName } from '../../../../core/index.ts'
+import type { KafkaClusterClient } from '../../../../kafka/index.ts'
+import { toGatewayError } from '../../../plugins/error-handler.ts'
+import { TopicParams } from '../../../schemas/kafka-v3.ts'
+import type { KafkaV3RouteContext } from '../context.ts'
+import { JsonStreamError, splitJsonObjects } from './json-stream.ts'
+import { decodeProduceRecord, deliveryReport } from './record-codec.ts'
+
+/** Records of one stream being produced at once; reading pauses beyond this. */
+const MAX_IN_FLIGHT_PER_STREAM = 1_000
+const BATCH_ENTRY_ID = /^[0-9a-zA-Z_-]{1,80}$/
+
+function failureReport(error: unknown): { error_code: number; message: string } {
+  const gatewayError = toGatewayError(error)
+  return { error_code: gatewayError.definition.errorCode, message: gatewayError.message }
+}
+
+async function produceOne(client: KafkaClusterClient, clusterId: string, topicName: string, input: unknown) {
+  const topicProblem = explainInvalidTopicName(topicName)
+  if (topicProblem !== undefined) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
+  const decoded = decodeProduceRecord(input)
+  const produced = await client.produce(topicName, decoded.record)
+  return deliveryReport(clusterId, topicName, decoded, produced)
+}
+
+function parseRecord(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch (error) {
+    throw new GatewayError(
+      'GW_PRODUCE_STREAM_MALFORMED',
+      `Bad Request: Error processing message: ${(error as Error).message}`,
+    )
+  }
+}
+
+const BatchEntry = Type.Object(
+  {
+    id: Type.Unknown(),
+    partition_id: Type.Optional(Type.Unknown()),
+    headers: Type.Optional(Type.Unknown()),
+    key: Type.Optional(Type.Unknown()),
+    value: Type.Optional(Type.Unknown()),
+    timestamp: Type.Optional(Type.Unknown()),
+  },
+  { additionalProperties: false },
+)
+const BatchRequest = Type.Object(
+  { entries: Type.Union([Type.Array(BatchEntry), Type.Null()]) },
+  { additionalProperties: false },
+)
+
+function checkBatch(entries: readonly { id: unknown }[] | null, maxEntries: number): void {
+  const reject = (message: string) => {
+    throw new GatewayError('GW_PRODUCE_INVALID_BATCH', message)
+  }
+  if (!entries || entries.length === 0) reject('Empty batch.')
+  if (entries!.length > maxEntries)
+    reject(`Too many entries in batch: ${entries!.length}; at most ${maxEntries} are allowed.`)
+  const ids = new Set<string>()
+  for (const entry of entries!) {
+    if (typeof entry.id !== 'string' || !BATCH_ENTRY_ID.test(entry.id))
+      reject('Batch entry identifier is not a valid string.')
+    ids.add(entry.id as string)
+  }
+  if (ids.size !== entries!.length) reject('Batch entry IDs are not distinct.')
+}
+
+export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3RouteContext): void {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+
+  routes.post(
+    '/kafka/v3/clusters/:cluster_id/topics/:topic_name/records::batch',
+    { schema: { operationId: 'produceRecordsBatch', params: TopicParams, body: BatchRequest } },
+    async (request, reply) => {
+      const { cluster_id: clusterId, topic_name: topicName } = request.params
+      checkBatch(request.body.entries, context.produce.batchMaxEntries)
+      const client = await context.clusters.resolve(clusterId)
+      const allowedExtra = new Set(['id'])
+      const outcomes = await Promise.all(
+        request.body.entries!.map(async (entry) => {
+          const id = entry.id as string
+          try {
+            const topicProblem = explainInvalidTopicName(topicName)
+            if (topicProblem !== undefined) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
+            const decoded = decodeProduceRecord(entry, allowedExtra)
+            const { error_code, ...report } = deliveryReport(
+              clusterId,
+              topicName,
+              decoded,
+              await client.produce(topicName, decoded.record),
+            )
+            return { success: { id, ...report } }
+          } catch (error) {
+            return { failure: { id, ...failureReport(error) } }
+          }
+        }),
+      )
+      return reply.code(207).send({
+        successes: outcomes.flatMap((outcome) => (outcome.success ? [outcome.success] : [])),
+        failures: outcomes.flatMap((outcome) => (outcome.failure ? [outcome.failure] : [])),
+      })
+    },
+  )
+
+  // The streaming route reads its body itself, so it lives in a scope where JSON is not pre-parsed.
+  void app.register(async (scope) => {
+    scope.removeContentTypeParser('application/json')
+    scope.addContentTypeParser('application/json', (_request, payload, done) => done(null, payload))
+
+    scope
+      .withTypeProvider<TypeBoxTypeProvider>()
+      .post(
+        '/kafka/v3/clusters/:cluster_id/topics/:topic_name/records',
+        { schema: { operationId: 'produceRecord', params: TopicParams } },
+        async (request, reply) => {
+          const { cluster_id: clusterId, topic_name: topicName } = request.params
+          const client = await context.clusters.resolve(clusterId)
+          const body = request.body as Readable | undefined
+          if (!body) throw new GatewayError('GW_HTTP_EMPTY_BODY')
+          const objects = splitJsonObjects(body, context.produce.maxRecordJsonBytes)
+
+          // Confluent answers an empty stream with 422 rather than an empty 200, so the status waits
+          // for the first record.
+          let first: IteratorResult<string> | undefined
+          let streamError: unknown
+          try {
+            first = await objects.next()
+          } catch (error) {
+            if (!(error instanceof JsonStreamError)) throw error
+            streamError = error
+          }
+          if (first?.done) throw new GatewayError('GW_HTTP_EMPTY_BODY')
+
+          const out = new PassThrough()
+          void reply.code(200).type('application/json').send(out)
+          // The request side is destroyed as soon as its body has been read; only the response
+          // tells whether the client is still there.
+          const isGone = () => reply.raw.destroyed
+
+          // Reports are written strictly in request order, whatever order Kafka answers in.
+          let writing = Promise.resolve()
+          const inFlight: Promise<void>[] = []
+          const enqueue = (report: Promise<object>) => {
+            writing = writing.then(async () => {
+              const line = JSON.stringify(await report) + '\r\n'
+              if (!isGone() && !out.write(line)) await new Promise((resolve) => out.once('drain', resolve))
+            })
+            inFlight.push(writing)
+          }
+          const endWith = (error: unknown) => {
+            const reason =
+              error instanceof JsonStreamError
+                ? new GatewayError('GW_PRODUCE_STREAM_MALFORMED', `Bad Request: ${error.message}`)
+                : error
+            enqueue(Promise.resolve(failureReport(reason)))
+          }
+
+          if (streamError !== undefined) {
+            endWith(streamError)
+          } else {
+            try {
+              let text: string | undefined = first?.value
+              while (text !== undefined) {
+                if (inFlight.length >= MAX_IN_FLIGHT_PER_STREAM) await inFlight.shift()
+                let parsed: unknown
+                try {
+                  parsed = parseRecord(text)
+                } catch (error) {
+                  endWith(error)
+                  break
+                }
+                enqueue(produceOne(client, clusterId, topicName, parsed).catch(failureReport))
+                const next = await objects.next()
+                text = next.done ? undefined : next.value
+              }
+            } catch (error) {
+              // A client that hung up needs no report; anything else ends the stream with one.
+              if (!isGone()) endWith(error)
+            } finally {
+              void objects.return(undefined)
+            }
+          }
+          await writing
+          out.end()
+          return reply
+        },
+      )
+  })
+}
