@@ -3,7 +3,7 @@
  *
  * Builds the HTTP application over fakes for component tests.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import {
   BootstrapCredentialAuthenticator,
   generateKeyId,
@@ -12,6 +12,7 @@ import {
 } from '../../src/authn/index.ts'
 import { buildApp, type ReadinessCheck } from '../../src/http/index.ts'
 import { KafkaClusterDirectory } from '../../src/kafka/index.ts'
+import { assertMatchesConfluent } from './confluent-contract.ts'
 import { FakeKafkaCluster } from './fake-kafka-cluster.ts'
 
 export interface TestApp {
@@ -54,6 +55,13 @@ export async function buildTestApp(
       { name: 'kafka', check: async () => void (await kafka.describeCluster()) },
     ],
   })
+  // Every response a component test receives is also checked against Confluent's schema for it.
+  const inject = app.inject.bind(app) as (options: InjectOptions) => Promise<LightMyRequestResponse>
+  app.inject = (async (options: InjectOptions) => {
+    const response = await inject(options)
+    assertMatchesConfluent(options.method ?? 'GET', options.url as string, response.statusCode, response.body)
+    return response
+  }) as typeof app.inject
   return {
     app,
     kafka,

@@ -22,8 +22,59 @@ import { JsonStreamError, splitJsonObjects } from './json-stream.ts'
 import { decodeProduceRecord, deliveryReport } from './record-codec.ts'
 
 /** Records of one stream being produced at once; reading pauses beyond this. */
-const MAX_IN_FLIGHT_PER_STREAM = 1_000
+const MAX_IN_FLIGHT_PER_STREAM = 4_000
 const BATCH_ENTRY_ID = /^[0-9a-zA-Z_-]{1,80}$/
+
+/** Writes reports in the order they were pushed, batching those that are ready together. */
+class OrderedReportWriter {
+  readonly #out: PassThrough
+  readonly #isGone: () => boolean
+  readonly #queue: { settled: boolean; line: string; promise: Promise<void> }[] = []
+  #isWriting = false
+  #waiters: { below: number; resolve: () => void }[] = []
+
+  constructor(out: PassThrough, isGone: () => boolean) {
+    this.#out = out
+    this.#isGone = isGone
+  }
+
+  get pending(): number {
+    return this.#queue.length
+  }
+
+  push(report: Promise<object>): void {
+    const entry = { settled: false, line: '', promise: Promise.resolve() }
+    entry.promise = report.then((value) => {
+      entry.line = JSON.stringify(value) + '\r\n'
+      entry.settled = true
+    })
+    this.#queue.push(entry)
+    if (!this.#isWriting) void this.#write()
+  }
+
+  /** Resolves once at most `below` reports are still unwritten. */
+  drained(below: number): Promise<void> {
+    if (this.#queue.length <= below) return Promise.resolve()
+    return new Promise((resolve) => this.#waiters.push({ below, resolve }))
+  }
+
+  async #write(): Promise<void> {
+    this.#isWriting = true
+    while (this.#queue.length > 0) {
+      await this.#queue[0]!.promise
+      let text = ''
+      while (this.#queue.length > 0 && this.#queue[0]!.settled) text += this.#queue.shift()!.line
+      if (!this.#isGone() && !this.#out.write(text))
+        await new Promise((resolve) => this.#out.once('drain', resolve))
+      this.#waiters = this.#waiters.filter((waiter) => {
+        if (this.#queue.length > waiter.below) return true
+        waiter.resolve()
+        return false
+      })
+    }
+    this.#isWriting = false
+  }
+}
 
 function failureReport(error: unknown): { error_code: number; message: string } {
   const gatewayError = toGatewayError(error)
@@ -153,16 +204,10 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
           // tells whether the client is still there.
           const isGone = () => reply.raw.destroyed
 
-          // Reports are written strictly in request order, whatever order Kafka answers in.
-          let writing = Promise.resolve()
-          const inFlight: Promise<void>[] = []
-          const enqueue = (report: Promise<object>) => {
-            writing = writing.then(async () => {
-              const line = JSON.stringify(await report) + '\r\n'
-              if (!isGone() && !out.write(line)) await new Promise((resolve) => out.once('drain', resolve))
-            })
-            inFlight.push(writing)
-          }
+          // Reports are written strictly in request order, whatever order Kafka answers in. Reports
+          // that are already settled when the writer reaches them go out in one write.
+          const writer = new OrderedReportWriter(out, isGone)
+          const enqueue = (report: Promise<object>) => writer.push(report)
           const endWith = (error: unknown) => {
             const reason =
               error instanceof JsonStreamError
@@ -177,7 +222,8 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
             try {
               let text: string | undefined = first?.value
               while (text !== undefined) {
-                if (inFlight.length >= MAX_IN_FLIGHT_PER_STREAM) await inFlight.shift()
+                if (writer.pending >= MAX_IN_FLIGHT_PER_STREAM)
+                  await writer.drained(MAX_IN_FLIGHT_PER_STREAM / 2)
                 let parsed: unknown
                 try {
                   parsed = parseRecord(text)
@@ -196,7 +242,7 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
               void objects.return(undefined)
             }
           }
-          await writing
+          await writer.drained(0)
           out.end()
           return reply
         },

@@ -1,0 +1,293 @@
+/**
+ * @module bench/produce
+ *
+ * `npm run bench`: produce throughput and latency through Gatehouse against a direct Kafka producer
+ * on the same broker in the same run, and the gateway's peak memory. Writes docs/benchmarks.md.
+ *
+ * Bounded: a fixed number of records per measurement and a fixed duration for the latency run,
+ * all on loopback. Numbers from one 2-core machine that also runs the broker and the load
+ * generator are comparable within a run, not across machines.
+ */
+import { spawn } from 'node:child_process'
+import { Agent, request as httpRequest } from 'node:http'
+import { randomUUID } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
+import { Admin, Producer } from '@platformatic/kafka'
+import { startLocalKafka, type LocalKafka } from '../scripts/local-kafka.ts'
+
+const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 40_000)
+const VALUE_BYTES = 1_024
+const LATENCY_CLIENTS = 50
+const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 8)
+const BATCH_ENTRIES = 50
+const value = 'v'.repeat(VALUE_BYTES)
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 })
+
+/** One HTTP POST over a keep-alive agent; the body is written in the given chunks, with backpressure. */
+function post(
+  url: string,
+  authorization: string,
+  chunks: Iterable<Buffer | string>,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, {
+      method: 'POST',
+      agent,
+      headers: { authorization, 'content-type': 'application/json' },
+    })
+    request.on('error', reject)
+    request.on('response', (response) => {
+      let body = ''
+      response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
+    })
+    const iterator = chunks[Symbol.iterator]()
+    const writeMore = () => {
+      for (let next = iterator.next(); !next.done; next = iterator.next()) {
+        if (!request.write(next.value)) return void request.once('drain', writeMore)
+      }
+      request.end()
+    }
+    writeMore()
+  })
+}
+
+interface Throughput {
+  readonly records: number
+  readonly seconds: number
+  readonly recordsPerSecond: number
+  readonly megabytesPerSecond: number
+}
+
+function throughput(records: number, started: bigint): Throughput {
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9
+  return {
+    records,
+    seconds,
+    recordsPerSecond: records / seconds,
+    megabytesPerSecond: (records * VALUE_BYTES) / seconds / 1_048_576,
+  }
+}
+
+async function createTopic(kafka: LocalKafka, partitions: number): Promise<string> {
+  const admin = new Admin({ clientId: 'bench', bootstrapBrokers: [kafka.bootstrapServers], sasl: kafka.sasl })
+  const name = `bench-${randomUUID().slice(0, 8)}`
+  await admin.createTopics({ topics: [name], partitions, replicas: 1 })
+  await admin.close()
+  return name
+}
+
+/** The baseline: an application using @platformatic/kafka directly, 500-record sends, 4 in flight. */
+async function directProducer(kafka: LocalKafka, topic: string): Promise<Throughput> {
+  const producer = new Producer({
+    clientId: 'bench-direct',
+    bootstrapBrokers: [kafka.bootstrapServers],
+    sasl: kafka.sasl,
+    acks: -1,
+  })
+  const bytes = Buffer.from(value)
+  await producer.send({ messages: [{ topic, value: bytes }] })
+  const started = process.hrtime.bigint()
+  let sent = 0
+  const worker = async () => {
+    while (sent < RECORDS) {
+      const count = Math.min(500, RECORDS - sent)
+      sent += count
+      await producer.send({ messages: Array.from({ length: count }, () => ({ topic, value: bytes })) })
+    }
+  }
+  await Promise.all([worker(), worker(), worker(), worker()])
+  const result = throughput(RECORDS, started)
+  await producer.close()
+  return result
+}
+
+/** One chunked HTTP request streaming every record; counts the delivery reports. */
+async function streamingProduce(url: string, authorization: string): Promise<Throughput> {
+  const chunk = Buffer.from(`${JSON.stringify({ value: { type: 'STRING', data: value } })}\n`.repeat(200))
+  const started = process.hrtime.bigint()
+  const response = await post(
+    url,
+    authorization,
+    Array.from({ length: Math.ceil(RECORDS / 200) }, () => chunk),
+  )
+  const reports = response.body.split('\r\n').filter(Boolean)
+  const ok = reports.filter((report) => report.startsWith('{"error_code":200')).length
+  if (ok !== RECORDS)
+    throw new Error(`streaming produce: ${ok} of ${RECORDS} records succeeded; first report: ${reports[0]}`)
+  return throughput(RECORDS, started)
+}
+
+/** records:batch with 50-entry batches, 8 requests in flight. */
+async function batchProduce(url: string, authorization: string): Promise<Throughput> {
+  const started = process.hrtime.bigint()
+  let sent = 0
+  const worker = async () => {
+    while (sent < RECORDS) {
+      const count = Math.min(BATCH_ENTRIES, RECORDS - sent)
+      sent += count
+      const entries = Array.from({ length: count }, (_, index) => ({
+        id: String(index),
+        value: { type: 'STRING', data: value },
+      }))
+      const response = await post(url, authorization, [JSON.stringify({ entries })])
+      const result = JSON.parse(response.body) as { successes: unknown[] }
+      if (response.status !== 207 || result.successes.length !== count)
+        throw new Error(`batch produce failed: ${response.body.slice(0, 300)}`)
+    }
+  }
+  await Promise.all(Array.from({ length: 8 }, worker))
+  return throughput(RECORDS, started)
+}
+
+/** 50 clients each sending one-record requests back to back for a fixed time. */
+async function latency(
+  url: string,
+  authorization: string,
+): Promise<{ requests: number; p50: number; p99: number; perSecond: number }> {
+  const body = JSON.stringify({ value: { type: 'STRING', data: value } })
+  const samples: number[] = []
+  const deadline = Date.now() + LATENCY_SECONDS * 1_000
+  const client = async () => {
+    while (Date.now() < deadline) {
+      const started = process.hrtime.bigint()
+      const { body: text } = await post(url, authorization, [body])
+      if (!text.startsWith('{"error_code":200')) throw new Error(`single-record produce failed: ${text}`)
+      samples.push(Number(process.hrtime.bigint() - started) / 1e6)
+    }
+  }
+  await Promise.all(Array.from({ length: LATENCY_CLIENTS }, client))
+  samples.sort((a, b) => a - b)
+  const at = (quantile: number) =>
+    samples[Math.min(samples.length - 1, Math.floor(quantile * samples.length))]!
+  return {
+    requests: samples.length,
+    p50: at(0.5),
+    p99: at(0.99),
+    perSecond: samples.length / LATENCY_SECONDS,
+  }
+}
+
+function peakRssMegabytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024
+}
+
+async function startGateway(kafka: LocalKafka) {
+  const secret = `bench-${randomUUID()}`
+  const child = spawn(process.execPath, [new URL('../src/main.ts', import.meta.url).pathname], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      GATEHOUSE_SERVER_PORT: '0',
+      GATEHOUSE_DATA_DIR: `/tmp/gatehouse-bench-${process.pid}`,
+      // The default level, so the measurement includes the per-request log lines production writes.
+      GATEHOUSE_LOG_LEVEL: 'info',
+      GATEHOUSE_ADMIN_API_KEY: 'BENCHKEY12345678',
+      GATEHOUSE_ADMIN_API_SECRET: secret,
+      GATEHOUSE_PRODUCE_BATCH_MAX_ENTRIES: String(BATCH_ENTRIES),
+      GATEHOUSE_KAFKA_BOOTSTRAP_SERVERS: kafka.bootstrapServers,
+      GATEHOUSE_KAFKA_SASL_USERNAME: kafka.sasl.username,
+      GATEHOUSE_KAFKA_SASL_PASSWORD: kafka.sasl.password,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let output = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const match = /127\.0\.0\.1:(\d+)/.exec(output)
+      if (match) {
+        clearInterval(timer)
+        resolve(Number(match[1]))
+      } else if (child.exitCode !== null) {
+        clearInterval(timer)
+        reject(new Error(`gateway exited: ${output}`))
+      }
+    }, 50)
+  })
+  return {
+    child,
+    base: `http://127.0.0.1:${port}`,
+    authorization: `Basic ${Buffer.from(`BENCHKEY12345678:${secret}`).toString('base64')}`,
+  }
+}
+
+const format = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+async function main(): Promise<void> {
+  const log = (line: string) => process.stderr.write(`[bench] ${line}\n`)
+  const kafka = await startLocalKafka({ name: 'bench', port: 49092, controllerPort: 49093, log })
+  const gateway = await startGateway(kafka)
+  try {
+    const clusters = (await (
+      await fetch(`${gateway.base}/kafka/v3/clusters`, { headers: { authorization: gateway.authorization } })
+    ).json()) as {
+      data: { cluster_id: string }[]
+    }
+    const topicsUrl = `${gateway.base}/kafka/v3/clusters/${clusters.data[0]!.cluster_id}/topics`
+
+    log(`direct producer: ${RECORDS} records of ${VALUE_BYTES} B`)
+    const direct = await directProducer(kafka, await createTopic(kafka, 3))
+    log(`streaming produce through Gatehouse`)
+    const streaming = await streamingProduce(
+      `${topicsUrl}/${await createTopic(kafka, 3)}/records`,
+      gateway.authorization,
+    )
+    log(`records:batch through Gatehouse`)
+    const batch = await batchProduce(
+      `${topicsUrl}/${await createTopic(kafka, 3)}/records:batch`,
+      gateway.authorization,
+    )
+    log(`latency: ${LATENCY_CLIENTS} clients for ${LATENCY_SECONDS} s`)
+    const latencies = await latency(
+      `${topicsUrl}/${await createTopic(kafka, 3)}/records`,
+      gateway.authorization,
+    )
+    const rss = peakRssMegabytes(gateway.child.pid!)
+
+    const row = (name: string, result: Throughput) =>
+      `| ${name} | ${format(result.recordsPerSecond)} | ${format(result.megabytesPerSecond, 1)} | ${format(result.recordsPerSecond / direct.recordsPerSecond, 2)} |`
+    const report = [
+      '# Benchmarks',
+      '',
+      '<!-- Written by `npm run bench` (bench/produce.ts). -->',
+      '',
+      `Command: \`npm run bench\` (environment: \`BENCH_RECORDS=${RECORDS}\`, \`BENCH_LATENCY_SECONDS=${LATENCY_SECONDS}\`).`,
+      `Run: ${new Date().toISOString()}. Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${format(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, Kafka ${'4.4.0'} (single-node KRaft broker from \`scripts/local-kafka.ts\`, SASL/PLAIN, acks=all).`,
+      '',
+      'The broker, the gateway and the load generator share the same two cores, so the absolute numbers',
+      'understate what separate machines would do; the ratios within one run are what to compare.',
+      '',
+      `## Produce throughput: ${format(RECORDS)} records of ${VALUE_BYTES} B, 3 partitions`,
+      '',
+      '| Path | records/s | MiB/s | ratio to direct |',
+      '|---|---|---|---|',
+      row('Direct `@platformatic/kafka` producer (500-record sends, 4 in flight)', direct),
+      row('Gatehouse streaming produce (one chunked request, 200-record writes)', streaming),
+      row(`Gatehouse \`records:batch\` (${BATCH_ENTRIES} entries, 8 requests in flight)`, batch),
+      '',
+      `Target for the data-plane issue: streaming at ≥ 0.5 of the direct producer (product goal 0.8). This run: **${format(streaming.recordsPerSecond / direct.recordsPerSecond, 2)}**.`,
+      '',
+      `## Single-record requests, ${LATENCY_CLIENTS} concurrent clients, ${LATENCY_SECONDS} s`,
+      '',
+      '| requests | requests/s | p50 | p99 |',
+      '|---|---|---|---|',
+      `| ${format(latencies.requests)} | ${format(latencies.perSecond)} | ${format(latencies.p50, 1)} ms | ${format(latencies.p99, 1)} ms |`,
+      '',
+      '## Memory',
+      '',
+      `Gateway peak RSS over the whole run (VmHWM): **${format(rss)} MiB**.`,
+      '',
+    ].join('\n')
+    writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), report)
+    process.stdout.write(report)
+  } finally {
+    gateway.child.kill('SIGTERM')
+    agent.destroy()
+  }
+}
+
+await main()

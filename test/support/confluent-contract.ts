@@ -1,0 +1,151 @@
+/**
+ * @module test/support/confluent-contract
+ *
+ * Confluent's own OpenAPI files as a test oracle: a response is checked against the schema that
+ * Confluent's spec gives for the same method, path and status. The Cloud spec decides where it has
+ * the operation; the open-source REST Proxy spec (base `/v3`, served here under `/kafka/v3`) covers
+ * the self-managed extras. The files are read from `../shared/reference/`, never copied.
+ */
+import { readFileSync } from 'node:fs'
+import { Ajv, type ValidateFunction } from 'ajv'
+import { parse } from 'yaml'
+
+type JsonObject = Record<string, unknown>
+
+interface SpecOperation {
+  readonly operationId: string
+  readonly method: string
+  readonly pattern: RegExp
+  readonly spec: 'cloud' | 'oss'
+  readonly responses: JsonObject
+}
+
+const REFERENCE = new URL('../../../shared/reference/', import.meta.url)
+
+/** OpenAPI 3.0 → JSON Schema: `nullable` becomes a null type, refs point at `$defs`. */
+function toJsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toJsonSchema)
+  if (typeof node !== 'object' || node === null) return node
+  const source = node as JsonObject
+  const out: JsonObject = {}
+  for (const [key, value] of Object.entries(source)) {
+    if (key === 'example' || key === 'examples' || key === 'nullable' || key === 'x-extensible-enum') continue
+    if (key === '$ref' && typeof value === 'string')
+      out[key] = value.replace('#/components/schemas/', '#/$defs/')
+    else out[key] = toJsonSchema(value)
+  }
+  if (source['nullable'] === true) {
+    if (typeof out['type'] === 'string') out['type'] = [out['type'], 'null']
+    if (Array.isArray(out['enum'])) out['enum'] = [...(out['enum'] as unknown[]), null]
+    if (out['$ref'] || out['allOf'] || out['oneOf']) return { anyOf: [{ type: 'null' }, out] }
+  }
+  return out
+}
+
+function loadSpec(file: string, spec: 'cloud' | 'oss', prefix: string) {
+  const document = parse(readFileSync(new URL(file, REFERENCE), 'utf8')) as JsonObject
+  const components = document['components'] as { schemas: JsonObject; responses?: JsonObject }
+  const operations: SpecOperation[] = []
+  for (const [path, item] of Object.entries(document['paths'] as Record<string, JsonObject>)) {
+    const pattern = new RegExp(
+      `^${(prefix + path)
+        .replace(/[.*+?^${}()|[\]\\]/g, (match) => (match === '{' || match === '}' ? match : `\\${match}`))
+        .replace(/\{[^}]+\}/g, '[^/]+')}$`,
+    )
+    for (const [method, operation] of Object.entries(item)) {
+      const candidate = operation as { operationId?: string; responses?: JsonObject }
+      if (!candidate.operationId || !candidate.responses) continue
+      operations.push({
+        operationId: candidate.operationId,
+        method: method.toUpperCase(),
+        pattern,
+        spec,
+        responses: candidate.responses,
+      })
+    }
+  }
+  return { operations, components }
+}
+
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false })
+const specs = [
+  { ...loadSpec('confluent-cloud-kafka-rest-v3.openapi.yaml', 'cloud', ''), name: 'cloud' as const },
+  { ...loadSpec('confluent-kafka-rest-v3.openapi.yaml', 'oss', '/kafka/v3'), name: 'oss' as const },
+]
+const compiled = new Map<string, ValidateFunction>()
+
+function schemaFor(operation: SpecOperation, status: number): { key: string; schema: unknown } | undefined {
+  const spec = specs.find((candidate) => candidate.name === operation.spec)!
+  const statusKey = [String(status), `${String(status)[0]}XX`, 'default'].find(
+    (key) => key in operation.responses,
+  )
+  let response = statusKey ? (operation.responses[statusKey] as JsonObject) : undefined
+  // Statuses the spec does not list for this operation still use Confluent's one error body.
+  if (!response && status >= 400) return { key: `${operation.spec}:Error`, schema: { $ref: '#/$defs/Error' } }
+  if (!response) return undefined
+  const reference = response['$ref']
+  if (typeof reference === 'string')
+    response = spec.components.responses?.[reference.split('/').pop()!] as JsonObject
+  const content = (response?.['content'] as Record<string, { schema?: unknown }> | undefined)?.[
+    'application/json'
+  ]
+  if (!content?.schema) return undefined
+  return { key: `${operation.spec}:${operation.operationId}:${statusKey ?? status}`, schema: content.schema }
+}
+
+function validatorFor(operation: SpecOperation, status: number): ValidateFunction | undefined {
+  const found = schemaFor(operation, status)
+  if (!found) return undefined
+  let validate = compiled.get(found.key)
+  if (!validate) {
+    const spec = specs.find((candidate) => candidate.name === operation.spec)!
+    validate = ajv.compile({
+      ...(toJsonSchema(found.schema) as JsonObject),
+      $defs: toJsonSchema(spec.components.schemas) as JsonObject,
+    })
+    compiled.set(found.key, validate)
+  }
+  return validate
+}
+
+/** The Confluent operation a request maps to, Cloud spec first; undefined for Gatehouse-only paths. */
+export function findConfluentOperation(method: string, path: string): SpecOperation | undefined {
+  for (const spec of specs) {
+    const operation = spec.operations.find(
+      (candidate) => candidate.method === method && candidate.pattern.test(path),
+    )
+    if (operation) return operation
+  }
+  return undefined
+}
+
+/** Operations whose responses the oracle has checked in this process. */
+export const validatedOperations = new Set<string>()
+
+/**
+ * Throws when a response body does not match Confluent's schema for its operation and status.
+ * Streamed produce responses are checked report by report.
+ */
+export function assertMatchesConfluent(method: string, url: string, status: number, body: string): void {
+  const path = new URL(url, 'http://x').pathname
+  const operation = findConfluentOperation(method, path)
+  if (!operation || body === '') return
+  const validate = validatorFor(operation, status)
+  if (!validate) return
+  const documents =
+    operation.operationId === 'produceRecord' && status === 200
+      ? body
+          .split('\r\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as unknown)
+      : [JSON.parse(body) as unknown]
+  for (const document of documents) {
+    if (!validate(document)) {
+      throw new Error(
+        `${method} ${path} → ${status} does not match Confluent's ${operation.spec} schema for ${operation.operationId}: ` +
+          `${ajv.errorsText(validate.errors)}\n${JSON.stringify(document).slice(0, 500)}`,
+      )
+    }
+  }
+  validatedOperations.add(`${operation.operationId} ${status}`)
+}
