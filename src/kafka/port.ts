@@ -90,6 +90,40 @@ export interface ProducedKafkaRecord {
   readonly timestamp: Date
 }
 
+/** Where a config value comes from, in Kafka's (and Confluent's) names. */
+export type KafkaConfigSource =
+  | 'DYNAMIC_TOPIC_CONFIG'
+  | 'DYNAMIC_BROKER_CONFIG'
+  | 'DYNAMIC_DEFAULT_BROKER_CONFIG'
+  | 'STATIC_BROKER_CONFIG'
+  | 'DEFAULT_CONFIG'
+  | 'DYNAMIC_BROKER_LOGGER_CONFIG'
+  | 'UNKNOWN'
+
+export interface KafkaConfigEntry {
+  readonly name: string
+  /** null for sensitive values, which Kafka never discloses. */
+  readonly value: string | null
+  readonly isDefault: boolean
+  readonly isReadOnly: boolean
+  readonly isSensitive: boolean
+  readonly source: KafkaConfigSource
+  /** The values that apply in precedence order, the effective one first. */
+  readonly synonyms: readonly { readonly name: string; readonly value: string | null; readonly source: KafkaConfigSource }[]
+}
+
+export interface KafkaConfigChange {
+  readonly name: string
+  /** SET a value, or DELETE the override so the default applies again. */
+  readonly operation: 'SET' | 'DELETE'
+  readonly value?: string | null | undefined
+}
+
+export interface KafkaPartitionOffsets {
+  readonly earliest: bigint
+  readonly latest: bigint
+}
+
 export interface KafkaClusterClient {
   /**
    * Identity and brokers of the cluster. Also the readiness probe: it talks to a broker every time.
@@ -111,6 +145,24 @@ export interface KafkaClusterClient {
 
   /** Deletes a topic. Rejects with `GW_KAFKA_UNKNOWN_TOPIC` when it does not exist. */
   deleteTopic(name: string): Promise<void>
+
+  /**
+   * Raises a topic's partition count. Rejects with `GW_KAFKA_INVALID_REQUEST` when `count` is not
+   * larger than the current one, `GW_KAFKA_UNKNOWN_TOPIC` when there is no such topic.
+   */
+  increasePartitions(topic: string, count: number): Promise<void>
+
+  /** Earliest and latest offsets of one partition. Rejects with `GW_KAFKA_UNKNOWN_TOPIC`. */
+  partitionOffsets(topic: string, partitionId: number): Promise<KafkaPartitionOffsets>
+
+  /** Every config of a topic, with defaults and synonyms. Rejects with `GW_KAFKA_UNKNOWN_TOPIC`. */
+  describeTopicConfigs(topic: string): Promise<KafkaConfigEntry[]>
+
+  /**
+   * Applies config changes to a topic atomically (incremental alter), or only checks them.
+   * Rejects with `GW_KAFKA_INVALID_REQUEST` for unknown names or bad values.
+   */
+  alterTopicConfigs(topic: string, changes: readonly KafkaConfigChange[], validateOnly: boolean): Promise<void>
 
   /**
    * Appends one record to a topic and resolves once the leader and all in-sync replicas have it

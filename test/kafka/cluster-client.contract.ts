@@ -197,6 +197,70 @@ export function runKafkaClusterClientContract(
       )
     })
 
+    it('raises the partition count, and refuses to lower it or to touch an unknown topic', async () => {
+      const topic = uniqueTopic('grow')
+      await subject.client.createTopic({ name: topic, partitionsCount: 1, configs: [], validateOnly: false })
+      await subject.client.increasePartitions(topic, 3)
+      assert.equal((await subject.client.describeTopic(topic)).partitionsCount, 3)
+      await rejectsWith(subject.client.increasePartitions(topic, 2), 'GW_KAFKA_INVALID_REQUEST')
+      await rejectsWith(subject.client.increasePartitions(topic, 3), 'GW_KAFKA_INVALID_REQUEST')
+      await rejectsWith(subject.client.increasePartitions(uniqueTopic('absent'), 4), 'GW_KAFKA_UNKNOWN_TOPIC')
+      // A record can go to a new partition at once.
+      assert.equal((await subject.client.produce(topic, { partitionId: 2, key: null, value: Buffer.from('x'), headers: [] })).partitionId, 2)
+    })
+
+    it('reports earliest and latest offsets of a partition', async () => {
+      const topic = uniqueTopic('offsets')
+      await subject.client.createTopic({ name: topic, partitionsCount: 2, configs: [], validateOnly: false })
+      assert.deepEqual(await subject.client.partitionOffsets(topic, 0), { earliest: 0n, latest: 0n })
+      for (let i = 0; i < 3; i++) await subject.client.produce(topic, { partitionId: 0, key: null, value: Buffer.from('x'), headers: [] })
+      assert.deepEqual(await subject.client.partitionOffsets(topic, 0), { earliest: 0n, latest: 3n })
+      assert.deepEqual(await subject.client.partitionOffsets(topic, 1), { earliest: 0n, latest: 0n })
+    })
+
+    it('describes topic configs with defaults, and alters them incrementally', async () => {
+      const topic = uniqueTopic('configs')
+      await subject.client.createTopic({ name: topic, configs: [{ name: 'cleanup.policy', value: 'compact' }], validateOnly: false })
+      const byName = async () => new Map((await subject.client.describeTopicConfigs(topic)).map((entry) => [entry.name, entry]))
+
+      const initial = await byName()
+      assert.equal(initial.get('cleanup.policy')?.value, 'compact')
+      assert.equal(initial.get('cleanup.policy')?.source, 'DYNAMIC_TOPIC_CONFIG')
+      assert.equal(initial.get('cleanup.policy')?.isDefault, false)
+      const retention = initial.get('retention.ms')
+      assert.equal(retention?.isDefault, true)
+      assert.equal(retention?.source, 'DEFAULT_CONFIG')
+      assert.equal(retention?.value, '604800000')
+      const names = [...initial.keys()]
+      assert.deepEqual(names, [...names].sort())
+
+      await subject.client.alterTopicConfigs(topic, [{ name: 'retention.ms', operation: 'SET', value: '1000' }], true)
+      assert.equal((await byName()).get('retention.ms')?.value, '604800000', 'validate only changes nothing')
+
+      await subject.client.alterTopicConfigs(
+        topic,
+        [
+          { name: 'retention.ms', operation: 'SET', value: '1000' },
+          { name: 'cleanup.policy', operation: 'DELETE' },
+        ],
+        false,
+      )
+      const altered = await byName()
+      assert.equal(altered.get('retention.ms')?.value, '1000')
+      assert.equal(altered.get('retention.ms')?.source, 'DYNAMIC_TOPIC_CONFIG')
+      assert.equal(altered.get('retention.ms')?.synonyms[0]?.source, 'DYNAMIC_TOPIC_CONFIG')
+      assert.equal(altered.get('cleanup.policy')?.value, 'delete')
+      assert.equal(altered.get('cleanup.policy')?.isDefault, true)
+    })
+
+    it('refuses unknown config names and bad values, and configs of unknown topics', async () => {
+      const topic = uniqueTopic('badconfig')
+      await subject.client.createTopic({ name: topic, configs: [], validateOnly: false })
+      await rejectsWith(subject.client.alterTopicConfigs(topic, [{ name: 'no.such.config', operation: 'SET', value: '1' }], false), 'GW_KAFKA_INVALID_REQUEST')
+      await rejectsWith(subject.client.alterTopicConfigs(topic, [{ name: 'retention.ms', operation: 'SET', value: 'soon' }], false), 'GW_KAFKA_INVALID_REQUEST')
+      await rejectsWith(subject.client.describeTopicConfigs(uniqueTopic('absent')), 'GW_KAFKA_UNKNOWN_TOPIC')
+    })
+
     it('reports an unknown topic on describe and on delete', async () => {
       const topic = uniqueTopic('missing')
       await rejectsWith(subject.client.describeTopic(topic), 'GW_KAFKA_UNKNOWN_TOPIC')

@@ -10,6 +10,9 @@ import type {
   KafkaClusterClient,
   KafkaClusterDescription,
   KafkaTopicDescription,
+  KafkaConfigChange,
+  KafkaConfigEntry,
+  KafkaPartitionOffsets,
   KafkaRecordToProduce,
   NewKafkaTopic,
   ProducedKafkaRecord,
@@ -20,6 +23,20 @@ export interface StoredRecord extends KafkaRecordToProduce {
   readonly timestamp: Date
 }
 
+/** Topic configs the fake knows, with Kafka's defaults. */
+const TOPIC_CONFIG_DEFAULTS: Record<string, string> = {
+  'cleanup.policy': 'delete',
+  'max.message.bytes': '1048588',
+  'min.insync.replicas': '1',
+  'retention.bytes': '-1',
+  'retention.ms': '604800000',
+  'segment.bytes': '1073741824',
+}
+const CONFIG_CHECKS: Record<string, (value: string) => boolean> = {
+  'cleanup.policy': (value) => value.split(',').every((policy) => ['delete', 'compact'].includes(policy.trim())),
+}
+const isInteger = (value: string) => /^-?\d+$/.test(value)
+
 export class FakeKafkaCluster implements KafkaClusterClient {
   readonly clusterId: string
   readonly topics = new Map<string, KafkaTopicDescription>()
@@ -27,6 +44,8 @@ export class FakeKafkaCluster implements KafkaClusterClient {
   readonly records = new Map<string, StoredRecord[][]>()
   /** Records whose value is larger than this are refused, like a broker's `max.message.bytes`. */
   maxRecordBytes = 1_048_588
+  /** Dynamic (per-topic) config overrides. */
+  readonly topicConfigs = new Map<string, Map<string, string>>()
   /** While true every call rejects as if no broker were reachable. */
   isDown = false
   defaultPartitions = 1
@@ -81,18 +100,15 @@ export class FakeKafkaCluster implements KafkaClusterClient {
         `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`,
       )
     }
+    for (const config of topic.configs) this.#checkConfig(config.name, config.value ?? '')
     if (!topic.validateOnly) {
+      this.topicConfigs.set(topic.name, new Map(topic.configs.map((config) => [config.name, config.value ?? ''])))
       this.topics.set(topic.name, {
         name: topic.name,
         isInternal: false,
         partitionsCount,
         replicationFactor,
-        partitions: Array.from({ length: partitionsCount }, (_, partitionId) => ({
-          partitionId,
-          leaderId: 1,
-          replicaIds: [1],
-          inSyncReplicaIds: [1],
-        })),
+        partitions: this.#partitions(partitionsCount),
       })
     }
     return { name: topic.name, partitionsCount, replicationFactor }
@@ -120,6 +136,65 @@ export class FakeKafkaCluster implements KafkaClusterClient {
     const stored = { ...record, offset: BigInt(log.length), timestamp: record.timestamp ?? new Date() }
     log.push(stored)
     return { partitionId, offset: stored.offset, timestamp: stored.timestamp }
+  }
+
+  #checkConfig(name: string, value: string): void {
+    if (!(name in TOPIC_CONFIG_DEFAULTS)) throw new GatewayError('GW_KAFKA_INVALID_REQUEST', `Unknown topic config name: ${name}`)
+    const check = CONFIG_CHECKS[name] ?? isInteger
+    if (!check(value)) throw new GatewayError('GW_KAFKA_INVALID_REQUEST', `Invalid value ${value} for configuration ${name}`)
+  }
+
+  #partitions(count: number): KafkaTopicDescription['partitions'] {
+    return Array.from({ length: count }, (_, partitionId) => ({ partitionId, leaderId: 1, replicaIds: [1], inSyncReplicaIds: [1] }))
+  }
+
+  async increasePartitions(topic: string, count: number): Promise<void> {
+    const description = await this.describeTopic(topic)
+    if (count <= description.partitionsCount) {
+      throw new GatewayError('GW_KAFKA_INVALID_REQUEST', `Topic currently has ${description.partitionsCount} partitions, which is higher than the requested ${count}.`)
+    }
+    this.topics.set(topic, { ...description, partitionsCount: count, partitions: this.#partitions(count) })
+    const log = this.records.get(topic)
+    while (log && log.length < count) log.push([])
+  }
+
+  async partitionOffsets(topic: string, partitionId: number): Promise<KafkaPartitionOffsets> {
+    const description = await this.describeTopic(topic)
+    if (partitionId < 0 || partitionId >= description.partitionsCount) throw new GatewayError('GW_KAFKA_PARTITION_NOT_FOUND')
+    return { earliest: 0n, latest: BigInt(this.records.get(topic)?.[partitionId]?.length ?? 0) }
+  }
+
+  async describeTopicConfigs(topic: string): Promise<KafkaConfigEntry[]> {
+    await this.describeTopic(topic)
+    const overrides = this.topicConfigs.get(topic) ?? new Map<string, string>()
+    return Object.entries(TOPIC_CONFIG_DEFAULTS).map(([name, defaultValue]) => {
+      const override = overrides.get(name)
+      const fallback = { name, value: defaultValue, source: 'DEFAULT_CONFIG' as const }
+      return {
+        name,
+        value: override ?? defaultValue,
+        isDefault: override === undefined,
+        isReadOnly: false,
+        isSensitive: false,
+        source: override === undefined ? 'DEFAULT_CONFIG' : 'DYNAMIC_TOPIC_CONFIG',
+        synonyms: override === undefined ? [fallback] : [{ name, value: override, source: 'DYNAMIC_TOPIC_CONFIG' as const }, fallback],
+      }
+    })
+  }
+
+  async alterTopicConfigs(topic: string, changes: readonly KafkaConfigChange[], validateOnly: boolean): Promise<void> {
+    await this.describeTopic(topic)
+    for (const change of changes) {
+      if (change.operation === 'SET') this.#checkConfig(change.name, change.value ?? '')
+      else if (!(change.name in TOPIC_CONFIG_DEFAULTS)) this.#checkConfig(change.name, '')
+    }
+    if (validateOnly) return
+    const overrides = this.topicConfigs.get(topic) ?? new Map<string, string>()
+    this.topicConfigs.set(topic, overrides)
+    for (const change of changes) {
+      if (change.operation === 'SET') overrides.set(change.name, change.value ?? '')
+      else overrides.delete(change.name)
+    }
   }
 
   async close(): Promise<void> {}

@@ -8,6 +8,10 @@
  */
 import {
   Admin,
+  ConfigResourceTypes,
+  ConfigSources,
+  IncrementalAlterConfigOperationTypes,
+  ListOffsetTimestamps,
   Producer,
   kGetApi,
   kGetBootstrapConnection,
@@ -23,6 +27,10 @@ import type {
   KafkaClusterClient,
   KafkaClusterDescription,
   KafkaTopicDescription,
+  KafkaConfigChange,
+  KafkaConfigEntry,
+  KafkaConfigSource,
+  KafkaPartitionOffsets,
   KafkaRecordToProduce,
   NewKafkaTopic,
   ProducedKafkaRecord,
@@ -72,6 +80,16 @@ function toTopicDescription(topic: MetadataTopic): KafkaTopicDescription {
   }
 }
 
+const SOURCE_NAMES = new Map<number, KafkaConfigSource>([
+  [ConfigSources.DYNAMIC_TOPIC_CONFIG, 'DYNAMIC_TOPIC_CONFIG'],
+  [ConfigSources.DYNAMIC_BROKER_CONFIG, 'DYNAMIC_BROKER_CONFIG'],
+  [ConfigSources.DYNAMIC_DEFAULT_BROKER_CONFIG, 'DYNAMIC_DEFAULT_BROKER_CONFIG'],
+  [ConfigSources.STATIC_BROKER_CONFIG, 'STATIC_BROKER_CONFIG'],
+  [ConfigSources.DEFAULT_CONFIG, 'DEFAULT_CONFIG'],
+  [ConfigSources.DYNAMIC_BROKER_LOGGER_CONFIG, 'DYNAMIC_BROKER_LOGGER_CONFIG'],
+])
+const sourceName = (source: number): KafkaConfigSource => SOURCE_NAMES.get(source) ?? 'UNKNOWN'
+
 /** How long a topic's partition count is trusted for placing records. */
 const PARTITION_COUNT_TTL_MS = 5_000
 
@@ -110,6 +128,72 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
     // A failed lookup (unknown topic, Kafka down) must not be remembered.
     count.catch(() => this.#partitionCounts.delete(topic))
     return count
+  }
+
+  /** Runs a high-level Admin call, translating its errors like every other call. */
+  async #adminCall<T>(run: () => Promise<T>, context: KafkaErrorContext): Promise<T> {
+    try {
+      return await run()
+    } catch (error) {
+      throw toGatewayError(error, context)
+    }
+  }
+
+  async increasePartitions(topic: string, count: number): Promise<void> {
+    await this.#adminCall(() => this.#admin.createPartitions({ topics: [{ name: topic, count }] }), { topicName: topic })
+    this.#partitionCounts.delete(topic)
+  }
+
+  async partitionOffsets(topic: string, partitionId: number): Promise<KafkaPartitionOffsets> {
+    const at = async (timestamp: bigint) => {
+      const topics = await this.#adminCall(
+        () => this.#admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: partitionId, timestamp }] }] }),
+        { topicName: topic },
+      )
+      const offset = topics[0]?.partitions.find((partition) => partition.partitionIndex === partitionId)?.offset
+      if (offset === undefined) throw new GatewayError('GW_KAFKA_PARTITION_NOT_FOUND')
+      return offset
+    }
+    const [earliest, latest] = await Promise.all([at(ListOffsetTimestamps.EARLIEST), at(ListOffsetTimestamps.LATEST)])
+    return { earliest, latest }
+  }
+
+  async describeTopicConfigs(topic: string): Promise<KafkaConfigEntry[]> {
+    const [description] = await this.#adminCall(
+      () =>
+        this.#admin.describeConfigs({
+          resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic }],
+          includeSynonyms: true,
+        }),
+      { topicName: topic },
+    )
+    return (description?.configs ?? [])
+      .map((config) => ({
+        name: config.name,
+        value: config.value ?? null,
+        isDefault: config.configSource === ConfigSources.DEFAULT_CONFIG,
+        isReadOnly: config.readOnly,
+        isSensitive: config.isSensitive,
+        source: sourceName(config.configSource),
+        synonyms: config.synonyms.map((synonym) => ({ name: synonym.name, value: synonym.value ?? null, source: sourceName(synonym.source) })),
+      }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  }
+
+  async alterTopicConfigs(topic: string, changes: readonly KafkaConfigChange[], validateOnly: boolean): Promise<void> {
+    const configs = changes.map((change) =>
+      change.operation === 'DELETE'
+        ? { name: change.name, configOperation: IncrementalAlterConfigOperationTypes.DELETE }
+        : { name: change.name, configOperation: IncrementalAlterConfigOperationTypes.SET, value: change.value ?? '' },
+    )
+    await this.#adminCall(
+      () =>
+        this.#admin.incrementalAlterConfigs({
+          resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configs }],
+          validateOnly,
+        }),
+      { topicName: topic },
+    )
   }
 
   produce(topic: string, record: KafkaRecordToProduce): Promise<ProducedKafkaRecord> {
