@@ -126,6 +126,20 @@ export const errorRegistry = {
     title: 'Cluster cannot be found.',
     howToSolve: 'List the clusters with `GET /kafka/v3/clusters` and use one of their `cluster_id`s.',
   },
+  GW_CONFIG_NOT_FOUND: {
+    status: 404,
+    errorCode: 404,
+    code: 'not_found',
+    title: 'Config cannot be found.',
+    howToSolve: 'List the configs of the resource to see the names it has.',
+  },
+  GW_BROKER_NOT_FOUND: {
+    status: 404,
+    errorCode: 404,
+    code: 'not_found',
+    title: 'Broker cannot be found.',
+    howToSolve: 'List the brokers with `GET /kafka/v3/clusters/{cluster_id}/brokers`.',
+  },
   GW_KAFKA_TOPIC_EXISTS: {
     status: 400,
     errorCode: 40002,

@@ -20,6 +20,9 @@ import { registerHealthRoutes, type ReadinessCheck } from './routes/health.ts'
 import { registerClusterRoutes } from './routes/kafka-v3/clusters.ts'
 import { registerTopicRoutes } from './routes/kafka-v3/topics.ts'
 import { registerRecordRoutes } from './routes/kafka-v3/records/records.ts'
+import { registerBrokerRoutes } from './routes/kafka-v3/brokers.ts'
+import { registerPartitionRoutes } from './routes/kafka-v3/partitions.ts'
+import { registerTopicConfigRoutes } from './routes/kafka-v3/topic-configs.ts'
 
 export interface AppDependencies {
   readonly server: Pick<ServerConfig, 'publicUrl' | 'trustProxy' | 'bodyLimitBytes'>
@@ -83,6 +86,9 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerClusterRoutes(app, kafkaV3)
   registerTopicRoutes(app, kafkaV3)
   registerRecordRoutes(app, kafkaV3)
+  registerPartitionRoutes(app, kafkaV3)
+  registerTopicConfigRoutes(app, kafkaV3)
+  registerBrokerRoutes(app, kafkaV3)
 
   await app.ready()
   return app

@@ -109,7 +109,11 @@ export interface KafkaConfigEntry {
   readonly isSensitive: boolean
   readonly source: KafkaConfigSource
   /** The values that apply in precedence order, the effective one first. */
-  readonly synonyms: readonly { readonly name: string; readonly value: string | null; readonly source: KafkaConfigSource }[]
+  readonly synonyms: readonly {
+    readonly name: string
+    readonly value: string | null
+    readonly source: KafkaConfigSource
+  }[]
 }
 
 export interface KafkaConfigChange {
@@ -162,7 +166,11 @@ export interface KafkaClusterClient {
    * Applies config changes to a topic atomically (incremental alter), or only checks them.
    * Rejects with `GW_KAFKA_INVALID_REQUEST` for unknown names or bad values.
    */
-  alterTopicConfigs(topic: string, changes: readonly KafkaConfigChange[], validateOnly: boolean): Promise<void>
+  alterTopicConfigs(
+    topic: string,
+    changes: readonly KafkaConfigChange[],
+    validateOnly: boolean,
+  ): Promise<void>
 
   /**
    * Appends one record to a topic and resolves once the leader and all in-sync replicas have it

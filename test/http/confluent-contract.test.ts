@@ -72,6 +72,17 @@ describe('Confluent schema oracle', () => {
         payload: '{"entries":[{"id":"a","value":{"type":"STRING","data":"v"}},{"id":"b","partition_id":9}]}',
       })
       await t.app.inject({ url: `${base}/topics/missing`, headers })
+      await t.app.inject({ url: `${base}/topics/oracle/partitions`, headers })
+      await t.app.inject({ url: `${base}/topics/oracle/partitions/1`, headers })
+      await t.app.inject({ url: `${base}/topics/oracle/partitions/1/offset`, headers })
+      await t.app.inject({ url: `${base}/topics/oracle/configs`, headers })
+      await t.app.inject({ url: `${base}/topics/oracle/configs/retention.ms`, headers })
+      await t.app.inject({
+        method: 'PATCH',
+        url: `${base}/topics/oracle`,
+        headers,
+        payload: '{"partitions_count":3}',
+      })
     } finally {
       await t.app.close()
     }
@@ -85,6 +96,12 @@ describe('Confluent schema oracle', () => {
       'getKafkaTopic 404',
       'produceRecord 200',
       'produceRecordsBatch 207',
+      'listKafkaPartitions 200',
+      'getKafkaPartition 200',
+      'listKafkaPartitionOffsets 200',
+      'listKafkaTopicConfigs 200',
+      'getKafkaTopicConfig 200',
+      'updatePartitionCountKafkaTopic 200',
     ]) {
       assert.ok(
         validatedOperations.has(expected),

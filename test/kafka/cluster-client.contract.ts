@@ -206,22 +206,43 @@ export function runKafkaClusterClientContract(
       await rejectsWith(subject.client.increasePartitions(topic, 3), 'GW_KAFKA_INVALID_REQUEST')
       await rejectsWith(subject.client.increasePartitions(uniqueTopic('absent'), 4), 'GW_KAFKA_UNKNOWN_TOPIC')
       // A record can go to a new partition at once.
-      assert.equal((await subject.client.produce(topic, { partitionId: 2, key: null, value: Buffer.from('x'), headers: [] })).partitionId, 2)
+      assert.equal(
+        (
+          await subject.client.produce(topic, {
+            partitionId: 2,
+            key: null,
+            value: Buffer.from('x'),
+            headers: [],
+          })
+        ).partitionId,
+        2,
+      )
     })
 
     it('reports earliest and latest offsets of a partition', async () => {
       const topic = uniqueTopic('offsets')
       await subject.client.createTopic({ name: topic, partitionsCount: 2, configs: [], validateOnly: false })
       assert.deepEqual(await subject.client.partitionOffsets(topic, 0), { earliest: 0n, latest: 0n })
-      for (let i = 0; i < 3; i++) await subject.client.produce(topic, { partitionId: 0, key: null, value: Buffer.from('x'), headers: [] })
+      for (let i = 0; i < 3; i++)
+        await subject.client.produce(topic, {
+          partitionId: 0,
+          key: null,
+          value: Buffer.from('x'),
+          headers: [],
+        })
       assert.deepEqual(await subject.client.partitionOffsets(topic, 0), { earliest: 0n, latest: 3n })
       assert.deepEqual(await subject.client.partitionOffsets(topic, 1), { earliest: 0n, latest: 0n })
     })
 
     it('describes topic configs with defaults, and alters them incrementally', async () => {
       const topic = uniqueTopic('configs')
-      await subject.client.createTopic({ name: topic, configs: [{ name: 'cleanup.policy', value: 'compact' }], validateOnly: false })
-      const byName = async () => new Map((await subject.client.describeTopicConfigs(topic)).map((entry) => [entry.name, entry]))
+      await subject.client.createTopic({
+        name: topic,
+        configs: [{ name: 'cleanup.policy', value: 'compact' }],
+        validateOnly: false,
+      })
+      const byName = async () =>
+        new Map((await subject.client.describeTopicConfigs(topic)).map((entry) => [entry.name, entry]))
 
       const initial = await byName()
       assert.equal(initial.get('cleanup.policy')?.value, 'compact')
@@ -234,7 +255,11 @@ export function runKafkaClusterClientContract(
       const names = [...initial.keys()]
       assert.deepEqual(names, [...names].sort())
 
-      await subject.client.alterTopicConfigs(topic, [{ name: 'retention.ms', operation: 'SET', value: '1000' }], true)
+      await subject.client.alterTopicConfigs(
+        topic,
+        [{ name: 'retention.ms', operation: 'SET', value: '1000' }],
+        true,
+      )
       assert.equal((await byName()).get('retention.ms')?.value, '604800000', 'validate only changes nothing')
 
       await subject.client.alterTopicConfigs(
@@ -256,8 +281,22 @@ export function runKafkaClusterClientContract(
     it('refuses unknown config names and bad values, and configs of unknown topics', async () => {
       const topic = uniqueTopic('badconfig')
       await subject.client.createTopic({ name: topic, configs: [], validateOnly: false })
-      await rejectsWith(subject.client.alterTopicConfigs(topic, [{ name: 'no.such.config', operation: 'SET', value: '1' }], false), 'GW_KAFKA_INVALID_REQUEST')
-      await rejectsWith(subject.client.alterTopicConfigs(topic, [{ name: 'retention.ms', operation: 'SET', value: 'soon' }], false), 'GW_KAFKA_INVALID_REQUEST')
+      await rejectsWith(
+        subject.client.alterTopicConfigs(
+          topic,
+          [{ name: 'no.such.config', operation: 'SET', value: '1' }],
+          false,
+        ),
+        'GW_KAFKA_INVALID_REQUEST',
+      )
+      await rejectsWith(
+        subject.client.alterTopicConfigs(
+          topic,
+          [{ name: 'retention.ms', operation: 'SET', value: 'soon' }],
+          false,
+        ),
+        'GW_KAFKA_INVALID_REQUEST',
+      )
       await rejectsWith(subject.client.describeTopicConfigs(uniqueTopic('absent')), 'GW_KAFKA_UNKNOWN_TOPIC')
     })
 

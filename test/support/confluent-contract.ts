@@ -32,6 +32,8 @@ function toJsonSchema(node: unknown): unknown {
     if (key === 'example' || key === 'examples' || key === 'nullable' || key === 'x-extensible-enum') continue
     if (key === '$ref' && typeof value === 'string')
       out[key] = value.replace('#/components/schemas/', '#/$defs/')
+    // The OSS spec writes `type: int64` in places where it means an integer of format int64.
+    else if (key === 'type' && (value === 'int64' || value === 'int32')) out[key] = 'integer'
     else out[key] = toJsonSchema(value)
   }
   if (source['nullable'] === true) {

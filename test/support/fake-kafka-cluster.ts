@@ -33,7 +33,8 @@ const TOPIC_CONFIG_DEFAULTS: Record<string, string> = {
   'segment.bytes': '1073741824',
 }
 const CONFIG_CHECKS: Record<string, (value: string) => boolean> = {
-  'cleanup.policy': (value) => value.split(',').every((policy) => ['delete', 'compact'].includes(policy.trim())),
+  'cleanup.policy': (value) =>
+    value.split(',').every((policy) => ['delete', 'compact'].includes(policy.trim())),
 }
 const isInteger = (value: string) => /^-?\d+$/.test(value)
 
@@ -102,7 +103,10 @@ export class FakeKafkaCluster implements KafkaClusterClient {
     }
     for (const config of topic.configs) this.#checkConfig(config.name, config.value ?? '')
     if (!topic.validateOnly) {
-      this.topicConfigs.set(topic.name, new Map(topic.configs.map((config) => [config.name, config.value ?? ''])))
+      this.topicConfigs.set(
+        topic.name,
+        new Map(topic.configs.map((config) => [config.name, config.value ?? ''])),
+      )
       this.topics.set(topic.name, {
         name: topic.name,
         isInternal: false,
@@ -139,19 +143,29 @@ export class FakeKafkaCluster implements KafkaClusterClient {
   }
 
   #checkConfig(name: string, value: string): void {
-    if (!(name in TOPIC_CONFIG_DEFAULTS)) throw new GatewayError('GW_KAFKA_INVALID_REQUEST', `Unknown topic config name: ${name}`)
+    if (!(name in TOPIC_CONFIG_DEFAULTS))
+      throw new GatewayError('GW_KAFKA_INVALID_REQUEST', `Unknown topic config name: ${name}`)
     const check = CONFIG_CHECKS[name] ?? isInteger
-    if (!check(value)) throw new GatewayError('GW_KAFKA_INVALID_REQUEST', `Invalid value ${value} for configuration ${name}`)
+    if (!check(value))
+      throw new GatewayError('GW_KAFKA_INVALID_REQUEST', `Invalid value ${value} for configuration ${name}`)
   }
 
   #partitions(count: number): KafkaTopicDescription['partitions'] {
-    return Array.from({ length: count }, (_, partitionId) => ({ partitionId, leaderId: 1, replicaIds: [1], inSyncReplicaIds: [1] }))
+    return Array.from({ length: count }, (_, partitionId) => ({
+      partitionId,
+      leaderId: 1,
+      replicaIds: [1],
+      inSyncReplicaIds: [1],
+    }))
   }
 
   async increasePartitions(topic: string, count: number): Promise<void> {
     const description = await this.describeTopic(topic)
     if (count <= description.partitionsCount) {
-      throw new GatewayError('GW_KAFKA_INVALID_REQUEST', `Topic currently has ${description.partitionsCount} partitions, which is higher than the requested ${count}.`)
+      throw new GatewayError(
+        'GW_KAFKA_INVALID_REQUEST',
+        `Topic currently has ${description.partitionsCount} partitions, which is higher than the requested ${count}.`,
+      )
     }
     this.topics.set(topic, { ...description, partitionsCount: count, partitions: this.#partitions(count) })
     const log = this.records.get(topic)
@@ -160,7 +174,8 @@ export class FakeKafkaCluster implements KafkaClusterClient {
 
   async partitionOffsets(topic: string, partitionId: number): Promise<KafkaPartitionOffsets> {
     const description = await this.describeTopic(topic)
-    if (partitionId < 0 || partitionId >= description.partitionsCount) throw new GatewayError('GW_KAFKA_PARTITION_NOT_FOUND')
+    if (partitionId < 0 || partitionId >= description.partitionsCount)
+      throw new GatewayError('GW_KAFKA_PARTITION_NOT_FOUND')
     return { earliest: 0n, latest: BigInt(this.records.get(topic)?.[partitionId]?.length ?? 0) }
   }
 
@@ -177,12 +192,19 @@ export class FakeKafkaCluster implements KafkaClusterClient {
         isReadOnly: false,
         isSensitive: false,
         source: override === undefined ? 'DEFAULT_CONFIG' : 'DYNAMIC_TOPIC_CONFIG',
-        synonyms: override === undefined ? [fallback] : [{ name, value: override, source: 'DYNAMIC_TOPIC_CONFIG' as const }, fallback],
+        synonyms:
+          override === undefined
+            ? [fallback]
+            : [{ name, value: override, source: 'DYNAMIC_TOPIC_CONFIG' as const }, fallback],
       }
     })
   }
 
-  async alterTopicConfigs(topic: string, changes: readonly KafkaConfigChange[], validateOnly: boolean): Promise<void> {
+  async alterTopicConfigs(
+    topic: string,
+    changes: readonly KafkaConfigChange[],
+    validateOnly: boolean,
+  ): Promise<void> {
     await this.describeTopic(topic)
     for (const change of changes) {
       if (change.operation === 'SET') this.#checkConfig(change.name, change.value ?? '')

@@ -104,3 +104,155 @@ export const ListTopicsQuery = Type.Object({
 export const GetTopicQuery = Type.Object({
   include_authorized_operations: Type.Optional(Type.Boolean()),
 })
+
+export const PartitionParams = Type.Object({
+  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
+  topic_name: Type.String({ minLength: 1, maxLength: 1024 }),
+  partition_id: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+})
+
+export const ReplicaParams = Type.Object({
+  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
+  topic_name: Type.String({ minLength: 1, maxLength: 1024 }),
+  partition_id: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+  broker_id: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+})
+
+export const Partition = Type.Object({
+  kind: Type.Literal('KafkaPartition'),
+  metadata: ResourceMetadata,
+  cluster_id: Type.String(),
+  topic_name: Type.String(),
+  partition_id: Type.Integer(),
+  leader: Type.Union([Relationship, Type.Null()]),
+  replicas: Relationship,
+  reassignment: Relationship,
+})
+
+export const PartitionList = Type.Object({
+  kind: Type.Literal('KafkaPartitionList'),
+  metadata: CollectionMetadata,
+  data: Type.Array(Partition),
+})
+
+export const PartitionWithOffsets = Type.Object({
+  kind: Type.Literal('KafkaPartitionWithOffsets'),
+  metadata: ResourceMetadata,
+  cluster_id: Type.String(),
+  topic_name: Type.String(),
+  partition_id: Type.Integer(),
+  earliest_offset: Type.Integer(),
+  latest_offset: Type.Integer(),
+})
+
+export const PartitionOffsetQuery = Type.Object({
+  offset_type: Type.Optional(Type.String()),
+})
+
+export const Replica = Type.Object({
+  kind: Type.Literal('KafkaReplica'),
+  metadata: ResourceMetadata,
+  cluster_id: Type.String(),
+  topic_name: Type.String(),
+  partition_id: Type.Integer(),
+  broker_id: Type.Integer(),
+  is_leader: Type.Boolean(),
+  is_in_sync: Type.Boolean(),
+  broker: Relationship,
+})
+
+export const ReplicaList = Type.Object({
+  kind: Type.Literal('KafkaReplicaList'),
+  metadata: CollectionMetadata,
+  data: Type.Array(Replica),
+})
+
+export const Broker = Type.Object({
+  kind: Type.Literal('KafkaBroker'),
+  metadata: ResourceMetadata,
+  cluster_id: Type.String(),
+  broker_id: Type.Integer(),
+  host: Type.Union([Type.String(), Type.Null()]),
+  port: Type.Union([Type.Integer(), Type.Null()]),
+  rack: Type.Union([Type.String(), Type.Null()]),
+  configs: Relationship,
+  partition_replicas: Relationship,
+})
+
+export const BrokerList = Type.Object({
+  kind: Type.Literal('KafkaBrokerList'),
+  metadata: CollectionMetadata,
+  data: Type.Array(Broker),
+})
+
+export const BrokerParams = Type.Object({
+  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
+  broker_id: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+})
+
+const ConfigSynonym = Type.Object({
+  name: Type.String(),
+  value: Type.Union([Type.String(), Type.Null()]),
+  source: Type.String(),
+})
+
+export const TopicConfig = Type.Object({
+  kind: Type.Literal('KafkaTopicConfig'),
+  metadata: ResourceMetadata,
+  cluster_id: Type.String(),
+  topic_name: Type.String(),
+  name: Type.String(),
+  value: Type.Union([Type.String(), Type.Null()]),
+  is_default: Type.Boolean(),
+  is_read_only: Type.Boolean(),
+  is_sensitive: Type.Boolean(),
+  source: Type.String(),
+  synonyms: Type.Array(ConfigSynonym),
+})
+
+export const TopicConfigList = Type.Object({
+  kind: Type.Literal('KafkaTopicConfigList'),
+  metadata: CollectionMetadata,
+  data: Type.Array(TopicConfig),
+})
+
+export const TopicConfigParams = Type.Object({
+  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
+  topic_name: Type.String({ minLength: 1, maxLength: 1024 }),
+  name: Type.String({ minLength: 1, maxLength: 1024 }),
+})
+
+export const UpdateConfigRequest = Type.Object(
+  { value: Type.Optional(Type.Union([Type.String(), Type.Null()])) },
+  { additionalProperties: false },
+)
+
+export const AlterConfigsRequest = Type.Object(
+  {
+    data: Type.Array(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1 }),
+          value: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+          operation: Type.Optional(
+            Type.Union([
+              Type.Literal('SET'),
+              Type.Literal('DELETE'),
+              Type.Literal('set'),
+              Type.Literal('delete'),
+              Type.Null(),
+            ]),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    validate_only: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+  },
+  { additionalProperties: false },
+)
+
+export const UpdatePartitionCountRequest = Type.Object(
+  { partitions_count: Type.Integer({ minimum: 1 }) },
+  { additionalProperties: false },
+)

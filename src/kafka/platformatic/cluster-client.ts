@@ -140,21 +140,31 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
   }
 
   async increasePartitions(topic: string, count: number): Promise<void> {
-    await this.#adminCall(() => this.#admin.createPartitions({ topics: [{ name: topic, count }] }), { topicName: topic })
+    await this.#adminCall(() => this.#admin.createPartitions({ topics: [{ name: topic, count }] }), {
+      topicName: topic,
+    })
     this.#partitionCounts.delete(topic)
   }
 
   async partitionOffsets(topic: string, partitionId: number): Promise<KafkaPartitionOffsets> {
     const at = async (timestamp: bigint) => {
       const topics = await this.#adminCall(
-        () => this.#admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: partitionId, timestamp }] }] }),
+        () =>
+          this.#admin.listOffsets({
+            topics: [{ name: topic, partitions: [{ partitionIndex: partitionId, timestamp }] }],
+          }),
         { topicName: topic },
       )
-      const offset = topics[0]?.partitions.find((partition) => partition.partitionIndex === partitionId)?.offset
+      const offset = topics[0]?.partitions.find(
+        (partition) => partition.partitionIndex === partitionId,
+      )?.offset
       if (offset === undefined) throw new GatewayError('GW_KAFKA_PARTITION_NOT_FOUND')
       return offset
     }
-    const [earliest, latest] = await Promise.all([at(ListOffsetTimestamps.EARLIEST), at(ListOffsetTimestamps.LATEST)])
+    const [earliest, latest] = await Promise.all([
+      at(ListOffsetTimestamps.EARLIEST),
+      at(ListOffsetTimestamps.LATEST),
+    ])
     return { earliest, latest }
   }
 
@@ -175,16 +185,28 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
         isReadOnly: config.readOnly,
         isSensitive: config.isSensitive,
         source: sourceName(config.configSource),
-        synonyms: config.synonyms.map((synonym) => ({ name: synonym.name, value: synonym.value ?? null, source: sourceName(synonym.source) })),
+        synonyms: config.synonyms.map((synonym) => ({
+          name: synonym.name,
+          value: synonym.value ?? null,
+          source: sourceName(synonym.source),
+        })),
       }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
 
-  async alterTopicConfigs(topic: string, changes: readonly KafkaConfigChange[], validateOnly: boolean): Promise<void> {
+  async alterTopicConfigs(
+    topic: string,
+    changes: readonly KafkaConfigChange[],
+    validateOnly: boolean,
+  ): Promise<void> {
     const configs = changes.map((change) =>
       change.operation === 'DELETE'
         ? { name: change.name, configOperation: IncrementalAlterConfigOperationTypes.DELETE }
-        : { name: change.name, configOperation: IncrementalAlterConfigOperationTypes.SET, value: change.value ?? '' },
+        : {
+            name: change.name,
+            configOperation: IncrementalAlterConfigOperationTypes.SET,
+            value: change.value ?? '',
+          },
     )
     await this.#adminCall(
       () =>

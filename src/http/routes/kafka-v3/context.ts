@@ -5,6 +5,7 @@
  */
 import type { FastifyRequest } from 'fastify'
 import type { ProduceConfig } from '../../../config/index.ts'
+import { GatewayError, explainInvalidTopicName } from '../../../core/index.ts'
 import type { KafkaClusterDirectory } from '../../../kafka/index.ts'
 import { KafkaV3Links } from './links.ts'
 
@@ -17,4 +18,9 @@ export interface KafkaV3RouteContext {
 
 export function linksFor(request: FastifyRequest, context: KafkaV3RouteContext): KafkaV3Links {
   return new KafkaV3Links(context.publicUrl ?? `${request.protocol}://${request.host}`)
+}
+
+/** A name Kafka would refuse cannot name an existing topic: answer as for an unknown one. */
+export function requireExistingTopicName(name: string): void {
+  if (explainInvalidTopicName(name) !== undefined) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
 }

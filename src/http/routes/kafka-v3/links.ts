@@ -39,8 +39,24 @@ export class KafkaV3Links {
   }
 }
 
+export function partitionLink(
+  links: KafkaV3Links,
+  clusterId: string,
+  topicName: string,
+  partitionId: number,
+): string {
+  return `${links.topic(clusterId, topicName)}/partitions/${partitionId}`
+}
+
 /** Confluent's resource names for self-managed clusters have an empty authority: `crn:///kafka=…`. */
 export const crn = {
   cluster: (clusterId: string): string => `crn:///kafka=${clusterId}`,
   topic: (clusterId: string, topicName: string): string => `crn:///kafka=${clusterId}/topic=${topicName}`,
+  partition: (clusterId: string, topicName: string, partitionId: number): string =>
+    `crn:///kafka=${clusterId}/topic=${topicName}/partition=${partitionId}`,
+  replica: (clusterId: string, topicName: string, partitionId: number, brokerId: number): string =>
+    `crn:///kafka=${clusterId}/topic=${topicName}/partition=${partitionId}/replica=${brokerId}`,
+  broker: (clusterId: string, brokerId: number): string => `crn:///kafka=${clusterId}/broker=${brokerId}`,
+  topicConfig: (clusterId: string, topicName: string, name: string): string =>
+    `crn:///kafka=${clusterId}/topic=${topicName}/config=${name}`,
 }

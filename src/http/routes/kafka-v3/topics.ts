@@ -14,8 +14,9 @@ import {
   Topic,
   TopicList,
   TopicParams,
+  UpdatePartitionCountRequest,
 } from '../../schemas/kafka-v3.ts'
-import { linksFor, type KafkaV3RouteContext } from './context.ts'
+import { linksFor, requireExistingTopicName, type KafkaV3RouteContext } from './context.ts'
 import { crn, type KafkaV3Links } from './links.ts'
 
 interface TopicFacts {
@@ -42,11 +43,6 @@ function toTopic(links: KafkaV3Links, clusterId: string, topic: TopicFacts) {
     // Confluent's proxy likewise sends [] when not asked.
     authorized_operations: [],
   }
-}
-
-/** A name Kafka would refuse cannot name an existing topic: answer as for an unknown one. */
-function requireExistingTopicName(name: string): void {
-  if (explainInvalidTopicName(name) !== undefined) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
 }
 
 export function registerTopicRoutes(app: FastifyInstance, context: KafkaV3RouteContext): void {
@@ -136,6 +132,25 @@ export function registerTopicRoutes(app: FastifyInstance, context: KafkaV3RouteC
       const { cluster_id: clusterId, topic_name: topicName } = request.params
       const client = await context.clusters.resolve(clusterId)
       requireExistingTopicName(topicName)
+      return toTopic(linksFor(request, context), clusterId, await client.describeTopic(topicName))
+    },
+  )
+
+  routes.patch(
+    '/kafka/v3/clusters/:cluster_id/topics/:topic_name',
+    {
+      schema: {
+        operationId: 'updatePartitionCountKafkaTopic',
+        params: TopicParams,
+        body: UpdatePartitionCountRequest,
+        response: { 200: Topic },
+      },
+    },
+    async (request) => {
+      const { cluster_id: clusterId, topic_name: topicName } = request.params
+      const client = await context.clusters.resolve(clusterId)
+      requireExistingTopicName(topicName)
+      await client.increasePartitions(topicName, request.body.partitions_count)
       return toTopic(linksFor(request, context), clusterId, await client.describeTopic(topicName))
     },
   )

@@ -1,0 +1,154 @@
+/**
+ * @module http/routes/kafka-v3/topic-configs
+ *
+ * Topic configs: list, get, set one (PUT), reset one to its default (DELETE), and alter several at
+ * once (`configs:alter`, with `validate_only`). Changes are incremental: configs not named keep
+ * their values.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { GatewayError } from '../../../core/index.ts'
+import type { KafkaConfigEntry } from '../../../kafka/index.ts'
+import {
+  AlterConfigsRequest,
+  TopicConfig,
+  TopicConfigList,
+  TopicConfigParams,
+  TopicParams,
+  UpdateConfigRequest,
+} from '../../schemas/kafka-v3.ts'
+import { linksFor, requireExistingTopicName, type KafkaV3RouteContext } from './context.ts'
+import { crn, type KafkaV3Links } from './links.ts'
+
+function toTopicConfig(links: KafkaV3Links, clusterId: string, topicName: string, config: KafkaConfigEntry) {
+  return {
+    kind: 'KafkaTopicConfig' as const,
+    metadata: {
+      self: `${links.topic(clusterId, topicName)}/configs/${encodeURIComponent(config.name)}`,
+      resource_name: crn.topicConfig(clusterId, topicName, config.name),
+    },
+    cluster_id: clusterId,
+    topic_name: topicName,
+    name: config.name,
+    value: config.value,
+    is_default: config.isDefault,
+    is_read_only: config.isReadOnly,
+    is_sensitive: config.isSensitive,
+    source: config.source,
+    synonyms: config.synonyms.map((synonym) => ({
+      name: synonym.name,
+      value: synonym.value,
+      source: synonym.source,
+    })),
+  }
+}
+
+export function registerTopicConfigRoutes(app: FastifyInstance, context: KafkaV3RouteContext): void {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+
+  async function clientFor(clusterId: string, topicName: string) {
+    const client = await context.clusters.resolve(clusterId)
+    requireExistingTopicName(topicName)
+    return client
+  }
+
+  /** PUT and DELETE of a config that does not exist answer 404, as GET does. */
+  async function requireConfig(clusterId: string, topicName: string, name: string) {
+    const client = await clientFor(clusterId, topicName)
+    const config = (await client.describeTopicConfigs(topicName)).find((candidate) => candidate.name === name)
+    if (!config) {
+      throw new GatewayError(
+        'GW_CONFIG_NOT_FOUND',
+        `Config ${name} cannot be found for topic ${topicName} in cluster ${clusterId}.`,
+      )
+    }
+    return { client, config }
+  }
+
+  routes.get(
+    '/kafka/v3/clusters/:cluster_id/topics/:topic_name/configs',
+    {
+      schema: {
+        operationId: 'listKafkaTopicConfigs',
+        params: TopicParams,
+        response: { 200: TopicConfigList },
+      },
+    },
+    async (request) => {
+      const { cluster_id: clusterId, topic_name: topicName } = request.params
+      const configs = await (await clientFor(clusterId, topicName)).describeTopicConfigs(topicName)
+      const links = linksFor(request, context)
+      return {
+        kind: 'KafkaTopicConfigList' as const,
+        metadata: { self: `${links.topic(clusterId, topicName)}/configs`, next: null },
+        data: configs.map((config) => toTopicConfig(links, clusterId, topicName, config)),
+      }
+    },
+  )
+
+  routes.get(
+    '/kafka/v3/clusters/:cluster_id/topics/:topic_name/configs/:name',
+    {
+      schema: {
+        operationId: 'getKafkaTopicConfig',
+        params: TopicConfigParams,
+        response: { 200: TopicConfig },
+      },
+    },
+    async (request) => {
+      const { cluster_id: clusterId, topic_name: topicName, name } = request.params
+      const { config } = await requireConfig(clusterId, topicName, name)
+      return toTopicConfig(linksFor(request, context), clusterId, topicName, config)
+    },
+  )
+
+  routes.put(
+    '/kafka/v3/clusters/:cluster_id/topics/:topic_name/configs/:name',
+    {
+      schema: { operationId: 'updateKafkaTopicConfig', params: TopicConfigParams, body: UpdateConfigRequest },
+    },
+    async (request, reply) => {
+      const { cluster_id: clusterId, topic_name: topicName, name } = request.params
+      const { client } = await requireConfig(clusterId, topicName, name)
+      const value = request.body.value ?? null
+      await client.alterTopicConfigs(
+        topicName,
+        [value === null ? { name, operation: 'DELETE' } : { name, operation: 'SET', value }],
+        false,
+      )
+      return reply.code(204).send()
+    },
+  )
+
+  routes.delete(
+    '/kafka/v3/clusters/:cluster_id/topics/:topic_name/configs/:name',
+    { schema: { operationId: 'deleteKafkaTopicConfig', params: TopicConfigParams } },
+    async (request, reply) => {
+      const { cluster_id: clusterId, topic_name: topicName, name } = request.params
+      const { client } = await requireConfig(clusterId, topicName, name)
+      await client.alterTopicConfigs(topicName, [{ name, operation: 'DELETE' }], false)
+      return reply.code(204).send()
+    },
+  )
+
+  routes.post(
+    '/kafka/v3/clusters/:cluster_id/topics/:topic_name/configs::alter',
+    {
+      schema: { operationId: 'updateKafkaTopicConfigBatch', params: TopicParams, body: AlterConfigsRequest },
+    },
+    async (request, reply) => {
+      const { cluster_id: clusterId, topic_name: topicName } = request.params
+      const client = await clientFor(clusterId, topicName)
+      // SET with a null value means "no value of its own", i.e. back to the default, as PUT null does.
+      const changes = request.body.data.map((entry) =>
+        (entry.operation ?? 'SET').toUpperCase() === 'DELETE' ||
+        entry.value === null ||
+        entry.value === undefined
+          ? { name: entry.name, operation: 'DELETE' as const }
+          : { name: entry.name, operation: 'SET' as const, value: entry.value },
+      )
+      await client.alterTopicConfigs(topicName, changes, request.body.validate_only === true)
+      return reply.code(204).send()
+    },
+  )
+}
