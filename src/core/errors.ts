@@ -94,6 +94,22 @@ export const errorRegistry = {
     title: 'A path or query parameter is invalid.',
     howToSolve: 'Correct the parameter named in the message.',
   },
+  GW_HTTP_INVALID_ENUM: {
+    status: 404,
+    errorCode: 404,
+    code: 'invalid_enum_value',
+    title: 'A query parameter has a value that is not one of its allowed values.',
+    howToSolve:
+      'Use one of the values the message lists (case does not matter). Confluent answers 404 here, and so does Gatehouse.',
+  },
+  GW_ACL_INVALID: {
+    status: 400,
+    errorCode: 400,
+    code: 'invalid_acl',
+    title: 'The ACL is not valid.',
+    howToSolve:
+      'Give all seven fields; resource_type, operation and permission cannot be ANY, and pattern_type must be LITERAL or PREFIXED.',
+  },
   GW_AUTHN_REQUIRED: {
     status: 401,
     errorCode: 40101,

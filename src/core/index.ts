@@ -6,3 +6,4 @@
 export * from './errors.ts'
 export * from './topic-name.ts'
 export * from './principal.ts'
+export * from './acl.ts'

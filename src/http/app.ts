@@ -20,6 +20,7 @@ import { registerHealthRoutes, type ReadinessCheck } from './routes/health.ts'
 import { registerClusterRoutes } from './routes/kafka-v3/clusters.ts'
 import { registerTopicRoutes } from './routes/kafka-v3/topics.ts'
 import { registerRecordRoutes } from './routes/kafka-v3/records/records.ts'
+import { registerAclRoutes } from './routes/kafka-v3/acls.ts'
 import { registerBrokerRoutes } from './routes/kafka-v3/brokers.ts'
 import { registerPartitionRoutes } from './routes/kafka-v3/partitions.ts'
 import { registerTopicConfigRoutes } from './routes/kafka-v3/topic-configs.ts'
@@ -63,6 +64,16 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // Every body Gatehouse reads is JSON; Fastify's built-in text parser would turn a wrong
   // Content-Type into a confusing validation error instead of 415.
   app.removeContentTypeParser('text/plain')
+  // An empty JSON body means "no body" (clients send Content-Type on bodiless DELETEs); routes that
+  // need a body still refuse it with 422 at validation. Non-empty bodies go to Fastify's parser,
+  // which rejects prototype poisoning.
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8')
+    if (text.trim() === '') return done(null, undefined)
+    void parseJson(request, text, done)
+  })
   const metrics = deps.metrics ?? createGatewayMetrics()
 
   // While shutting down, tell clients of in-flight requests not to reuse the connection, so the
@@ -89,6 +100,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerPartitionRoutes(app, kafkaV3)
   registerTopicConfigRoutes(app, kafkaV3)
   registerBrokerRoutes(app, kafkaV3)
+  registerAclRoutes(app, kafkaV3)
 
   await app.ready()
   return app

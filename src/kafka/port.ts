@@ -10,6 +10,7 @@
  * HTTP layer renders every failure the same way. A call never hangs: it fails after the configured
  * request timeout with `GW_KAFKA_RETRIABLE` or, when no broker is reachable, `GW_KAFKA_UNAVAILABLE`.
  */
+import type { Acl, AclFilter } from '../core/index.ts'
 
 export interface KafkaBroker {
   readonly brokerId: number
@@ -171,6 +172,15 @@ export interface KafkaClusterClient {
     changes: readonly KafkaConfigChange[],
     validateOnly: boolean,
   ): Promise<void>
+
+  /** Creates ACLs in the cluster. Rejects with `GW_KAFKA_INVALID_REQUEST` when Kafka refuses one. */
+  createAcls(acls: readonly Acl[]): Promise<void>
+
+  /** The cluster's ACLs that match the filter, in Kafka's listing order. */
+  describeAcls(filter: AclFilter): Promise<Acl[]>
+
+  /** Deletes the ACLs that match the filter and resolves with them, in Kafka's listing order. */
+  deleteAcls(filter: AclFilter): Promise<Acl[]>
 
   /**
    * Appends one record to a topic and resolves once the leader and all in-sync replicas have it

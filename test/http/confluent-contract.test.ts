@@ -83,6 +83,26 @@ describe('Confluent schema oracle', () => {
         headers,
         payload: '{"partitions_count":3}',
       })
+      await t.app.inject({
+        method: 'POST',
+        url: `${base}/acls`,
+        headers,
+        payload: JSON.stringify({
+          resource_type: 'TOPIC',
+          resource_name: 'oracle',
+          pattern_type: 'LITERAL',
+          principal: 'User:a',
+          host: '*',
+          operation: 'READ',
+          permission: 'ALLOW',
+        }),
+      })
+      await t.app.inject({ url: `${base}/acls?resource_type=TOPIC`, headers })
+      await t.app.inject({
+        method: 'DELETE',
+        url: `${base}/acls?resource_type=ANY&pattern_type=ANY&operation=ANY&permission=ANY`,
+        headers,
+      })
     } finally {
       await t.app.close()
     }
@@ -102,6 +122,8 @@ describe('Confluent schema oracle', () => {
       'listKafkaTopicConfigs 200',
       'getKafkaTopicConfig 200',
       'updatePartitionCountKafkaTopic 200',
+      'getKafkaAcls 200',
+      'deleteKafkaAcls 200',
     ]) {
       assert.ok(
         validatedOperations.has(expected),

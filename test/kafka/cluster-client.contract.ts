@@ -135,6 +135,15 @@ export function runKafkaClusterClientContract(
       const topic = uniqueTopic('delete')
       await subject.client.createTopic({ name: topic, configs: [], validateOnly: false })
       await subject.client.deleteTopic(topic)
+      // Kafka deletes asynchronously; metadata may show the topic for a moment longer.
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const isGone = await subject.client.describeTopic(topic).then(
+          () => false,
+          () => true,
+        )
+        if (isGone) break
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
       await rejectsWith(subject.client.describeTopic(topic), 'GW_KAFKA_UNKNOWN_TOPIC')
     })
 
@@ -298,6 +307,71 @@ export function runKafkaClusterClientContract(
         'GW_KAFKA_INVALID_REQUEST',
       )
       await rejectsWith(subject.client.describeTopicConfigs(uniqueTopic('absent')), 'GW_KAFKA_UNKNOWN_TOPIC')
+    })
+
+    it('creates, finds (also by MATCH) and deletes ACLs', async () => {
+      const name = uniqueTopic('acl')
+      const read = {
+        resourceType: 'TOPIC',
+        resourceName: name,
+        patternType: 'LITERAL',
+        principal: 'User:alice',
+        host: '*',
+        operation: 'READ',
+        permission: 'ALLOW',
+      } as const
+      const prefixed = {
+        ...read,
+        resourceName: name.slice(0, -2),
+        patternType: 'PREFIXED',
+        principal: 'User:bob',
+        operation: 'WRITE',
+        permission: 'DENY',
+      } as const
+      await subject.client.createAcls([prefixed, read])
+      const any = { resourceType: 'ANY', patternType: 'ANY', operation: 'ANY', permission: 'ANY' } as const
+
+      assert.deepEqual(await subject.client.describeAcls({ ...any, resourceName: name }), [read])
+      // Kafka's listing order puts the shorter (prefix) name first.
+      assert.deepEqual(
+        await subject.client.describeAcls({ ...any, resourceName: name, patternType: 'MATCH' }),
+        [prefixed, read],
+      )
+      assert.deepEqual(
+        await subject.client.describeAcls({
+          ...any,
+          resourceName: name,
+          principal: 'User:bob',
+          patternType: 'MATCH',
+        }),
+        [prefixed],
+      )
+
+      assert.deepEqual(
+        await subject.client.deleteAcls({ ...any, resourceName: name, patternType: 'MATCH' }),
+        [prefixed, read],
+      )
+      assert.deepEqual(
+        await subject.client.describeAcls({ ...any, resourceName: name, patternType: 'MATCH' }),
+        [],
+      )
+    })
+
+    it('refuses ACLs Kafka considers invalid', async () => {
+      const acl = {
+        resourceType: 'CLUSTER',
+        resourceName: 'not-kafka-cluster',
+        patternType: 'LITERAL',
+        principal: 'User:alice',
+        host: '*',
+        operation: 'ALTER',
+        permission: 'ALLOW',
+      } as const
+      await rejectsWith(subject.client.createAcls([acl]), 'GW_KAFKA_INVALID_REQUEST')
+      await rejectsWith(
+        subject.client.createAcls([{ ...acl, resourceName: 'kafka-cluster', principal: 'alice' }]),
+        'GW_KAFKA_INVALID_REQUEST',
+      )
     })
 
     it('reports an unknown topic on describe and on delete', async () => {

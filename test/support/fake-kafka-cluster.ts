@@ -4,7 +4,7 @@
  * An in-memory {@link KafkaClusterClient} for tests above the port. It honours the port's contract
  * (the same contract suite runs against it and against a real broker), including its errors.
  */
-import { GatewayError } from '../../src/core/index.ts'
+import { GatewayError, compareAcls, type Acl, type AclFilter } from '../../src/core/index.ts'
 import type {
   CreatedKafkaTopic,
   KafkaClusterClient,
@@ -45,6 +45,7 @@ export class FakeKafkaCluster implements KafkaClusterClient {
   readonly records = new Map<string, StoredRecord[][]>()
   /** Records whose value is larger than this are refused, like a broker's `max.message.bytes`. */
   maxRecordBytes = 1_048_588
+  readonly acls: Acl[] = []
   /** Dynamic (per-topic) config overrides. */
   readonly topicConfigs = new Map<string, Map<string, string>>()
   /** While true every call rejects as if no broker were reachable. */
@@ -217,6 +218,50 @@ export class FakeKafkaCluster implements KafkaClusterClient {
       if (change.operation === 'SET') overrides.set(change.name, change.value ?? '')
       else overrides.delete(change.name)
     }
+  }
+
+  async createAcls(acls: readonly Acl[]): Promise<void> {
+    this.#checkUp()
+    for (const acl of acls) {
+      if (acl.resourceType === 'CLUSTER' && acl.resourceName !== 'kafka-cluster') {
+        throw new GatewayError(
+          'GW_KAFKA_INVALID_REQUEST',
+          'The only valid name for the CLUSTER resource is kafka-cluster',
+        )
+      }
+      if (!/^[^:]+:.+$/.test(acl.principal))
+        throw new GatewayError('GW_KAFKA_INVALID_REQUEST', `Could not parse principal ${acl.principal}`)
+    }
+    for (const acl of acls)
+      if (!this.acls.some((existing) => compareAcls(existing, acl) === 0)) this.acls.push(acl)
+  }
+
+  /** Kafka's filter semantics, MATCH included (literal, `*` and prefixes that apply to the name). */
+  #matches(acl: Acl, filter: AclFilter): boolean {
+    if (filter.resourceType !== 'ANY' && acl.resourceType !== filter.resourceType) return false
+    if (filter.principal !== undefined && acl.principal !== filter.principal) return false
+    if (filter.host !== undefined && acl.host !== filter.host) return false
+    if (filter.operation !== 'ANY' && acl.operation !== filter.operation) return false
+    if (filter.permission !== 'ANY' && acl.permission !== filter.permission) return false
+    if (filter.patternType === 'MATCH') {
+      if (filter.resourceName === undefined) return true
+      if (acl.patternType === 'LITERAL')
+        return acl.resourceName === filter.resourceName || acl.resourceName === '*'
+      return filter.resourceName.startsWith(acl.resourceName)
+    }
+    if (filter.patternType !== 'ANY' && acl.patternType !== filter.patternType) return false
+    return filter.resourceName === undefined || acl.resourceName === filter.resourceName
+  }
+
+  async describeAcls(filter: AclFilter): Promise<Acl[]> {
+    this.#checkUp()
+    return this.acls.filter((acl) => this.#matches(acl, filter)).sort(compareAcls)
+  }
+
+  async deleteAcls(filter: AclFilter): Promise<Acl[]> {
+    const deleted = await this.describeAcls(filter)
+    for (const acl of deleted) this.acls.splice(this.acls.indexOf(acl), 1)
+    return deleted
   }
 
   async close(): Promise<void> {}

@@ -256,3 +256,52 @@ export const UpdatePartitionCountRequest = Type.Object(
   { partitions_count: Type.Integer({ minimum: 1 }) },
   { additionalProperties: false },
 )
+
+export const AclData = Type.Object({
+  kind: Type.Literal('KafkaAcl'),
+  metadata: ResourceMetadata,
+  cluster_id: Type.String(),
+  resource_type: Type.String(),
+  resource_name: Type.String(),
+  pattern_type: Type.String(),
+  principal: Type.String(),
+  host: Type.String(),
+  operation: Type.String(),
+  permission: Type.String(),
+})
+
+export const AclList = Type.Object({
+  kind: Type.Literal('KafkaAclList'),
+  metadata: CollectionMetadata,
+  data: Type.Array(AclData),
+})
+
+export const DeleteAclsResponse = Type.Object({ data: Type.Array(AclData) })
+
+export const AclQuery = Type.Object({
+  resource_type: Type.Optional(Type.String()),
+  resource_name: Type.Optional(Type.String()),
+  pattern_type: Type.Optional(Type.String()),
+  principal: Type.Optional(Type.String()),
+  host: Type.Optional(Type.String()),
+  operation: Type.Optional(Type.String()),
+  permission: Type.Optional(Type.String()),
+})
+
+export const CreateAclRequest = Type.Object(
+  {
+    resource_type: Type.String(),
+    resource_name: Type.String(),
+    pattern_type: Type.String(),
+    principal: Type.String(),
+    host: Type.String(),
+    operation: Type.String(),
+    permission: Type.String(),
+  },
+  { additionalProperties: false },
+)
+
+export const CreateAclBatchRequest = Type.Object(
+  { data: Type.Array(CreateAclRequest) },
+  { additionalProperties: false },
+)

@@ -7,7 +7,11 @@
  * per-partition replicas) or cannot express (`validate_only` on create).
  */
 import {
+  AclOperations,
+  AclPermissionTypes,
   Admin,
+  ResourcePatternTypes,
+  ResourceTypes,
   ConfigResourceTypes,
   ConfigSources,
   IncrementalAlterConfigOperationTypes,
@@ -21,7 +25,7 @@ import {
   type deleteTopicsV6,
   type metadataV12,
 } from '@platformatic/kafka'
-import { GatewayError } from '../../core/index.ts'
+import { GatewayError, compareAcls, type Acl, type AclFilter } from '../../core/index.ts'
 import type {
   CreatedKafkaTopic,
   KafkaClusterClient,
@@ -89,6 +93,64 @@ const SOURCE_NAMES = new Map<number, KafkaConfigSource>([
   [ConfigSources.DYNAMIC_BROKER_LOGGER_CONFIG, 'DYNAMIC_BROKER_LOGGER_CONFIG'],
 ])
 const sourceName = (source: number): KafkaConfigSource => SOURCE_NAMES.get(source) ?? 'UNKNOWN'
+
+/** Two-way maps between Kafka's ACL enum numbers and their names. */
+function enumCodec<Name extends string>(table: Record<string, number>) {
+  const byName = new Map(Object.entries(table) as [Name, number][])
+  const byNumber = new Map([...byName].map(([name, value]) => [value, name]))
+  return {
+    toWire: (name: Name): number => byName.get(name)!,
+    fromWire: (value: number): Name => byNumber.get(value) ?? ('UNKNOWN' as Name),
+  }
+}
+const resourceTypes = enumCodec<Acl['resourceType'] | 'ANY'>(ResourceTypes)
+const patternTypes = enumCodec<Acl['patternType'] | 'ANY' | 'MATCH'>(ResourcePatternTypes)
+const operations = enumCodec<Acl['operation'] | 'ANY'>(AclOperations)
+const permissions = enumCodec<Acl['permission'] | 'ANY'>(AclPermissionTypes)
+
+function aclToWire(acl: Acl) {
+  return {
+    resourceType: resourceTypes.toWire(acl.resourceType) as never,
+    resourceName: acl.resourceName,
+    resourcePatternType: patternTypes.toWire(acl.patternType) as never,
+    principal: acl.principal,
+    host: acl.host,
+    operation: operations.toWire(acl.operation) as never,
+    permissionType: permissions.toWire(acl.permission) as never,
+  }
+}
+
+function filterToWire(filter: AclFilter) {
+  return {
+    resourceType: resourceTypes.toWire(filter.resourceType) as never,
+    resourceName: filter.resourceName ?? null,
+    resourcePatternType: patternTypes.toWire(filter.patternType) as never,
+    principal: filter.principal ?? null,
+    host: filter.host ?? null,
+    operation: operations.toWire(filter.operation) as never,
+    permissionType: permissions.toWire(filter.permission) as never,
+  }
+}
+
+function aclFromWire(wire: {
+  resourceType: number
+  resourceName: string
+  resourcePatternType: number
+  principal: string
+  host: string
+  operation: number
+  permissionType: number
+}): Acl {
+  return {
+    resourceType: resourceTypes.fromWire(wire.resourceType) as Acl['resourceType'],
+    resourceName: wire.resourceName,
+    patternType: patternTypes.fromWire(wire.resourcePatternType) as Acl['patternType'],
+    principal: wire.principal,
+    host: wire.host,
+    operation: operations.fromWire(wire.operation) as Acl['operation'],
+    permission: permissions.fromWire(wire.permissionType) as Acl['permission'],
+  }
+}
 
 /** How long a topic's partition count is trusted for placing records. */
 const PARTITION_COUNT_TTL_MS = 5_000
@@ -216,6 +278,29 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
         }),
       { topicName: topic },
     )
+  }
+
+  async createAcls(acls: readonly Acl[]): Promise<void> {
+    if (acls.length === 0) return
+    await this.#adminCall(() => this.#admin.createAcls({ creations: acls.map(aclToWire) }), {})
+  }
+
+  async describeAcls(filter: AclFilter): Promise<Acl[]> {
+    const resources = await this.#adminCall(
+      () => this.#admin.describeAcls({ filter: filterToWire(filter) }),
+      {},
+    )
+    return resources
+      .flatMap((resource) => resource.acls.map((acl) => aclFromWire({ ...resource, ...acl })))
+      .sort(compareAcls)
+  }
+
+  async deleteAcls(filter: AclFilter): Promise<Acl[]> {
+    const deleted = await this.#adminCall(
+      () => this.#admin.deleteAcls({ filters: [filterToWire(filter)] }),
+      {},
+    )
+    return deleted.map(aclFromWire).sort(compareAcls)
   }
 
   produce(topic: string, record: KafkaRecordToProduce): Promise<ProducedKafkaRecord> {

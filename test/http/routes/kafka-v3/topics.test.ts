@@ -96,6 +96,13 @@ describe('Kafka REST v3 topics (component, fake Kafka)', () => {
     assert.match(response.json().message, /not valid JSON/)
   })
 
+  it('rejects prototype-poisoning JSON with 400', async () => {
+    const response = await post(base, '{"topic_name":"p","__proto__":{"isAdmin":true}}')
+    assert.equal(response.statusCode, 400)
+    assert.equal(response.json().error_code, 400)
+    assert.equal(t.kafka.topics.has('p'), false)
+  })
+
   it('rejects an empty body with 422 / 42206', async () => {
     const response = await post(base, '')
     assert.equal(response.statusCode, 422)
