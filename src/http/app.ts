@@ -9,6 +9,8 @@
  * response serialisation. Any error on the way goes to the one error handler.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import packageJson from '../../package.json' with { type: 'json' }
 import { Ajv } from 'ajv'
 import type { ProduceConfig, ServerConfig } from '../config/index.ts'
 import type { KafkaClusterDirectory } from '../kafka/index.ts'
@@ -91,6 +93,21 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   installRequestIdHeader(app)
   installAuthentication(app, deps.authenticator, () => metrics.authenticationFailures.inc())
   installMetrics(app, metrics, deps.isMetricsPublic)
+  // Our own OpenAPI document, generated from the route schemas (never Confluent's files).
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Gatehouse',
+        version: packageJson.version,
+        description:
+          'Confluent-compatible Kafka REST API v3 with workload identities, in front of any Apache Kafka cluster.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'basic' } } },
+      security: [{ apiKey: [] }],
+    },
+    hideUntagged: false,
+  })
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   registerHealthRoutes(app, deps.readinessChecks)
 
   const kafkaV3 = { clusters: deps.clusters, publicUrl: deps.server.publicUrl, produce: deps.produce }
