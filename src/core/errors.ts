@@ -156,6 +156,20 @@ export const errorRegistry = {
     title: 'Broker cannot be found.',
     howToSolve: 'List the brokers with `GET /kafka/v3/clusters/{cluster_id}/brokers`.',
   },
+  GW_CONSUMER_GROUP_NOT_FOUND: {
+    status: 404,
+    errorCode: 404,
+    code: 'not_found',
+    title: 'Consumer group cannot be found.',
+    howToSolve: 'List the groups with `GET /kafka/v3/clusters/{cluster_id}/consumer-groups`.',
+  },
+  GW_CONSUMER_NOT_FOUND: {
+    status: 404,
+    errorCode: 404,
+    code: 'not_found',
+    title: 'Consumer cannot be found.',
+    howToSolve: 'List the group’s consumers; a consumer disappears when it leaves the group.',
+  },
   GW_KAFKA_TOPIC_EXISTS: {
     status: 400,
     errorCode: 40002,

@@ -24,6 +24,7 @@ import { registerTopicRoutes } from './routes/kafka-v3/topics.ts'
 import { registerRecordRoutes } from './routes/kafka-v3/records/records.ts'
 import { registerAclRoutes } from './routes/kafka-v3/acls.ts'
 import { registerBrokerRoutes } from './routes/kafka-v3/brokers.ts'
+import { registerConsumerGroupRoutes } from './routes/kafka-v3/consumer-groups.ts'
 import { registerPartitionRoutes } from './routes/kafka-v3/partitions.ts'
 import { registerTopicConfigRoutes } from './routes/kafka-v3/topic-configs.ts'
 
@@ -118,6 +119,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerTopicConfigRoutes(app, kafkaV3)
   registerBrokerRoutes(app, kafkaV3)
   registerAclRoutes(app, kafkaV3)
+  registerConsumerGroupRoutes(app, kafkaV3)
 
   await app.ready()
   return app

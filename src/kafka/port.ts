@@ -129,6 +129,46 @@ export interface KafkaPartitionOffsets {
   readonly latest: bigint
 }
 
+/** Group states in Confluent's names. */
+export type KafkaConsumerGroupState =
+  | 'UNKNOWN'
+  | 'PREPARING_REBALANCE'
+  | 'COMPLETING_REBALANCE'
+  | 'ASSIGNING'
+  | 'RECONCILING'
+  | 'STABLE'
+  | 'DEAD'
+  | 'EMPTY'
+
+export interface KafkaGroupMember {
+  readonly consumerId: string
+  readonly instanceId: string | null
+  readonly clientId: string
+  readonly host: string
+  readonly assignments: readonly { readonly topicName: string; readonly partitionId: number }[]
+}
+
+export interface KafkaConsumerGroup {
+  readonly groupId: string
+  /** A group that only stores offsets and has never had members coordinated by Kafka. */
+  readonly isSimple: boolean
+  readonly partitionAssignor: string
+  readonly state: KafkaConsumerGroupState
+  readonly type: 'UNKNOWN' | 'CLASSIC' | 'CONSUMER' | 'SHARE'
+  readonly coordinatorId: number | null
+  readonly members: readonly KafkaGroupMember[]
+}
+
+export interface KafkaConsumerLag {
+  readonly topicName: string
+  readonly partitionId: number
+  readonly currentOffset: bigint
+  readonly logEndOffset: bigint
+  readonly lag: bigint
+  /** The member the partition is assigned to, or null when none is. */
+  readonly member: KafkaGroupMember | null
+}
+
 export interface KafkaClusterClient {
   /**
    * Identity and brokers of the cluster. Also the readiness probe: it talks to a broker every time.
@@ -172,6 +212,18 @@ export interface KafkaClusterClient {
     changes: readonly KafkaConfigChange[],
     validateOnly: boolean,
   ): Promise<void>
+
+  /** Every consumer group with its members, sorted by id. */
+  listConsumerGroups(): Promise<KafkaConsumerGroup[]>
+
+  /** One consumer group. Rejects with `GW_CONSUMER_GROUP_NOT_FOUND` when Kafka knows no such group. */
+  describeConsumerGroup(groupId: string): Promise<KafkaConsumerGroup>
+
+  /**
+   * Lag of every partition the group has committed an offset for, sorted by topic and partition.
+   * Rejects with `GW_CONSUMER_GROUP_NOT_FOUND`.
+   */
+  consumerGroupLags(groupId: string): Promise<KafkaConsumerLag[]>
 
   /** Creates ACLs in the cluster. Rejects with `GW_KAFKA_INVALID_REQUEST` when Kafka refuses one. */
   createAcls(acls: readonly Acl[]): Promise<void>

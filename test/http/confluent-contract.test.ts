@@ -103,6 +103,16 @@ describe('Confluent schema oracle', () => {
         url: `${base}/acls?resource_type=ANY&pattern_type=ANY&operation=ANY&permission=ANY`,
         headers,
       })
+      t.kafka.commitOffset('oracle-group', 'oracle', 0, 0n)
+      for (const path of [
+        '',
+        '/oracle-group',
+        '/oracle-group/consumers',
+        '/oracle-group/lags',
+        '/oracle-group/lag-summary',
+      ]) {
+        await t.app.inject({ url: `${base}/consumer-groups${path}`, headers })
+      }
     } finally {
       await t.app.close()
     }
@@ -124,6 +134,11 @@ describe('Confluent schema oracle', () => {
       'updatePartitionCountKafkaTopic 200',
       'getKafkaAcls 200',
       'deleteKafkaAcls 200',
+      'listKafkaConsumerGroups 200',
+      'getKafkaConsumerGroup 200',
+      'listKafkaConsumers 200',
+      'listKafkaConsumerLags 200',
+      'getKafkaConsumerGroupLagSummary 200',
     ]) {
       assert.ok(
         validatedOperations.has(expected),

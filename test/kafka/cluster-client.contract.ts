@@ -14,6 +14,13 @@ export interface ContractSubject {
   readonly client: KafkaClusterClient
   /** Reads a topic's partition count without going through the subject, when possible. */
   readonly observeTopic?: (name: string) => Promise<{ partitions: number } | undefined>
+  /** Commits a consumer group's offset the way a consumer would, outside the port. */
+  readonly commitOffset: (
+    groupId: string,
+    topic: string,
+    partitionId: number,
+    offset: bigint,
+  ) => Promise<void>
   /** Releases what the subject holds besides the client (e.g. the observer's connections). */
   readonly dispose?: () => Promise<void>
 }
@@ -372,6 +379,44 @@ export function runKafkaClusterClientContract(
         subject.client.createAcls([{ ...acl, resourceName: 'kafka-cluster', principal: 'alice' }]),
         'GW_KAFKA_INVALID_REQUEST',
       )
+    })
+
+    it('describes a consumer group with committed offsets and computes its lag', async () => {
+      const topic = uniqueTopic('lag')
+      const groupId = `group-${topic}`
+      await subject.client.createTopic({ name: topic, partitionsCount: 2, configs: [], validateOnly: false })
+      for (let i = 0; i < 5; i++)
+        await subject.client.produce(topic, {
+          partitionId: 0,
+          key: null,
+          value: Buffer.from('x'),
+          headers: [],
+        })
+      await subject.client.produce(topic, { partitionId: 1, key: null, value: Buffer.from('x'), headers: [] })
+      await subject.commitOffset(groupId, topic, 0, 2n)
+      await subject.commitOffset(groupId, topic, 1, 1n)
+
+      const group = await subject.client.describeConsumerGroup(groupId)
+      assert.equal(group.groupId, groupId)
+      assert.equal(group.state, 'EMPTY')
+      assert.deepEqual(group.members, [])
+      assert.ok(
+        (await subject.client.listConsumerGroups()).some((candidate) => candidate.groupId === groupId),
+      )
+
+      const lags = await subject.client.consumerGroupLags(groupId)
+      assert.deepEqual(
+        lags.map((lag) => [lag.partitionId, lag.currentOffset, lag.logEndOffset, lag.lag, lag.member]),
+        [
+          [0, 2n, 5n, 3n, null],
+          [1, 1n, 1n, 0n, null],
+        ],
+      )
+      await rejectsWith(
+        subject.client.describeConsumerGroup(`${groupId}-absent`),
+        'GW_CONSUMER_GROUP_NOT_FOUND',
+      )
+      await rejectsWith(subject.client.consumerGroupLags(`${groupId}-absent`), 'GW_CONSUMER_GROUP_NOT_FOUND')
     })
 
     it('reports an unknown topic on describe and on delete', async () => {

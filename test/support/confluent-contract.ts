@@ -6,7 +6,8 @@
  * the operation; the open-source REST Proxy spec (base `/v3`, served here under `/kafka/v3`) covers
  * the self-managed extras. The files are read from `../shared/reference/`, never copied.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Ajv, type ValidateFunction } from 'ajv'
 import { parse } from 'yaml'
 
@@ -20,7 +21,16 @@ interface SpecOperation {
   readonly responses: JsonObject
 }
 
-const REFERENCE = new URL('../../../shared/reference/', import.meta.url)
+/** `shared/reference` beside the checkout, where CI puts it; `GATEHOUSE_REFERENCE_DIR` overrides. */
+const REFERENCE = process.env['GATEHOUSE_REFERENCE_DIR']
+  ? pathToFileURL(`${process.env['GATEHOUSE_REFERENCE_DIR'].replace(/\/$/, '')}/`)
+  : new URL('../../../shared/reference/', import.meta.url)
+if (!existsSync(REFERENCE)) {
+  throw new Error(
+    `Confluent's OpenAPI files are expected in ${fileURLToPath(REFERENCE)} (shared/reference beside the checkout); ` +
+      'set GATEHOUSE_REFERENCE_DIR to their folder.',
+  )
+}
 
 /** OpenAPI 3.0 → JSON Schema: `nullable` becomes a null type, refs point at `$defs`. */
 function toJsonSchema(node: unknown): unknown {

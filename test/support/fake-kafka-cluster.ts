@@ -12,6 +12,8 @@ import type {
   KafkaTopicDescription,
   KafkaConfigChange,
   KafkaConfigEntry,
+  KafkaConsumerGroup,
+  KafkaConsumerLag,
   KafkaPartitionOffsets,
   KafkaRecordToProduce,
   NewKafkaTopic,
@@ -46,6 +48,9 @@ export class FakeKafkaCluster implements KafkaClusterClient {
   /** Records whose value is larger than this are refused, like a broker's `max.message.bytes`. */
   maxRecordBytes = 1_048_588
   readonly acls: Acl[] = []
+  /** Consumer groups as Kafka would describe them, and their committed offsets by topic/partition. */
+  readonly groups = new Map<string, KafkaConsumerGroup>()
+  readonly committedOffsets = new Map<string, Map<string, bigint>>()
   /** Dynamic (per-topic) config overrides. */
   readonly topicConfigs = new Map<string, Map<string, string>>()
   /** While true every call rejects as if no broker were reachable. */
@@ -262,6 +267,64 @@ export class FakeKafkaCluster implements KafkaClusterClient {
     const deleted = await this.describeAcls(filter)
     for (const acl of deleted) this.acls.splice(this.acls.indexOf(acl), 1)
     return deleted
+  }
+
+  /** What a consumer's offset commit does: the group exists afterwards (EMPTY and simple if new). */
+  commitOffset(groupId: string, topic: string, partitionId: number, offset: bigint): void {
+    if (!this.groups.has(groupId)) {
+      this.groups.set(groupId, {
+        groupId,
+        isSimple: true,
+        partitionAssignor: '',
+        state: 'EMPTY',
+        type: 'CLASSIC',
+        coordinatorId: 1,
+        members: [],
+      })
+    }
+    const offsets = this.committedOffsets.get(groupId) ?? new Map<string, bigint>()
+    this.committedOffsets.set(groupId, offsets)
+    offsets.set(`${topic}\u0000${partitionId}`, offset)
+  }
+
+  async listConsumerGroups(): Promise<KafkaConsumerGroup[]> {
+    this.#checkUp()
+    return [...this.groups.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : 1))
+  }
+
+  async describeConsumerGroup(groupId: string): Promise<KafkaConsumerGroup> {
+    this.#checkUp()
+    const group = this.groups.get(groupId)
+    if (!group)
+      throw new GatewayError('GW_CONSUMER_GROUP_NOT_FOUND', `Consumer group ${groupId} cannot be found.`)
+    return group
+  }
+
+  async consumerGroupLags(groupId: string): Promise<KafkaConsumerLag[]> {
+    const group = await this.describeConsumerGroup(groupId)
+    return [...(this.committedOffsets.get(groupId) ?? new Map<string, bigint>())]
+      .map(([key, currentOffset]) => {
+        const [topicName, partition] = key.split('\u0000') as [string, string]
+        const partitionId = Number(partition)
+        const logEndOffset = BigInt(this.records.get(topicName)?.[partitionId]?.length ?? 0)
+        const member =
+          group.members.find((candidate) =>
+            candidate.assignments.some(
+              (assignment) => assignment.topicName === topicName && assignment.partitionId === partitionId,
+            ),
+          ) ?? null
+        return {
+          topicName,
+          partitionId,
+          currentOffset,
+          logEndOffset,
+          lag: logEndOffset > currentOffset ? logEndOffset - currentOffset : 0n,
+          member,
+        }
+      })
+      .sort((a, b) =>
+        a.topicName === b.topicName ? a.partitionId - b.partitionId : a.topicName < b.topicName ? -1 : 1,
+      )
   }
 
   async close(): Promise<void> {}

@@ -305,3 +305,96 @@ export const CreateAclBatchRequest = Type.Object(
   { data: Type.Array(CreateAclRequest) },
   { additionalProperties: false },
 )
+
+export const ConsumerGroupParams = Type.Object({
+  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
+  consumer_group_id: Type.String({ minLength: 1, maxLength: 1024 }),
+})
+
+export const ConsumerParams = Type.Object({
+  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
+  consumer_group_id: Type.String({ minLength: 1, maxLength: 1024 }),
+  consumer_id: Type.String({ minLength: 1, maxLength: 1024 }),
+})
+
+export const ConsumerLagParams = Type.Object({
+  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
+  consumer_group_id: Type.String({ minLength: 1, maxLength: 1024 }),
+  topic_name: Type.String({ minLength: 1, maxLength: 1024 }),
+  partition_id: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+})
+
+export const ConsumerGroup = Type.Object({
+  kind: Type.Literal('KafkaConsumerGroup'),
+  metadata: ResourceMetadata,
+  cluster_id: Type.String(),
+  consumer_group_id: Type.String(),
+  is_simple: Type.Boolean(),
+  partition_assignor: Type.String(),
+  state: Type.String(),
+  type: Type.String(),
+  is_mixed_consumer_group: Type.Boolean(),
+  coordinator: Type.Union([Relationship, Type.Null()]),
+  consumers: Relationship,
+  lag_summary: Relationship,
+})
+
+export const ConsumerGroupList = Type.Object({
+  kind: Type.Literal('KafkaConsumerGroupList'),
+  metadata: CollectionMetadata,
+  data: Type.Array(ConsumerGroup),
+})
+
+export const Consumer = Type.Object({
+  kind: Type.Literal('KafkaConsumer'),
+  metadata: ResourceMetadata,
+  cluster_id: Type.String(),
+  consumer_group_id: Type.String(),
+  consumer_id: Type.String(),
+  instance_id: Type.Union([Type.String(), Type.Null()]),
+  client_id: Type.String(),
+  assignments: Relationship,
+})
+
+export const ConsumerList = Type.Object({
+  kind: Type.Literal('KafkaConsumerList'),
+  metadata: CollectionMetadata,
+  data: Type.Array(Consumer),
+})
+
+export const ConsumerLag = Type.Object({
+  kind: Type.Literal('KafkaConsumerLag'),
+  metadata: ResourceMetadata,
+  cluster_id: Type.String(),
+  consumer_group_id: Type.String(),
+  topic_name: Type.String(),
+  partition_id: Type.Integer(),
+  current_offset: Type.Integer(),
+  log_end_offset: Type.Integer(),
+  lag: Type.Integer(),
+  consumer_id: Type.String(),
+  instance_id: Type.Union([Type.String(), Type.Null()]),
+  client_id: Type.String(),
+})
+
+export const ConsumerLagList = Type.Object({
+  kind: Type.Literal('KafkaConsumerLagList'),
+  metadata: CollectionMetadata,
+  data: Type.Array(ConsumerLag),
+})
+
+export const ConsumerGroupLagSummary = Type.Object({
+  kind: Type.Literal('KafkaConsumerGroupLagSummary'),
+  metadata: ResourceMetadata,
+  cluster_id: Type.String(),
+  consumer_group_id: Type.String(),
+  max_lag_consumer_id: Type.String(),
+  max_lag_instance_id: Type.Union([Type.String(), Type.Null()]),
+  max_lag_client_id: Type.String(),
+  max_lag_topic_name: Type.String(),
+  max_lag_partition_id: Type.Integer(),
+  max_lag: Type.Integer(),
+  total_lag: Type.Integer(),
+  max_lag_consumer: Relationship,
+  max_lag_partition: Relationship,
+})

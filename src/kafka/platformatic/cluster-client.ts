@@ -34,6 +34,9 @@ import type {
   KafkaConfigChange,
   KafkaConfigEntry,
   KafkaConfigSource,
+  KafkaConsumerGroup,
+  KafkaConsumerGroupState,
+  KafkaConsumerLag,
   KafkaPartitionOffsets,
   KafkaRecordToProduce,
   NewKafkaTopic,
@@ -150,6 +153,26 @@ function aclFromWire(wire: {
     operation: operations.fromWire(wire.operation) as Acl['operation'],
     permission: permissions.fromWire(wire.permissionType) as Acl['permission'],
   }
+}
+
+/** Kafka reports states as `Stable`, `PreparingRebalance`, …; Confluent names them `STABLE`, … */
+function groupState(state: string | undefined): KafkaConsumerGroupState {
+  const name = (state ?? '').replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase()
+  const known: readonly KafkaConsumerGroupState[] = [
+    'PREPARING_REBALANCE',
+    'COMPLETING_REBALANCE',
+    'ASSIGNING',
+    'RECONCILING',
+    'STABLE',
+    'DEAD',
+    'EMPTY',
+  ]
+  return (known as readonly string[]).includes(name) ? (name as KafkaConsumerGroupState) : 'UNKNOWN'
+}
+
+function groupType(type: string | undefined): KafkaConsumerGroup['type'] {
+  const name = (type ?? 'classic').toUpperCase()
+  return name === 'CLASSIC' || name === 'CONSUMER' || name === 'SHARE' ? name : 'UNKNOWN'
 }
 
 /** How long a topic's partition count is trusted for placing records. */
@@ -278,6 +301,125 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
         }),
       { topicName: topic },
     )
+  }
+
+  async #describeGroups(
+    groupIds: string[],
+    types: Map<string, string | undefined>,
+  ): Promise<KafkaConsumerGroup[]> {
+    if (groupIds.length === 0) return []
+    const [described, coordinators] = await Promise.all([
+      this.#adminCall(() => this.#admin.describeGroups({ groups: groupIds }), {}),
+      this.#adminCall(() => this.#admin.findCoordinator({ keyType: 0, keys: groupIds }), {}),
+    ])
+    const coordinatorOf = new Map(coordinators.map((coordinator) => [coordinator.key, coordinator.nodeId]))
+    return [...described.values()].map((group) => ({
+      groupId: group.id,
+      isSimple: group.protocolType === '',
+      partitionAssignor: group.protocol ?? '',
+      state: groupState(group.state),
+      type: groupType(types.get(group.id)),
+      coordinatorId: coordinatorOf.get(group.id) ?? null,
+      members: [...group.members.values()]
+        .map((member) => ({
+          consumerId: member.id,
+          instanceId: member.groupInstanceId ?? null,
+          clientId: member.clientId,
+          host: member.clientHost,
+          assignments: [...(member.assignments?.values() ?? [])]
+            .flatMap((assignment) =>
+              assignment.partitions.map((partitionId) => ({ topicName: assignment.topic, partitionId })),
+            )
+            .sort((a, b) =>
+              a.topicName === b.topicName
+                ? a.partitionId - b.partitionId
+                : a.topicName < b.topicName
+                  ? -1
+                  : 1,
+            ),
+        }))
+        .sort((a, b) => (a.consumerId < b.consumerId ? -1 : 1)),
+    }))
+  }
+
+  async listConsumerGroups(): Promise<KafkaConsumerGroup[]> {
+    const listed = await this.#adminCall(() => this.#admin.listGroups(), {})
+    const types = new Map([...listed.values()].map((group) => [group.id, group.groupType]))
+    const groups = await this.#describeGroups([...listed.keys()], types)
+    return groups.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0))
+  }
+
+  async describeConsumerGroup(groupId: string): Promise<KafkaConsumerGroup> {
+    const listed = await this.#adminCall(() => this.#admin.listGroups(), {})
+    const [group] = await this.#describeGroups(
+      [groupId],
+      new Map([[groupId, listed.get(groupId)?.groupType]]),
+    )
+    // Kafka describes any id it is asked about; one it has no record of comes back DEAD.
+    if (!group || (group.state === 'DEAD' && !listed.has(groupId))) {
+      throw new GatewayError('GW_CONSUMER_GROUP_NOT_FOUND', `Consumer group ${groupId} cannot be found.`)
+    }
+    return group
+  }
+
+  async consumerGroupLags(groupId: string): Promise<KafkaConsumerLag[]> {
+    const group = await this.describeConsumerGroup(groupId)
+    const [committed] = await this.#adminCall(
+      () => this.#admin.listConsumerGroupOffsets({ groups: [groupId] }),
+      {},
+    )
+    const partitions = (committed?.topics ?? []).flatMap((topic) =>
+      topic.partitions
+        .filter((partition) => partition.committedOffset >= 0n)
+        .map((partition) => ({
+          topicName: topic.name,
+          partitionId: partition.partitionIndex,
+          currentOffset: partition.committedOffset,
+        })),
+    )
+    if (partitions.length === 0) return []
+    const topics = [...new Set(partitions.map((partition) => partition.topicName))]
+    const ends = await this.#adminCall(
+      () =>
+        this.#admin.listOffsets({
+          topics: topics.map((name) => ({
+            name,
+            partitions: partitions
+              .filter((partition) => partition.topicName === name)
+              .map((partition) => ({
+                partitionIndex: partition.partitionId,
+                timestamp: ListOffsetTimestamps.LATEST,
+              })),
+          })),
+        }),
+      {},
+    )
+    const endOf = new Map(
+      ends.flatMap((topic) =>
+        topic.partitions.map((partition) => [
+          `${topic.name}\u0000${partition.partitionIndex}`,
+          partition.offset,
+        ]),
+      ),
+    )
+    const ownerOf = new Map(
+      group.members.flatMap((member) =>
+        member.assignments.map((assignment) => [
+          `${assignment.topicName}\u0000${assignment.partitionId}`,
+          member,
+        ]),
+      ),
+    )
+    return partitions
+      .map((partition) => {
+        const key = `${partition.topicName}\u0000${partition.partitionId}`
+        const logEndOffset = endOf.get(key) ?? partition.currentOffset
+        const lag = logEndOffset > partition.currentOffset ? logEndOffset - partition.currentOffset : 0n
+        return { ...partition, logEndOffset, lag, member: ownerOf.get(key) ?? null }
+      })
+      .sort((a, b) =>
+        a.topicName === b.topicName ? a.partitionId - b.partitionId : a.topicName < b.topicName ? -1 : 1,
+      )
   }
 
   async createAcls(acls: readonly Acl[]): Promise<void> {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { createServer, type Socket } from 'node:net'
+import { Consumer } from '@platformatic/kafka'
 import { before, describe, it } from 'node:test'
 import { GatewayError } from '../../../src/core/index.ts'
 import { PlatformaticKafkaClusterClient } from '../../../src/kafka/platformatic/index.ts'
@@ -39,6 +41,12 @@ runKafkaClusterClientContract('@platformatic/kafka on a real broker', async () =
   return {
     client: clientFor(kafka),
     dispose: () => observer.close(),
+    commitOffset: async (groupId: string, topic: string, partitionId: number, offset: bigint) => {
+      await observer.alterConsumerGroupOffsets({
+        groupId,
+        topics: [{ name: topic, partitionOffsets: [{ partition: partitionId, offset }] }],
+      })
+    },
     // Seen through a separate Kafka client, not through the adapter under test.
     observeTopic: async (name: string) => {
       const metadata = await observer.metadata({ topics: [name], forceUpdate: true })
@@ -81,6 +89,44 @@ describe('@platformatic/kafka adapter on a real broker: what only a real broker 
     } finally {
       await client.close()
       await observer.close()
+    }
+  })
+
+  it('describes a live consumer as a member of its group with its assignments', async () => {
+    const client = clientFor(kafka)
+    const topic = `live-group-${randomUUID().slice(0, 8)}`
+    const groupId = `group-${topic}`
+    await client.createTopic({ name: topic, partitionsCount: 2, configs: [], validateOnly: false })
+    const consumer = new Consumer({
+      clientId: 'live-consumer',
+      groupId,
+      bootstrapBrokers: [kafka.bootstrapServers],
+      sasl: { mechanism: 'PLAIN', username: kafka.sasl.username, password: kafka.sasl.password },
+    })
+    const stream = await consumer.consume({ topics: [topic], mode: 'earliest' })
+    try {
+      let group = await client.describeConsumerGroup(groupId)
+      for (
+        let attempt = 0;
+        attempt < 60 && (group.state !== 'STABLE' || group.members.length === 0);
+        attempt++
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 250))
+        group = await client.describeConsumerGroup(groupId)
+      }
+      assert.equal(group.state, 'STABLE')
+      assert.equal(group.type, 'CLASSIC')
+      assert.equal(group.isSimple, false)
+      assert.equal(group.members.length, 1)
+      assert.equal(group.members[0]!.clientId, 'live-consumer')
+      assert.deepEqual(group.members[0]!.assignments, [
+        { topicName: topic, partitionId: 0 },
+        { topicName: topic, partitionId: 1 },
+      ])
+    } finally {
+      await stream.close()
+      await consumer.close(true)
+      await client.close()
     }
   })
 
