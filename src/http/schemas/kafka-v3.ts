@@ -4,7 +4,14 @@
  * Request and response shapes of the Kafka REST v3 resources Gatehouse serves.
  */
 import Type from 'typebox'
+import { ACL_OPERATIONS } from '../../core/index.ts'
 import { CollectionMetadata, Relationship, ResourceMetadata } from './common.ts'
+
+// Path parameters: ids are non-negative 32-bit integers; names are bounded so that an oversized
+// path is refused before any Kafka call.
+const clusterIdParam = Type.String({ minLength: 1, maxLength: 255 })
+const nameParam = Type.String({ minLength: 1, maxLength: 1024 })
+const idParam = Type.Integer({ minimum: 0, maximum: 2_147_483_647 })
 
 export const Cluster = Type.Object({
   kind: Type.Literal('KafkaCluster'),
@@ -26,20 +33,7 @@ export const ClusterList = Type.Object({
 })
 
 export const AuthorizedOperation = Type.Union(
-  [
-    'UNKNOWN',
-    'ALL',
-    'READ',
-    'WRITE',
-    'CREATE',
-    'DELETE',
-    'ALTER',
-    'DESCRIBE',
-    'CLUSTER_ACTION',
-    'DESCRIBE_CONFIGS',
-    'ALTER_CONFIGS',
-    'IDEMPOTENT_WRITE',
-  ].map((operation) => Type.Literal(operation)),
+  ['UNKNOWN', ...ACL_OPERATIONS].map((operation) => Type.Literal(operation)),
 )
 
 export const Topic = Type.Object({
@@ -63,8 +57,8 @@ export const TopicList = Type.Object({
 })
 
 export const TopicParams = Type.Object({
-  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
-  topic_name: Type.String({ minLength: 1, maxLength: 1024 }),
+  cluster_id: clusterIdParam,
+  topic_name: nameParam,
 })
 
 export const CreateTopicRequest = Type.Object(
@@ -106,16 +100,16 @@ export const GetTopicQuery = Type.Object({
 })
 
 export const PartitionParams = Type.Object({
-  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
-  topic_name: Type.String({ minLength: 1, maxLength: 1024 }),
-  partition_id: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+  cluster_id: clusterIdParam,
+  topic_name: nameParam,
+  partition_id: idParam,
 })
 
 export const ReplicaParams = Type.Object({
-  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
-  topic_name: Type.String({ minLength: 1, maxLength: 1024 }),
-  partition_id: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
-  broker_id: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+  cluster_id: clusterIdParam,
+  topic_name: nameParam,
+  partition_id: idParam,
+  broker_id: idParam,
 })
 
 export const Partition = Type.Object({
@@ -186,8 +180,8 @@ export const BrokerList = Type.Object({
 })
 
 export const BrokerParams = Type.Object({
-  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
-  broker_id: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+  cluster_id: clusterIdParam,
+  broker_id: idParam,
 })
 
 const ConfigSynonym = Type.Object({
@@ -217,9 +211,9 @@ export const TopicConfigList = Type.Object({
 })
 
 export const TopicConfigParams = Type.Object({
-  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
-  topic_name: Type.String({ minLength: 1, maxLength: 1024 }),
-  name: Type.String({ minLength: 1, maxLength: 1024 }),
+  cluster_id: clusterIdParam,
+  topic_name: nameParam,
+  name: nameParam,
 })
 
 export const UpdateConfigRequest = Type.Object(
@@ -307,21 +301,21 @@ export const CreateAclBatchRequest = Type.Object(
 )
 
 export const ConsumerGroupParams = Type.Object({
-  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
-  consumer_group_id: Type.String({ minLength: 1, maxLength: 1024 }),
+  cluster_id: clusterIdParam,
+  consumer_group_id: nameParam,
 })
 
 export const ConsumerParams = Type.Object({
-  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
-  consumer_group_id: Type.String({ minLength: 1, maxLength: 1024 }),
-  consumer_id: Type.String({ minLength: 1, maxLength: 1024 }),
+  cluster_id: clusterIdParam,
+  consumer_group_id: nameParam,
+  consumer_id: nameParam,
 })
 
 export const ConsumerLagParams = Type.Object({
-  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
-  consumer_group_id: Type.String({ minLength: 1, maxLength: 1024 }),
-  topic_name: Type.String({ minLength: 1, maxLength: 1024 }),
-  partition_id: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+  cluster_id: clusterIdParam,
+  consumer_group_id: nameParam,
+  topic_name: nameParam,
+  partition_id: idParam,
 })
 
 export const ConsumerGroup = Type.Object({
