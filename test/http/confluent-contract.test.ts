@@ -103,6 +103,8 @@ describe('Confluent schema oracle', () => {
         url: `${base}/acls?resource_type=ANY&pattern_type=ANY&operation=ANY&permission=ANY`,
         headers,
       })
+      await t.app.inject({ url: `${base}/topics/-/configs`, headers })
+      await t.app.inject({ url: `${base}/topics/oracle/default-configs`, headers })
       t.kafka.commitOffset('oracle-group', 'oracle', 0, 0n)
       for (const path of [
         '',
@@ -139,6 +141,8 @@ describe('Confluent schema oracle', () => {
       'listKafkaConsumers 200',
       'listKafkaConsumerLags 200',
       'getKafkaConsumerGroupLagSummary 200',
+      'listKafkaAllTopicConfigs 200',
+      'listKafkaDefaultTopicConfigs 200',
     ]) {
       assert.ok(
         validatedOperations.has(expected),

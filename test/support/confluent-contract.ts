@@ -76,6 +76,9 @@ function loadSpec(file: string, spec: 'cloud' | 'oss', prefix: string) {
       })
     }
   }
+  // Literal paths win over templated ones (`topics/-/configs` before `topics/{topic_name}/configs`).
+  const templates = (operation: SpecOperation) => operation.pattern.source.split('[^/]+').length
+  operations.sort((a, b) => templates(a) - templates(b))
   return { operations, components }
 }
 

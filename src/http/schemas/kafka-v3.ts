@@ -392,3 +392,29 @@ export const ConsumerGroupLagSummary = Type.Object({
   max_lag_consumer: Relationship,
   max_lag_partition: Relationship,
 })
+
+export const ConsumerAssignment = Type.Object({
+  kind: Type.Literal('KafkaConsumerAssignment'),
+  metadata: ResourceMetadata,
+  cluster_id: Type.String(),
+  consumer_group_id: Type.String(),
+  consumer_id: Type.String(),
+  topic_name: Type.String(),
+  partition_id: Type.Integer(),
+  partition: Relationship,
+  lag: Relationship,
+})
+
+export const ConsumerAssignmentList = Type.Object({
+  kind: Type.Literal('KafkaConsumerAssignmentList'),
+  metadata: CollectionMetadata,
+  data: Type.Array(ConsumerAssignment),
+})
+
+export const ConsumerAssignmentParams = Type.Object({
+  cluster_id: clusterIdParam,
+  consumer_group_id: nameParam,
+  consumer_id: nameParam,
+  topic_name: nameParam,
+  partition_id: idParam,
+})

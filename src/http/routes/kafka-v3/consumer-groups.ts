@@ -10,6 +10,9 @@ import type { KafkaConsumerGroup, KafkaConsumerLag, KafkaGroupMember } from '../
 import { ClusterIdParams } from '../../schemas/common.ts'
 import {
   Consumer,
+  ConsumerAssignment,
+  ConsumerAssignmentList,
+  ConsumerAssignmentParams,
   ConsumerGroup,
   ConsumerGroupLagSummary,
   ConsumerGroupList,
@@ -61,6 +64,33 @@ function toConsumer(links: KafkaV3Links, clusterId: string, groupId: string, mem
     instance_id: member.instanceId,
     client_id: member.clientId,
     assignments: { related: `${self}/assignments` },
+  }
+}
+
+function toAssignment(
+  links: KafkaV3Links,
+  clusterId: string,
+  groupId: string,
+  consumerId: string,
+  assignment: { topicName: string; partitionId: number },
+) {
+  const group = groupLink(links, clusterId, groupId)
+  const self = `${group}/consumers/${segment(consumerId)}/assignments/${segment(assignment.topicName)}/partitions/${assignment.partitionId}`
+  return {
+    kind: 'KafkaConsumerAssignment' as const,
+    metadata: {
+      self,
+      resource_name: `${groupCrn(clusterId, groupId)}/consumer=${consumerId}/assignment=${assignment.topicName}/partition=${assignment.partitionId}`,
+    },
+    cluster_id: clusterId,
+    consumer_group_id: groupId,
+    consumer_id: consumerId,
+    topic_name: assignment.topicName,
+    partition_id: assignment.partitionId,
+    partition: {
+      related: `${links.topic(clusterId, assignment.topicName)}/partitions/${assignment.partitionId}`,
+    },
+    lag: { related: `${group}/lags/${segment(assignment.topicName)}/partitions/${assignment.partitionId}` },
   }
 }
 
@@ -145,19 +175,91 @@ export function registerConsumerGroupRoutes(app: FastifyInstance, context: Kafka
     },
   )
 
+  async function findMember(
+    clusterId: string,
+    groupId: string,
+    consumerId: string,
+  ): Promise<KafkaGroupMember> {
+    const group = await (await context.clusters.resolve(clusterId)).describeConsumerGroup(groupId)
+    const member = group.members.find((candidate) => candidate.consumerId === consumerId)
+    if (!member) {
+      throw new GatewayError(
+        'GW_CONSUMER_NOT_FOUND',
+        `Consumer ${consumerId} cannot be found in consumer group ${groupId}.`,
+      )
+    }
+    return member
+  }
+
   routes.get(
     '/kafka/v3/clusters/:cluster_id/consumer-groups/:consumer_group_id/consumers/:consumer_id',
     { schema: { operationId: 'getKafkaConsumer', params: ConsumerParams, response: { 200: Consumer } } },
     async (request) => {
       const { cluster_id: clusterId, consumer_group_id: groupId, consumer_id: consumerId } = request.params
-      const group = await (await context.clusters.resolve(clusterId)).describeConsumerGroup(groupId)
-      const member = group.members.find((candidate) => candidate.consumerId === consumerId)
-      if (!member)
+      return toConsumer(
+        linksFor(request, context),
+        clusterId,
+        groupId,
+        await findMember(clusterId, groupId, consumerId),
+      )
+    },
+  )
+
+  routes.get(
+    '/kafka/v3/clusters/:cluster_id/consumer-groups/:consumer_group_id/consumers/:consumer_id/assignments',
+    {
+      schema: {
+        operationId: 'listKafkaConsumerAssignment',
+        params: ConsumerParams,
+        response: { 200: ConsumerAssignmentList },
+      },
+    },
+    async (request) => {
+      const { cluster_id: clusterId, consumer_group_id: groupId, consumer_id: consumerId } = request.params
+      const member = await findMember(clusterId, groupId, consumerId)
+      const links = linksFor(request, context)
+      return {
+        kind: 'KafkaConsumerAssignmentList' as const,
+        metadata: {
+          self: `${groupLink(links, clusterId, groupId)}/consumers/${segment(consumerId)}/assignments`,
+          next: null,
+        },
+        data: member.assignments.map((assignment) =>
+          toAssignment(links, clusterId, groupId, consumerId, assignment),
+        ),
+      }
+    },
+  )
+
+  routes.get(
+    '/kafka/v3/clusters/:cluster_id/consumer-groups/:consumer_group_id/consumers/:consumer_id/assignments/:topic_name/partitions/:partition_id',
+    {
+      schema: {
+        operationId: 'getKafkaConsumerAssignment',
+        params: ConsumerAssignmentParams,
+        response: { 200: ConsumerAssignment },
+      },
+    },
+    async (request) => {
+      const params = request.params
+      const member = await findMember(params.cluster_id, params.consumer_group_id, params.consumer_id)
+      const assignment = member.assignments.find(
+        (candidate) =>
+          candidate.topicName === params.topic_name && candidate.partitionId === params.partition_id,
+      )
+      if (!assignment) {
         throw new GatewayError(
-          'GW_CONSUMER_NOT_FOUND',
-          `Consumer ${consumerId} cannot be found in consumer group ${groupId}.`,
+          'GW_KAFKA_PARTITION_NOT_FOUND',
+          `Consumer ${params.consumer_id} is not assigned ${params.topic_name}/${params.partition_id}.`,
         )
-      return toConsumer(linksFor(request, context), clusterId, groupId, member)
+      }
+      return toAssignment(
+        linksFor(request, context),
+        params.cluster_id,
+        params.consumer_group_id,
+        params.consumer_id,
+        assignment,
+      )
     },
   )
 

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { GatewayError } from '../../../core/index.ts'
 import type { KafkaConfigEntry } from '../../../kafka/index.ts'
+import { ClusterIdParams } from '../../schemas/common.ts'
 import {
   AlterConfigsRequest,
   TopicConfig,
@@ -19,6 +20,22 @@ import {
 } from '../../schemas/kafka-v3.ts'
 import { linksFor, requireExistingTopicName, type KafkaV3RouteContext } from './context.ts'
 import { crn, type KafkaV3Links } from './links.ts'
+
+const ALL_TOPICS_CONCURRENCY = 8
+
+/** What a config would be for a new topic: the topic's own override set aside. */
+function withoutTopicOverride(config: KafkaConfigEntry): KafkaConfigEntry {
+  const synonyms = config.synonyms.filter((synonym) => synonym.source !== 'DYNAMIC_TOPIC_CONFIG')
+  const effective = synonyms[0]
+  return {
+    ...config,
+    value: effective?.value ?? (config.source === 'DYNAMIC_TOPIC_CONFIG' ? null : config.value),
+    source:
+      effective?.source ?? (config.source === 'DYNAMIC_TOPIC_CONFIG' ? 'DEFAULT_CONFIG' : config.source),
+    isDefault: (effective?.source ?? 'DEFAULT_CONFIG') === 'DEFAULT_CONFIG',
+    synonyms,
+  }
+}
 
 function toTopicConfig(links: KafkaV3Links, clusterId: string, topicName: string, config: KafkaConfigEntry) {
   return {
@@ -82,6 +99,60 @@ export function registerTopicConfigRoutes(app: FastifyInstance, context: KafkaV3
         kind: 'KafkaTopicConfigList' as const,
         metadata: { self: `${links.topic(clusterId, topicName)}/configs`, next: null },
         data: configs.map((config) => toTopicConfig(links, clusterId, topicName, config)),
+      }
+    },
+  )
+
+  routes.get(
+    '/kafka/v3/clusters/:cluster_id/topics/-/configs',
+    {
+      schema: {
+        operationId: 'listKafkaAllTopicConfigs',
+        params: ClusterIdParams,
+        response: { 200: TopicConfigList },
+      },
+    },
+    async (request) => {
+      const { cluster_id: clusterId } = request.params
+      const client = await context.clusters.resolve(clusterId)
+      const links = linksFor(request, context)
+      const data: ReturnType<typeof toTopicConfig>[] = []
+      // A few topics at a time: one DescribeConfigs each, without flooding the brokers.
+      const topics = (await client.listTopics()).map((topic) => topic.name)
+      for (let start = 0; start < topics.length; start += ALL_TOPICS_CONCURRENCY) {
+        const chunk = topics.slice(start, start + ALL_TOPICS_CONCURRENCY)
+        const configs = await Promise.all(chunk.map((topic) => client.describeTopicConfigs(topic)))
+        chunk.forEach((topic, index) =>
+          data.push(...configs[index]!.map((config) => toTopicConfig(links, clusterId, topic, config))),
+        )
+      }
+      return {
+        kind: 'KafkaTopicConfigList' as const,
+        metadata: { self: links.clusterChild(clusterId, 'topics/-/configs'), next: null },
+        data,
+      }
+    },
+  )
+
+  routes.get(
+    '/kafka/v3/clusters/:cluster_id/topics/:topic_name/default-configs',
+    {
+      schema: {
+        operationId: 'listKafkaDefaultTopicConfigs',
+        params: TopicParams,
+        response: { 200: TopicConfigList },
+      },
+    },
+    async (request) => {
+      const { cluster_id: clusterId, topic_name: topicName } = request.params
+      const configs = await (await clientFor(clusterId, topicName)).describeTopicConfigs(topicName)
+      const links = linksFor(request, context)
+      return {
+        kind: 'KafkaTopicConfigList' as const,
+        metadata: { self: `${links.topic(clusterId, topicName)}/default-configs`, next: null },
+        data: configs.map((config) =>
+          toTopicConfig(links, clusterId, topicName, withoutTopicOverride(config)),
+        ),
       }
     },
   )

@@ -68,6 +68,29 @@ describe('consumer groups and lag (component, fake Kafka)', () => {
     assert.deepEqual(missing.json(), { error_code: 404, message: 'Consumer group nope cannot be found.' })
   })
 
+  it('lists a consumer’s assignments and gets one, 404 for a partition it does not hold', async () => {
+    const list = (await get(`${groups}/billing/consumers/consumer-1-abc/assignments`)).json()
+    assert.equal(list.kind, 'KafkaConsumerAssignmentList')
+    assert.deepEqual(
+      list.data.map((assignment: { topic_name: string; partition_id: number }) => [
+        assignment.topic_name,
+        assignment.partition_id,
+      ]),
+      [
+        ['events', 0],
+        ['events', 1],
+      ],
+    )
+    const one = (
+      await get(`${groups}/billing/consumers/consumer-1-abc/assignments/events/partitions/1`)
+    ).json()
+    assert.match(one.lag.related, /\/consumer-groups\/billing\/lags\/events\/partitions\/1$/)
+    assert.equal(
+      (await get(`${groups}/billing/consumers/consumer-1-abc/assignments/events/partitions/5`)).statusCode,
+      404,
+    )
+  })
+
   it('reports lag per partition with the owning consumer, and a summary', async () => {
     const lags = (await get(`${groups}/billing/lags`)).json()
     assert.equal(lags.kind, 'KafkaConsumerLagList')

@@ -73,6 +73,31 @@ describe('topic configs (component, fake Kafka)', () => {
     assert.equal((await call('GET', `${configs}/cleanup.policy`)).json().value, 'delete')
   })
 
+  it('lists every topic’s configs, and the defaults a new topic would get', async () => {
+    await t.kafka.createTopic({
+      name: 'other',
+      configs: [{ name: 'retention.ms', value: '42' }],
+      validateOnly: false,
+    })
+    const all = (await call('GET', `/kafka/v3/clusters/${t.kafka.clusterId}/topics/-/configs`)).json()
+    assert.equal(all.kind, 'KafkaTopicConfigList')
+    assert.ok(
+      all.data.some(
+        (config: { topic_name: string; name: string; value: string }) =>
+          config.topic_name === 'other' && config.name === 'retention.ms' && config.value === '42',
+      ),
+    )
+    assert.ok(all.data.some((config: { topic_name: string }) => config.topic_name === 'conf'))
+
+    const defaults = (
+      await call('GET', `/kafka/v3/clusters/${t.kafka.clusterId}/topics/other/default-configs`)
+    ).json()
+    const retention = defaults.data.find((config: { name: string }) => config.name === 'retention.ms')
+    assert.equal(retention.value, '604800000', 'the topic’s own override is set aside')
+    assert.equal(retention.is_default, true)
+    assert.equal(retention.source, 'DEFAULT_CONFIG')
+  })
+
   it('refuses unknown configs, bad values and bad bodies with Confluent’s codes', async () => {
     const missing = await call('GET', `${configs}/no.such.config`)
     assert.equal(missing.statusCode, 404)
