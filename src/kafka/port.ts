@@ -235,6 +235,22 @@ export interface KafkaClusterClient {
   deleteAcls(filter: AclFilter): Promise<Acl[]>
 
   /**
+   * Every config of one broker, or with `null` the cluster-wide dynamic broker defaults only.
+   * Rejects with `GW_BROKER_NOT_FOUND` for a broker id the cluster does not have.
+   */
+  describeBrokerConfigs(brokerId: number | null): Promise<KafkaConfigEntry[]>
+
+  /**
+   * Applies config changes to one broker, or with `null` cluster-wide (dynamic defaults).
+   * Rejects with `GW_KAFKA_INVALID_REQUEST` for configs that cannot change at run time.
+   */
+  alterBrokerConfigs(
+    brokerId: number | null,
+    changes: readonly KafkaConfigChange[],
+    validateOnly: boolean,
+  ): Promise<void>
+
+  /**
    * Appends one record to a topic and resolves once the leader and all in-sync replicas have it
    * (acks=all), with where it was written. Concurrent calls may be sent to Kafka together; each
    * settles on its own, and a record that fails does not fail the others. A record is never

@@ -381,6 +381,57 @@ export function runKafkaClusterClientContract(
       )
     })
 
+    it('describes broker configs, and changes cluster-wide dynamic defaults', async () => {
+      const brokerId = (await subject.client.describeCluster()).brokers[0]!.brokerId
+      const byName = async (id: number | null) =>
+        new Map((await subject.client.describeBrokerConfigs(id)).map((entry) => [entry.name, entry]))
+      const partitions = (await byName(brokerId)).get('num.partitions')
+      assert.equal(partitions?.value, '1')
+      assert.equal(partitions?.source, 'STATIC_BROKER_CONFIG')
+
+      // Brokers apply cluster-wide changes asynchronously: wait until a condition holds (up to 4 s).
+      const eventually = async (read: () => Promise<unknown>, expected: unknown) => {
+        let value: unknown
+        for (let attempt = 0; attempt < 40; attempt++) {
+          value = await read()
+          if (value === expected) return value
+          await new Promise((resolve) => setTimeout(resolve, 100))
+        }
+        return value
+      }
+      // A config no other test reads, set cluster-wide and then removed again.
+      const name = 'log.cleaner.backoff.ms'
+      await subject.client.alterBrokerConfigs(null, [{ name, operation: 'SET', value: '20000' }], false)
+      try {
+        assert.equal(
+          await eventually(
+            async () => (await byName(null)).get(name)?.source,
+            'DYNAMIC_DEFAULT_BROKER_CONFIG',
+          ),
+          'DYNAMIC_DEFAULT_BROKER_CONFIG',
+        )
+        assert.equal((await byName(null)).get(name)?.value, '20000')
+        assert.equal(
+          await eventually(async () => (await byName(brokerId)).get(name)?.value, '20000'),
+          '20000',
+          'the broker applies it',
+        )
+      } finally {
+        await subject.client.alterBrokerConfigs(null, [{ name, operation: 'DELETE' }], false)
+      }
+      assert.equal(await eventually(async () => (await byName(null)).has(name), false), false)
+      await rejectsWith(subject.client.describeBrokerConfigs(9_999), 'GW_BROKER_NOT_FOUND')
+      // Kafka accepts unknown (custom) broker config names, but not changing a static one at run time.
+      await rejectsWith(
+        subject.client.alterBrokerConfigs(
+          null,
+          [{ name: 'log.dirs', operation: 'SET', value: '/tmp/x' }],
+          false,
+        ),
+        'GW_KAFKA_INVALID_REQUEST',
+      )
+    })
+
     it('describes a consumer group with committed offsets and computes its lag', async () => {
       const topic = uniqueTopic('lag')
       const groupId = `group-${topic}`

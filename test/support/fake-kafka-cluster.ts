@@ -38,6 +38,13 @@ const CONFIG_CHECKS: Record<string, (value: string) => boolean> = {
   'cleanup.policy': (value) =>
     value.split(',').every((policy) => ['delete', 'compact'].includes(policy.trim())),
 }
+/** Broker configs the fake knows: static ones from its "server.properties", the rest defaults. */
+const BROKER_CONFIGS: Record<string, { value: string; isStatic: boolean; isDynamic: boolean }> = {
+  'log.cleaner.backoff.ms': { value: '15000', isStatic: false, isDynamic: true },
+  'log.dirs': { value: '/var/lib/kafka', isStatic: true, isDynamic: false },
+  'min.insync.replicas': { value: '1', isStatic: false, isDynamic: true },
+  'num.partitions': { value: '1', isStatic: true, isDynamic: true },
+}
 const isInteger = (value: string) => /^-?\d+$/.test(value)
 
 export class FakeKafkaCluster implements KafkaClusterClient {
@@ -51,6 +58,8 @@ export class FakeKafkaCluster implements KafkaClusterClient {
   /** Consumer groups as Kafka would describe them, and their committed offsets by topic/partition. */
   readonly groups = new Map<string, KafkaConsumerGroup>()
   readonly committedOffsets = new Map<string, Map<string, bigint>>()
+  /** Cluster-wide dynamic broker defaults. */
+  readonly clusterConfigs = new Map<string, string>()
   /** Dynamic (per-topic) config overrides. */
   readonly topicConfigs = new Map<string, Map<string, string>>()
   /** While true every call rejects as if no broker were reachable. */
@@ -267,6 +276,67 @@ export class FakeKafkaCluster implements KafkaClusterClient {
     const deleted = await this.describeAcls(filter)
     for (const acl of deleted) this.acls.splice(this.acls.indexOf(acl), 1)
     return deleted
+  }
+
+  async describeBrokerConfigs(brokerId: number | null): Promise<KafkaConfigEntry[]> {
+    this.#checkUp()
+    if (brokerId === null) {
+      return [...this.clusterConfigs].sort().map(([name, value]) => ({
+        name,
+        value,
+        isDefault: false,
+        isReadOnly: false,
+        isSensitive: false,
+        source: 'DYNAMIC_DEFAULT_BROKER_CONFIG',
+        synonyms: [{ name, value, source: 'DYNAMIC_DEFAULT_BROKER_CONFIG' as const }],
+      }))
+    }
+    if (brokerId !== 1) throw new GatewayError('GW_BROKER_NOT_FOUND', `Broker ${brokerId} cannot be found.`)
+    return Object.entries(BROKER_CONFIGS).map(([name, config]) => {
+      const clusterWide = this.clusterConfigs.get(name)
+      const fallback = {
+        name,
+        value: config.value,
+        source: config.isStatic ? ('STATIC_BROKER_CONFIG' as const) : ('DEFAULT_CONFIG' as const),
+      }
+      const effective =
+        clusterWide === undefined
+          ? fallback
+          : { name, value: clusterWide, source: 'DYNAMIC_DEFAULT_BROKER_CONFIG' as const }
+      return {
+        name,
+        value: effective.value,
+        isDefault: effective.source === 'DEFAULT_CONFIG',
+        isReadOnly: !config.isDynamic,
+        isSensitive: false,
+        source: effective.source,
+        synonyms: clusterWide === undefined ? [fallback] : [effective, fallback],
+      }
+    })
+  }
+
+  async alterBrokerConfigs(
+    brokerId: number | null,
+    changes: readonly KafkaConfigChange[],
+    validateOnly: boolean,
+  ): Promise<void> {
+    this.#checkUp()
+    if (brokerId !== null && brokerId !== 1)
+      throw new GatewayError('GW_BROKER_NOT_FOUND', `Broker ${brokerId} cannot be found.`)
+    const frozen = changes
+      .filter((change) => BROKER_CONFIGS[change.name]?.isDynamic === false)
+      .map((change) => change.name)
+    if (frozen.length > 0)
+      throw new GatewayError(
+        'GW_KAFKA_INVALID_REQUEST',
+        `Cannot update these configs dynamically: [${frozen.join(', ')}]`,
+      )
+    if (validateOnly) return
+    // Per-broker overrides are kept with the cluster-wide ones: the fake has a single broker.
+    for (const change of changes) {
+      if (change.operation === 'SET') this.clusterConfigs.set(change.name, change.value ?? '')
+      else this.clusterConfigs.delete(change.name)
+    }
   }
 
   /** What a consumer's offset commit does: the group exists afterwards (EMPTY and simple if new). */

@@ -23,6 +23,8 @@ import {
   type Connection,
   type createTopicsV7,
   type deleteTopicsV6,
+  type describeConfigsV4,
+  type incrementalAlterConfigsV1,
   type metadataV12,
 } from '@platformatic/kafka'
 import { GatewayError, compareAcls, type Acl, type AclFilter } from '../../core/index.ts'
@@ -67,7 +69,9 @@ type MetadataResponse = Awaited<ReturnType<MetadataApi['async']>>
 type MetadataTopic = MetadataResponse['topics'][number]
 
 /** Names of the protocol APIs we call, as the library's version negotiation knows them. */
-type ApiName = 'Metadata' | 'CreateTopics' | 'DeleteTopics'
+type ApiName = 'Metadata' | 'CreateTopics' | 'DeleteTopics' | 'DescribeConfigs' | 'IncrementalAlterConfigs'
+type DescribeConfigsApi = typeof describeConfigsV4.api
+type IncrementalAlterConfigsApi = typeof incrementalAlterConfigsV1.api
 
 function toTopicDescription(topic: MetadataTopic): KafkaTopicDescription {
   const partitions = [...topic.partitions]
@@ -253,15 +257,27 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
     return { earliest, latest }
   }
 
-  async describeTopicConfigs(topic: string): Promise<KafkaConfigEntry[]> {
-    const [description] = await this.#adminCall(
-      () =>
-        this.#admin.describeConfigs({
-          resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic }],
-          includeSynonyms: true,
-        }),
-      { topicName: topic },
-    )
+  async #describeConfigs(
+    resourceType: number,
+    resourceName: string,
+    context: KafkaErrorContext,
+  ): Promise<KafkaConfigEntry[]> {
+    const resources = [{ resourceType: resourceType as never, resourceName }]
+    // The library routes broker resources by id and cannot address the cluster-wide one (''),
+    // which any broker answers for: that one goes out on a bootstrap connection.
+    const [description] =
+      resourceName === ''
+        ? (
+            await this.#call<DescribeConfigsApi, Awaited<ReturnType<DescribeConfigsApi['async']>>>(
+              'DescribeConfigs',
+              (api, connection, done) => api(connection, resources, true, false, done),
+              context,
+            )
+          ).results
+        : await this.#adminCall(
+            () => this.#admin.describeConfigs({ resources, includeSynonyms: true }),
+            context,
+          )
     return (description?.configs ?? [])
       .map((config) => ({
         name: config.name,
@@ -279,10 +295,12 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
 
-  async alterTopicConfigs(
-    topic: string,
+  async #alterConfigs(
+    resourceType: number,
+    resourceName: string,
     changes: readonly KafkaConfigChange[],
     validateOnly: boolean,
+    context: KafkaErrorContext,
   ): Promise<void> {
     const configs = changes.map((change) =>
       change.operation === 'DELETE'
@@ -293,14 +311,56 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
             value: change.value ?? '',
           },
     )
-    await this.#adminCall(
-      () =>
-        this.#admin.incrementalAlterConfigs({
-          resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configs }],
-          validateOnly,
-        }),
-      { topicName: topic },
+    const resources = [{ resourceType: resourceType as never, resourceName, configs }]
+    if (resourceName === '') {
+      await this.#call<IncrementalAlterConfigsApi, unknown>(
+        'IncrementalAlterConfigs',
+        (api, connection, done) => api(connection, resources, validateOnly, done),
+        context,
+      )
+      return
+    }
+    await this.#adminCall(() => this.#admin.incrementalAlterConfigs({ resources, validateOnly }), context)
+  }
+
+  describeTopicConfigs(topic: string): Promise<KafkaConfigEntry[]> {
+    return this.#describeConfigs(ConfigResourceTypes.TOPIC, topic, { topicName: topic })
+  }
+
+  alterTopicConfigs(
+    topic: string,
+    changes: readonly KafkaConfigChange[],
+    validateOnly: boolean,
+  ): Promise<void> {
+    return this.#alterConfigs(ConfigResourceTypes.TOPIC, topic, changes, validateOnly, { topicName: topic })
+  }
+
+  /** An empty resource name addresses the cluster-wide dynamic defaults. */
+  async describeBrokerConfigs(brokerId: number | null): Promise<KafkaConfigEntry[]> {
+    if (brokerId !== null) await this.#requireBroker(brokerId)
+    return this.#describeConfigs(ConfigResourceTypes.BROKER, brokerId === null ? '' : String(brokerId), {})
+  }
+
+  async alterBrokerConfigs(
+    brokerId: number | null,
+    changes: readonly KafkaConfigChange[],
+    validateOnly: boolean,
+  ): Promise<void> {
+    if (brokerId !== null) await this.#requireBroker(brokerId)
+    await this.#alterConfigs(
+      ConfigResourceTypes.BROKER,
+      brokerId === null ? '' : String(brokerId),
+      changes,
+      validateOnly,
+      {},
     )
+  }
+
+  async #requireBroker(brokerId: number): Promise<void> {
+    const cluster = await this.describeCluster()
+    if (!cluster.brokers.some((broker) => broker.brokerId === brokerId)) {
+      throw new GatewayError('GW_BROKER_NOT_FOUND', `Broker ${brokerId} cannot be found.`)
+    }
   }
 
   async #describeGroups(

@@ -18,6 +18,7 @@ import {
   TopicParams,
   UpdateConfigRequest,
 } from '../../schemas/kafka-v3.ts'
+import { configFields, toConfigChange, toConfigChanges } from './config-fields.ts'
 import { linksFor, requireExistingTopicName, type KafkaV3RouteContext } from './context.ts'
 import { crn, type KafkaV3Links } from './links.ts'
 
@@ -46,17 +47,7 @@ function toTopicConfig(links: KafkaV3Links, clusterId: string, topicName: string
     },
     cluster_id: clusterId,
     topic_name: topicName,
-    name: config.name,
-    value: config.value,
-    is_default: config.isDefault,
-    is_read_only: config.isReadOnly,
-    is_sensitive: config.isSensitive,
-    source: config.source,
-    synonyms: config.synonyms.map((synonym) => ({
-      name: synonym.name,
-      value: synonym.value,
-      source: synonym.source,
-    })),
+    ...configFields(config),
   }
 }
 
@@ -181,12 +172,7 @@ export function registerTopicConfigRoutes(app: FastifyInstance, context: KafkaV3
     async (request, reply) => {
       const { cluster_id: clusterId, topic_name: topicName, name } = request.params
       const { client } = await requireConfig(clusterId, topicName, name)
-      const value = request.body.value ?? null
-      await client.alterTopicConfigs(
-        topicName,
-        [value === null ? { name, operation: 'DELETE' } : { name, operation: 'SET', value }],
-        false,
-      )
+      await client.alterTopicConfigs(topicName, [toConfigChange(name, request.body.value)], false)
       return reply.code(204).send()
     },
   )
@@ -210,14 +196,7 @@ export function registerTopicConfigRoutes(app: FastifyInstance, context: KafkaV3
     async (request, reply) => {
       const { cluster_id: clusterId, topic_name: topicName } = request.params
       const client = await clientFor(clusterId, topicName)
-      // SET with a null value means "no value of its own", i.e. back to the default, as PUT null does.
-      const changes = request.body.data.map((entry) =>
-        (entry.operation ?? 'SET').toUpperCase() === 'DELETE' ||
-        entry.value === null ||
-        entry.value === undefined
-          ? { name: entry.name, operation: 'DELETE' as const }
-          : { name: entry.name, operation: 'SET' as const, value: entry.value },
-      )
+      const changes = toConfigChanges(request.body.data)
       await client.alterTopicConfigs(topicName, changes, request.body.validate_only === true)
       return reply.code(204).send()
     },
