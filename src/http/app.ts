@@ -23,6 +23,7 @@ import { registerClusterRoutes } from './routes/kafka-v3/clusters.ts'
 import { registerTopicRoutes } from './routes/kafka-v3/topics.ts'
 import { registerRecordRoutes } from './routes/kafka-v3/records/records.ts'
 import { registerAclRoutes } from './routes/kafka-v3/acls.ts'
+import { registerBrokerConfigRoutes } from './routes/kafka-v3/broker-configs.ts'
 import { registerBrokerRoutes } from './routes/kafka-v3/brokers.ts'
 import { registerConsumerGroupRoutes } from './routes/kafka-v3/consumer-groups.ts'
 import { registerPartitionRoutes } from './routes/kafka-v3/partitions.ts'
@@ -118,6 +119,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerPartitionRoutes(app, kafkaV3)
   registerTopicConfigRoutes(app, kafkaV3)
   registerBrokerRoutes(app, kafkaV3)
+  registerBrokerConfigRoutes(app, kafkaV3)
   registerAclRoutes(app, kafkaV3)
   registerConsumerGroupRoutes(app, kafkaV3)
 

@@ -104,6 +104,14 @@ describe('Confluent schema oracle', () => {
         headers,
       })
       await t.app.inject({ url: `${base}/topics/-/configs`, headers })
+      await t.app.inject({
+        method: 'PUT',
+        url: `${base}/broker-configs/log.cleaner.backoff.ms`,
+        headers,
+        payload: '{"value":"20000"}',
+      })
+      await t.app.inject({ url: `${base}/broker-configs`, headers })
+      await t.app.inject({ url: `${base}/broker-configs/log.cleaner.backoff.ms`, headers })
       await t.app.inject({ url: `${base}/topics/oracle/default-configs`, headers })
       t.kafka.commitOffset('oracle-group', 'oracle', 0, 0n)
       for (const path of [
@@ -142,6 +150,8 @@ describe('Confluent schema oracle', () => {
       'listKafkaConsumerLags 200',
       'getKafkaConsumerGroupLagSummary 200',
       'listKafkaAllTopicConfigs 200',
+      'listKafkaClusterConfigs 200',
+      'getKafkaClusterConfig 200',
       'listKafkaDefaultTopicConfigs 200',
     ]) {
       assert.ok(

@@ -418,3 +418,54 @@ export const ConsumerAssignmentParams = Type.Object({
   topic_name: nameParam,
   partition_id: idParam,
 })
+
+const configEntryFields = {
+  name: Type.String(),
+  value: Type.Union([Type.String(), Type.Null()]),
+  is_default: Type.Boolean(),
+  is_read_only: Type.Boolean(),
+  is_sensitive: Type.Boolean(),
+  source: Type.String(),
+  synonyms: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      value: Type.Union([Type.String(), Type.Null()]),
+      source: Type.String(),
+    }),
+  ),
+}
+
+export const BrokerConfig = Type.Object({
+  kind: Type.Literal('KafkaBrokerConfig'),
+  metadata: ResourceMetadata,
+  cluster_id: Type.String(),
+  broker_id: Type.Integer(),
+  ...configEntryFields,
+})
+
+export const BrokerConfigList = Type.Object({
+  kind: Type.Literal('KafkaBrokerConfigList'),
+  metadata: CollectionMetadata,
+  data: Type.Array(BrokerConfig),
+})
+
+export const ClusterConfig = Type.Object({
+  kind: Type.Literal('KafkaClusterConfig'),
+  metadata: ResourceMetadata,
+  cluster_id: Type.String(),
+  config_type: Type.Literal('BROKER'),
+  ...configEntryFields,
+})
+
+export const ClusterConfigList = Type.Object({
+  kind: Type.Literal('KafkaClusterConfigList'),
+  metadata: CollectionMetadata,
+  data: Type.Array(ClusterConfig),
+})
+
+export const BrokerConfigParams = Type.Object({
+  cluster_id: clusterIdParam,
+  broker_id: idParam,
+  name: nameParam,
+})
+export const ClusterConfigParams = Type.Object({ cluster_id: clusterIdParam, name: nameParam })
