@@ -170,6 +170,13 @@ export const errorRegistry = {
     title: 'Consumer cannot be found.',
     howToSolve: 'List the group’s consumers; a consumer disappears when it leaves the group.',
   },
+  GW_REASSIGNMENT_NOT_FOUND: {
+    status: 404,
+    errorCode: 404,
+    code: 'not_found',
+    title: 'No reassignment of the partition is in progress.',
+    howToSolve: 'Only ongoing reassignments are listed; a finished one leaves nothing to show.',
+  },
   GW_KAFKA_TOPIC_EXISTS: {
     status: 400,
     errorCode: 40002,

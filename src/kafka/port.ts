@@ -169,6 +169,13 @@ export interface KafkaConsumerLag {
   readonly member: KafkaGroupMember | null
 }
 
+export interface KafkaReassignment {
+  readonly topicName: string
+  readonly partitionId: number
+  readonly addingReplicaIds: readonly number[]
+  readonly removingReplicaIds: readonly number[]
+}
+
 export interface KafkaClusterClient {
   /**
    * Identity and brokers of the cluster. Also the readiness probe: it talks to a broker every time.
@@ -233,6 +240,9 @@ export interface KafkaClusterClient {
 
   /** Deletes the ACLs that match the filter and resolves with them, in Kafka's listing order. */
   deleteAcls(filter: AclFilter): Promise<Acl[]>
+
+  /** Partition reassignments in progress, of one topic or of all, sorted by topic and partition. */
+  listReassignments(topic?: string): Promise<KafkaReassignment[]>
 
   /**
    * Every config of one broker, or with `null` the cluster-wide dynamic broker defaults only.

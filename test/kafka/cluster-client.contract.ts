@@ -381,6 +381,14 @@ export function runKafkaClusterClientContract(
       )
     })
 
+    it('lists no reassignment on a single broker, and refuses an unknown topic', async () => {
+      const topic = uniqueTopic('reassign')
+      await subject.client.createTopic({ name: topic, partitionsCount: 2, configs: [], validateOnly: false })
+      assert.deepEqual(await subject.client.listReassignments(topic), [])
+      assert.deepEqual(await subject.client.listReassignments(), [])
+      await rejectsWith(subject.client.listReassignments(uniqueTopic('absent')), 'GW_KAFKA_UNKNOWN_TOPIC')
+    })
+
     it('describes broker configs, and changes cluster-wide dynamic defaults', async () => {
       const brokerId = (await subject.client.describeCluster()).brokers[0]!.brokerId
       const byName = async (id: number | null) =>

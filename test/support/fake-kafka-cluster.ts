@@ -15,6 +15,7 @@ import type {
   KafkaConsumerGroup,
   KafkaConsumerLag,
   KafkaPartitionOffsets,
+  KafkaReassignment,
   KafkaRecordToProduce,
   NewKafkaTopic,
   ProducedKafkaRecord,
@@ -276,6 +277,13 @@ export class FakeKafkaCluster implements KafkaClusterClient {
     const deleted = await this.describeAcls(filter)
     for (const acl of deleted) this.acls.splice(this.acls.indexOf(acl), 1)
     return deleted
+  }
+
+  /** A single broker never moves replicas: no reassignment is ever in progress. */
+  async listReassignments(topic?: string): Promise<KafkaReassignment[]> {
+    if (topic !== undefined) await this.describeTopic(topic)
+    this.#checkUp()
+    return []
   }
 
   async describeBrokerConfigs(brokerId: number | null): Promise<KafkaConfigEntry[]> {

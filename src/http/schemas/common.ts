@@ -25,3 +25,8 @@ export const KafkaRestError = Type.Object({
 })
 
 export const ClusterIdParams = Type.Object({ cluster_id: Type.String({ minLength: 1, maxLength: 255 }) })
+
+export const BrokerParams = Type.Object({
+  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
+  broker_id: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+})

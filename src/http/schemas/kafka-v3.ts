@@ -5,7 +5,9 @@
  */
 import Type from 'typebox'
 import { ACL_OPERATIONS } from '../../core/index.ts'
-import { CollectionMetadata, Relationship, ResourceMetadata } from './common.ts'
+import { BrokerParams, CollectionMetadata, Relationship, ResourceMetadata } from './common.ts'
+
+export { BrokerParams }
 
 // Path parameters: ids are non-negative 32-bit integers; names are bounded so that an oversized
 // path is refused before any Kafka call.
@@ -177,11 +179,6 @@ export const BrokerList = Type.Object({
   kind: Type.Literal('KafkaBrokerList'),
   metadata: CollectionMetadata,
   data: Type.Array(Broker),
-})
-
-export const BrokerParams = Type.Object({
-  cluster_id: clusterIdParam,
-  broker_id: idParam,
 })
 
 const ConfigSynonym = Type.Object({
@@ -469,3 +466,20 @@ export const BrokerConfigParams = Type.Object({
   name: nameParam,
 })
 export const ClusterConfigParams = Type.Object({ cluster_id: clusterIdParam, name: nameParam })
+
+export const Reassignment = Type.Object({
+  kind: Type.Literal('KafkaReassignment'),
+  metadata: ResourceMetadata,
+  cluster_id: Type.String(),
+  topic_name: Type.String(),
+  partition_id: Type.Integer(),
+  adding_replicas: Type.Array(Type.Integer()),
+  removing_replicas: Type.Array(Type.Integer()),
+  replicas: Relationship,
+})
+
+export const ReassignmentList = Type.Object({
+  kind: Type.Literal('KafkaReassignmentList'),
+  metadata: CollectionMetadata,
+  data: Type.Array(Reassignment),
+})

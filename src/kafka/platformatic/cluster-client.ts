@@ -25,6 +25,7 @@ import {
   type deleteTopicsV6,
   type describeConfigsV4,
   type incrementalAlterConfigsV1,
+  type listPartitionReassignmentsV0,
   type metadataV12,
 } from '@platformatic/kafka'
 import { GatewayError, compareAcls, type Acl, type AclFilter } from '../../core/index.ts'
@@ -40,6 +41,7 @@ import type {
   KafkaConsumerGroupState,
   KafkaConsumerLag,
   KafkaPartitionOffsets,
+  KafkaReassignment,
   KafkaRecordToProduce,
   NewKafkaTopic,
   ProducedKafkaRecord,
@@ -69,7 +71,14 @@ type MetadataResponse = Awaited<ReturnType<MetadataApi['async']>>
 type MetadataTopic = MetadataResponse['topics'][number]
 
 /** Names of the protocol APIs we call, as the library's version negotiation knows them. */
-type ApiName = 'Metadata' | 'CreateTopics' | 'DeleteTopics' | 'DescribeConfigs' | 'IncrementalAlterConfigs'
+type ApiName =
+  | 'Metadata'
+  | 'CreateTopics'
+  | 'DeleteTopics'
+  | 'DescribeConfigs'
+  | 'IncrementalAlterConfigs'
+  | 'ListPartitionReassignments'
+type ListReassignmentsApi = typeof listPartitionReassignmentsV0.api
 type DescribeConfigsApi = typeof describeConfigsV4.api
 type IncrementalAlterConfigsApi = typeof incrementalAlterConfigsV1.api
 
@@ -333,6 +342,41 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
     validateOnly: boolean,
   ): Promise<void> {
     return this.#alterConfigs(ConfigResourceTypes.TOPIC, topic, changes, validateOnly, { topicName: topic })
+  }
+
+  async listReassignments(topic?: string): Promise<KafkaReassignment[]> {
+    // Asking for a topic needs its partition ids; null asks for every ongoing reassignment.
+    const topics =
+      topic === undefined
+        ? null
+        : [
+            {
+              name: topic,
+              partitionIndexes: (await this.describeTopic(topic)).partitions.map(
+                (partition) => partition.partitionId,
+              ),
+            },
+          ]
+    const response = await this.#call<
+      ListReassignmentsApi,
+      Awaited<ReturnType<ListReassignmentsApi['async']>>
+    >(
+      'ListPartitionReassignments',
+      (api, connection, done) => api(connection, this.#requestTimeoutMs, topics, done),
+      topic === undefined ? {} : { topicName: topic },
+    )
+    return response.topics
+      .flatMap((entry) =>
+        entry.partitions.map((partition) => ({
+          topicName: entry.name,
+          partitionId: partition.partitionIndex,
+          addingReplicaIds: partition.addingReplicas,
+          removingReplicaIds: partition.removingReplicas,
+        })),
+      )
+      .sort((a, b) =>
+        a.topicName === b.topicName ? a.partitionId - b.partitionId : a.topicName < b.topicName ? -1 : 1,
+      )
   }
 
   /** An empty resource name addresses the cluster-wide dynamic defaults. */

@@ -6,13 +6,16 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { GatewayError } from '../../../core/index.ts'
-import type { KafkaPartitionDescription } from '../../../kafka/index.ts'
+import type { KafkaPartitionDescription, KafkaReassignment } from '../../../kafka/index.ts'
+import { BrokerParams, ClusterIdParams } from '../../schemas/common.ts'
 import {
   Partition,
   PartitionList,
   PartitionOffsetQuery,
   PartitionParams,
   PartitionWithOffsets,
+  Reassignment,
+  ReassignmentList,
   Replica,
   ReplicaList,
   ReplicaParams,
@@ -60,6 +63,23 @@ function toReplica(
     is_leader: partition.leaderId === brokerId,
     is_in_sync: partition.inSyncReplicaIds.includes(brokerId),
     broker: { related: links.broker(clusterId, brokerId) },
+  }
+}
+
+function toReassignment(links: KafkaV3Links, clusterId: string, reassignment: KafkaReassignment) {
+  const partition = partitionLink(links, clusterId, reassignment.topicName, reassignment.partitionId)
+  return {
+    kind: 'KafkaReassignment' as const,
+    metadata: {
+      self: `${partition}/reassignment`,
+      resource_name: crn.partition(clusterId, reassignment.topicName, reassignment.partitionId),
+    },
+    cluster_id: clusterId,
+    topic_name: reassignment.topicName,
+    partition_id: reassignment.partitionId,
+    adding_replicas: [...reassignment.addingReplicaIds],
+    removing_replicas: [...reassignment.removingReplicaIds],
+    replicas: { related: `${partition}/replicas` },
   }
 }
 
@@ -149,6 +169,101 @@ export function registerPartitionRoutes(app: FastifyInstance, context: KafkaV3Ro
         metadata: { self: `${partitionLink(links, clusterId, topicName, partitionId)}/replicas`, next: null },
         data: partition.replicaIds.map((brokerId) =>
           toReplica(links, clusterId, topicName, partition, brokerId),
+        ),
+      }
+    },
+  )
+
+  routes.get(
+    '/kafka/v3/clusters/:cluster_id/topics/-/partitions/-/reassignment',
+    {
+      schema: {
+        operationId: 'listKafkaAllReassignments',
+        params: ClusterIdParams,
+        response: { 200: ReassignmentList },
+      },
+    },
+    async (request) => {
+      const { cluster_id: clusterId } = request.params
+      const reassignments = await (await context.clusters.resolve(clusterId)).listReassignments()
+      const links = linksFor(request, context)
+      return {
+        kind: 'KafkaReassignmentList' as const,
+        metadata: { self: links.clusterChild(clusterId, 'topics/-/partitions/-/reassignment'), next: null },
+        data: reassignments.map((reassignment) => toReassignment(links, clusterId, reassignment)),
+      }
+    },
+  )
+
+  routes.get(
+    '/kafka/v3/clusters/:cluster_id/topics/:topic_name/partitions/-/reassignment',
+    {
+      schema: {
+        operationId: 'searchKafkaReassignmentsByTopic',
+        params: TopicParams,
+        response: { 200: ReassignmentList },
+      },
+    },
+    async (request) => {
+      const { cluster_id: clusterId, topic_name: topicName } = request.params
+      const client = await context.clusters.resolve(clusterId)
+      requireExistingTopicName(topicName)
+      const links = linksFor(request, context)
+      return {
+        kind: 'KafkaReassignmentList' as const,
+        metadata: { self: `${links.topic(clusterId, topicName)}/partitions/-/reassignment`, next: null },
+        data: (await client.listReassignments(topicName)).map((reassignment) =>
+          toReassignment(links, clusterId, reassignment),
+        ),
+      }
+    },
+  )
+
+  routes.get(
+    '/kafka/v3/clusters/:cluster_id/topics/:topic_name/partitions/:partition_id/reassignment',
+    {
+      schema: {
+        operationId: 'getKafkaReassignment',
+        params: PartitionParams,
+        response: { 200: Reassignment },
+      },
+    },
+    async (request) => {
+      const { cluster_id: clusterId, topic_name: topicName, partition_id: partitionId } = request.params
+      const { client } = await findPartition(clusterId, topicName, partitionId)
+      const reassignment = (await client.listReassignments(topicName)).find(
+        (candidate) => candidate.partitionId === partitionId,
+      )
+      if (!reassignment) {
+        throw new GatewayError(
+          'GW_REASSIGNMENT_NOT_FOUND',
+          `No reassignment of partition ${partitionId} of ${topicName} is in progress.`,
+        )
+      }
+      return toReassignment(linksFor(request, context), clusterId, reassignment)
+    },
+  )
+
+  routes.get(
+    '/kafka/v3/clusters/:cluster_id/brokers/:broker_id/partition-replicas',
+    {
+      schema: { operationId: 'searchReplicasByBroker', params: BrokerParams, response: { 200: ReplicaList } },
+    },
+    async (request) => {
+      const { cluster_id: clusterId, broker_id: brokerId } = request.params
+      const client = await context.clusters.resolve(clusterId)
+      if (!(await client.describeCluster()).brokers.some((broker) => broker.brokerId === brokerId)) {
+        throw new GatewayError('GW_BROKER_NOT_FOUND', `Broker ${brokerId} cannot be found.`)
+      }
+      const links = linksFor(request, context)
+      const topics = await client.listTopics()
+      return {
+        kind: 'KafkaReplicaList' as const,
+        metadata: { self: `${links.broker(clusterId, brokerId)}/partition-replicas`, next: null },
+        data: topics.flatMap((topic) =>
+          topic.partitions
+            .filter((partition) => partition.replicaIds.includes(brokerId))
+            .map((partition) => toReplica(links, clusterId, topic.name, partition, brokerId)),
         ),
       }
     },

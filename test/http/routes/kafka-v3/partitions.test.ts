@@ -82,6 +82,32 @@ describe('partitions, replicas, brokers and partition counts (component, fake Ka
     assert.equal((await patch(0)).statusCode, 422)
   })
 
+  it('lists reassignments (none in progress on one broker) and 404s a partition without one', async () => {
+    for (const url of [
+      `${cluster}/topics/-/partitions/-/reassignment`,
+      `${cluster}/topics/parts/partitions/-/reassignment`,
+    ]) {
+      const response = await get(url)
+      assert.equal(response.statusCode, 200, url)
+      assert.deepEqual(response.json().data, [])
+      assert.equal(response.json().kind, 'KafkaReassignmentList')
+    }
+    assert.equal((await get(`${cluster}/topics/parts/partitions/0/reassignment`)).statusCode, 404)
+    assert.equal((await get(`${cluster}/topics/nope/partitions/-/reassignment`)).json().error_code, 40403)
+  })
+
+  it('lists the partition replicas a broker holds, across topics', async () => {
+    await t.kafka.createTopic({ name: 'second', partitionsCount: 1, configs: [], validateOnly: false })
+    const replicas = (await get(`${cluster}/brokers/1/partition-replicas`)).json()
+    assert.equal(replicas.kind, 'KafkaReplicaList')
+    const held = replicas.data.map(
+      (replica: { topic_name: string; partition_id: number }) =>
+        `${replica.topic_name}/${replica.partition_id}`,
+    )
+    assert.ok(held.includes('second/0') && held.includes('parts/0'), held.join(','))
+    assert.equal((await get(`${cluster}/brokers/9/partition-replicas`)).statusCode, 404)
+  })
+
   it('lists brokers and gets one, 404 for an unknown broker', async () => {
     const brokers = (await get(`${cluster}/brokers`)).json()
     assert.equal(brokers.kind, 'KafkaBrokerList')
