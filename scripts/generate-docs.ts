@@ -23,6 +23,7 @@ function describeType(leaf: ConfigLeaf): string {
   if (schema.anyOf?.every((option) => option.const !== undefined)) {
     return schema.anyOf.map((option) => `\`${String(option.const)}\``).join(' \\| ')
   }
+  if (schema.type === 'array' && schema.items?.type === 'object') return 'list of objects (env: JSON array)'
   if (schema.type === 'array') return `list of ${schema.items?.type ?? 'values'} (env: comma-separated)`
   if (schema.type === 'integer' && schema.minimum !== undefined && schema.maximum !== undefined) {
     return `integer ${schema.minimum}–${schema.maximum}`

@@ -67,7 +67,18 @@ async function start(): Promise<void> {
   if (bootstrap.generated)
     announceGeneratedCredential(bootstrap.generated.key, bootstrap.generated.secret, config)
 
-  const clusters = new KafkaClusterDirectory([new PlatformaticKafkaClusterClient(config.kafka)])
+  const clusters = new KafkaClusterDirectory([
+    new PlatformaticKafkaClusterClient(config.kafka),
+    ...config.kafka.additionalClusters.map(
+      (cluster) =>
+        new PlatformaticKafkaClusterClient({
+          ...config.kafka,
+          clientId: cluster.clientId ?? config.kafka.clientId,
+          bootstrapServers: cluster.bootstrapServers,
+          sasl: cluster.sasl,
+        }),
+    ),
+  ])
   const app = await buildApp({
     server: config.server,
     produce: config.produce,

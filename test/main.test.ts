@@ -303,4 +303,46 @@ describe('gatehouse process lifecycle', () => {
       await stopLocalKafka(recovery.name)
     }
   })
+
+  it('serves several clusters behind one gateway, each by its own id', async () => {
+    const first = await testKafka()
+    const second = await startLocalKafka({ name: 'second', port: 39192, controllerPort: 39193 })
+    const gateway = await startGateway({
+      env: {
+        ...kafkaEnvironment(first),
+        GATEHOUSE_KAFKA_ADDITIONAL_CLUSTERS: JSON.stringify([
+          { bootstrapServers: [second.bootstrapServers], sasl: second.sasl },
+        ]),
+      },
+    })
+    const observer = createObserver(second)
+    try {
+      const { key, secret } = gateway.credential()!
+      const authorization = basicAuthorization(key, secret)
+      const clusters = await jsonOf(
+        await fetch(`${gateway.url}/kafka/v3/clusters`, { headers: { authorization } }),
+      )
+      assert.deepEqual(
+        clusters.data.map((cluster: { cluster_id: string }) => cluster.cluster_id),
+        [first.clusterId, second.clusterId],
+      )
+
+      const name = `it-second-${randomUUID().slice(0, 8)}`
+      const created = await fetch(`${gateway.url}/kafka/v3/clusters/${second.clusterId}/topics`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify({ topic_name: name }),
+      })
+      assert.equal(created.status, 201)
+      assert.ok((await observer.listTopics()).includes(name), 'the topic is on the second cluster')
+      const onFirst = await fetch(`${gateway.url}/kafka/v3/clusters/${first.clusterId}/topics/${name}`, {
+        headers: { authorization },
+      })
+      assert.equal(onFirst.status, 404, 'and not on the first')
+    } finally {
+      await observer.close()
+      await gateway.stop()
+      await stopLocalKafka('second')
+    }
+  })
 })

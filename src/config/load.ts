@@ -78,6 +78,16 @@ function parseEnvValue(leaf: ConfigLeaf, raw: string): unknown {
     )
   }
   if (type === 'array') {
+    // Lists of objects (e.g. additional clusters) come as JSON; lists of strings comma-separated.
+    if (leaf.schema.items?.type === 'object') {
+      try {
+        return JSON.parse(raw) as unknown
+      } catch (error) {
+        throw new ConfigError(
+          `Invalid configuration: ${leaf.envName} must be a JSON array: ${(error as Error).message}`,
+        )
+      }
+    }
     return raw
       .split(',')
       .map((item) => item.trim())
@@ -161,8 +171,12 @@ function describeError(error: ErrorObject, envByPath: Map<string, string>, file:
     segments.push(String((error.params as { missingProperty: string }).missingProperty))
   }
   const key = segments.join('.') || '(top level)'
-  const leafKey = segments.filter((segment) => !/^\d+$/.test(segment)).join('.')
-  const origin = envByPath.get(leafKey) ?? (file ? `in ${file}` : 'default')
+  // The variable that set this key, or a list or object containing it.
+  const named = segments.filter((segment) => !/^\d+$/.test(segment))
+  const setBy = named
+    .map((_, index) => envByPath.get(named.slice(0, named.length - index).join('.')))
+    .find(Boolean)
+  const origin = setBy ?? (file ? `in ${file}` : 'default')
   let problem: string
   switch (error.keyword) {
     case 'additionalProperties':

@@ -26,6 +26,15 @@ const KafkaSasl = Type.Object(
   { additionalProperties: false, description: 'SASL credentials for the brokers. Leave out for no SASL.' },
 )
 
+const AdditionalCluster = Type.Object(
+  {
+    bootstrapServers: Type.Array(Type.String({ pattern: '^[^\\s,]+:[0-9]{1,5}$' }), { minItems: 1 }),
+    clientId: Type.Optional(Type.String({ minLength: 1 })),
+    sasl: Type.Optional(KafkaSasl),
+  },
+  { additionalProperties: false },
+)
+
 const Kafka = Type.Object(
   {
     bootstrapServers: Type.Array(Type.String({ pattern: '^[^\\s,]+:[0-9]{1,5}$' }), {
@@ -40,6 +49,12 @@ const Kafka = Type.Object(
       description: 'Kafka client id of the gateway.',
     }),
     sasl: Type.Optional(KafkaSasl),
+    additionalClusters: Type.Array(AdditionalCluster, {
+      default: [],
+      description:
+        'More Kafka clusters behind the same gateway, each addressed by its own cluster id: objects with ' +
+        '`bootstrapServers`, optional `sasl` and `clientId` (timeouts are shared). In the environment, a JSON array.',
+    }),
     connectTimeoutMs: Type.Integer({
       minimum: 100,
       maximum: 120_000,

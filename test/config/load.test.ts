@@ -76,6 +76,32 @@ describe('configuration loading', () => {
     assert.equal(config.server.publicUrl, 'https://kafka-api.example.com')
   })
 
+  it('reads additional clusters from the file or as JSON from the environment', () => {
+    const fromFile = loadConfig({
+      file: file(
+        'clusters.yaml',
+        'kafka:\n  additionalClusters:\n    - bootstrapServers: [other:9092]\n      sasl: {username: u, password: p}\n',
+      ),
+      env: {},
+    })
+    assert.deepEqual(fromFile.kafka.additionalClusters, [
+      { bootstrapServers: ['other:9092'], sasl: { mechanism: 'PLAIN', username: 'u', password: 'p' } },
+    ])
+    const fromEnv = loadConfig({
+      env: { GATEHOUSE_KAFKA_ADDITIONAL_CLUSTERS: '[{"bootstrapServers":["b:1"]}]' },
+    })
+    assert.deepEqual(fromEnv.kafka.additionalClusters, [{ bootstrapServers: ['b:1'] }])
+    assertConfigError(
+      () => loadConfig({ env: { GATEHOUSE_KAFKA_ADDITIONAL_CLUSTERS: 'b:1' } }),
+      /GATEHOUSE_KAFKA_ADDITIONAL_CLUSTERS must be a JSON array/,
+    )
+    assertConfigError(
+      () => loadConfig({ env: { GATEHOUSE_KAFKA_ADDITIONAL_CLUSTERS: '[{"bootstrap":["b:1"]}]' } }),
+      /kafka\.additionalClusters\.0\.bootstrap \(from GATEHOUSE_KAFKA_ADDITIONAL_CLUSTERS\) is not a known setting/,
+    )
+    assert.deepEqual(loadConfig({ env: {} }).kafka.additionalClusters, [])
+  })
+
   it('returns a frozen configuration', () => {
     const config = loadConfig({ env: {} })
     assert.ok(
