@@ -16,7 +16,9 @@ import { cpus, totalmem } from 'node:os'
 import { Admin, Producer } from '@platformatic/kafka'
 import { startLocalKafka, type LocalKafka } from '../scripts/local-kafka.ts'
 
-const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 40_000)
+const RECORDS = Number(process.env['BENCH_RECORDS'] ?? 20_000)
+/** Each throughput is measured this many times, interleaved, and reported as median and range. */
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3)
 const VALUE_BYTES = 1_024
 const LATENCY_CLIENTS = 50
 const LATENCY_SECONDS = Number(process.env['BENCH_LATENCY_SECONDS'] ?? 8)
@@ -229,17 +231,37 @@ async function main(): Promise<void> {
     }
     const topicsUrl = `${gateway.base}/kafka/v3/clusters/${clusters.data[0]!.cluster_id}/topics`
 
-    log(`direct producer: ${RECORDS} records of ${VALUE_BYTES} B`)
-    const direct = await directProducer(kafka, await createTopic(kafka, 3))
-    log(`streaming produce through Gatehouse`)
-    const streaming = await streamingProduce(
-      `${topicsUrl}/${await createTopic(kafka, 3)}/records`,
-      gateway.authorization,
-    )
-    log(`records:batch through Gatehouse`)
-    const batch = await batchProduce(
-      `${topicsUrl}/${await createTopic(kafka, 3)}/records:batch`,
-      gateway.authorization,
+    // Interleaved rounds, so that a slow phase of the shared machine hits every path alike.
+    const runs: { direct: Throughput[]; streaming: Throughput[]; batch: Throughput[] } = {
+      direct: [],
+      streaming: [],
+      batch: [],
+    }
+    for (let round = 1; round <= ROUNDS; round++) {
+      log(
+        `round ${round}/${ROUNDS}: direct producer, streaming produce, records:batch (${RECORDS} records of ${VALUE_BYTES} B each)`,
+      )
+      runs.direct.push(await directProducer(kafka, await createTopic(kafka, 3)))
+      runs.streaming.push(
+        await streamingProduce(`${topicsUrl}/${await createTopic(kafka, 3)}/records`, gateway.authorization),
+      )
+      runs.batch.push(
+        await batchProduce(
+          `${topicsUrl}/${await createTopic(kafka, 3)}/records:batch`,
+          gateway.authorization,
+        ),
+      )
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+    const summary = (results: Throughput[]) => {
+      const rates = results.map((result) => result.recordsPerSecond)
+      return { median: median(rates), min: Math.min(...rates), max: Math.max(...rates) }
+    }
+    const direct = summary(runs.direct)
+    const streaming = summary(runs.streaming)
+    const batch = summary(runs.batch)
+    const ratios = runs.streaming.map(
+      (result, index) => result.recordsPerSecond / runs.direct[index]!.recordsPerSecond,
     )
     log(`latency: ${LATENCY_CLIENTS} clients for ${LATENCY_SECONDS} s`)
     const latencies = await latency(
@@ -248,28 +270,29 @@ async function main(): Promise<void> {
     )
     const rss = peakRssMegabytes(gateway.child.pid!)
 
-    const row = (name: string, result: Throughput) =>
-      `| ${name} | ${format(result.recordsPerSecond)} | ${format(result.megabytesPerSecond, 1)} | ${format(result.recordsPerSecond / direct.recordsPerSecond, 2)} |`
+    const row = (name: string, result: { median: number; min: number; max: number }) =>
+      `| ${name} | ${format(result.median)} | ${format(result.min)}–${format(result.max)} | ${format((result.median * VALUE_BYTES) / 1_048_576, 1)} | ${format(result.median / direct.median, 2)} |`
     const report = [
       '# Benchmarks',
       '',
       '<!-- Written by `npm run bench` (bench/produce.ts). -->',
       '',
-      `Command: \`npm run bench\` (environment: \`BENCH_RECORDS=${RECORDS}\`, \`BENCH_LATENCY_SECONDS=${LATENCY_SECONDS}\`).`,
+      `Command: \`npm run bench\` (environment: \`BENCH_RECORDS=${RECORDS}\`, \`BENCH_ROUNDS=${ROUNDS}\`, \`BENCH_LATENCY_SECONDS=${LATENCY_SECONDS}\`).`,
       `Run: ${new Date().toISOString()}. Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${format(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, Kafka ${'4.4.0'} (single-node KRaft broker from \`scripts/local-kafka.ts\`, SASL/PLAIN, acks=all).`,
       '',
       'The broker, the gateway and the load generator share the same two cores, so the absolute numbers',
       'understate what separate machines would do; the ratios within one run are what to compare.',
       '',
-      `## Produce throughput: ${format(RECORDS)} records of ${VALUE_BYTES} B, 3 partitions`,
+      `## Produce throughput: ${format(RECORDS)} records of ${VALUE_BYTES} B, 3 partitions, ${ROUNDS} interleaved rounds`,
       '',
-      '| Path | records/s | MiB/s | ratio to direct |',
-      '|---|---|---|---|',
+      '| Path | records/s (median) | range | MiB/s (median) | ratio of medians to direct |',
+      '|---|---|---|---|---|',
       row('Direct `@platformatic/kafka` producer (500-record sends, 4 in flight)', direct),
       row('Gatehouse streaming produce (one chunked request, 200-record writes)', streaming),
       row(`Gatehouse \`records:batch\` (${BATCH_ENTRIES} entries, 8 requests in flight)`, batch),
       '',
-      `Target for the data-plane issue: streaming at ≥ 0.5 of the direct producer (product goal 0.8). This run: **${format(streaming.recordsPerSecond / direct.recordsPerSecond, 2)}**.`,
+      `Target for the data-plane issue: streaming at ≥ 0.5 of the direct producer (product goal 0.8). ` +
+        `This run: **${format(streaming.median / direct.median, 2)}** (ratio per round: ${ratios.map((ratio) => format(ratio, 2)).join(', ')}).`,
       '',
       `## Single-record requests, ${LATENCY_CLIENTS} concurrent clients, ${LATENCY_SECONDS} s`,
       '',
