@@ -5,7 +5,7 @@
  * body. Written from the field lists of Confluent's API; Confluent's own schema files are only used
  * by tests, as an oracle.
  */
-import Type from 'typebox'
+import Type, { type TSchema } from 'typebox'
 
 export const Relationship = Type.Object({ related: Type.String() })
 
@@ -18,6 +18,11 @@ export const CollectionMetadata = Type.Object({
   self: Type.String(),
   next: Type.Union([Type.String(), Type.Null()]),
 })
+
+/** A Kafka REST collection: `{kind: "<Item>List", metadata: {self, next}, data: [...]}`. */
+export function collectionOf<Kind extends string, Item extends TSchema>(kind: Kind, item: Item) {
+  return Type.Object({ kind: Type.Literal(kind), metadata: CollectionMetadata, data: Type.Array(item) })
+}
 
 export const KafkaRestError = Type.Object({
   error_code: Type.Integer(),

@@ -5,7 +5,7 @@
  */
 import Type from 'typebox'
 import { ACL_OPERATIONS } from '../../core/index.ts'
-import { BrokerParams, CollectionMetadata, Relationship, ResourceMetadata } from './common.ts'
+import { BrokerParams, collectionOf, Relationship, ResourceMetadata } from './common.ts'
 
 export { BrokerParams }
 
@@ -28,11 +28,7 @@ export const Cluster = Type.Object({
   partition_reassignments: Relationship,
 })
 
-export const ClusterList = Type.Object({
-  kind: Type.Literal('KafkaClusterList'),
-  metadata: CollectionMetadata,
-  data: Type.Array(Cluster),
-})
+export const ClusterList = collectionOf('KafkaClusterList', Cluster)
 
 export const AuthorizedOperation = Type.Union(
   ['UNKNOWN', ...ACL_OPERATIONS].map((operation) => Type.Literal(operation)),
@@ -52,11 +48,7 @@ export const Topic = Type.Object({
   authorized_operations: Type.Array(AuthorizedOperation),
 })
 
-export const TopicList = Type.Object({
-  kind: Type.Literal('KafkaTopicList'),
-  metadata: CollectionMetadata,
-  data: Type.Array(Topic),
-})
+export const TopicList = collectionOf('KafkaTopicList', Topic)
 
 export const TopicParams = Type.Object({
   cluster_id: clusterIdParam,
@@ -125,11 +117,7 @@ export const Partition = Type.Object({
   reassignment: Relationship,
 })
 
-export const PartitionList = Type.Object({
-  kind: Type.Literal('KafkaPartitionList'),
-  metadata: CollectionMetadata,
-  data: Type.Array(Partition),
-})
+export const PartitionList = collectionOf('KafkaPartitionList', Partition)
 
 export const PartitionWithOffsets = Type.Object({
   kind: Type.Literal('KafkaPartitionWithOffsets'),
@@ -157,11 +145,7 @@ export const Replica = Type.Object({
   broker: Relationship,
 })
 
-export const ReplicaList = Type.Object({
-  kind: Type.Literal('KafkaReplicaList'),
-  metadata: CollectionMetadata,
-  data: Type.Array(Replica),
-})
+export const ReplicaList = collectionOf('KafkaReplicaList', Replica)
 
 export const Broker = Type.Object({
   kind: Type.Literal('KafkaBroker'),
@@ -175,11 +159,7 @@ export const Broker = Type.Object({
   partition_replicas: Relationship,
 })
 
-export const BrokerList = Type.Object({
-  kind: Type.Literal('KafkaBrokerList'),
-  metadata: CollectionMetadata,
-  data: Type.Array(Broker),
-})
+export const BrokerList = collectionOf('KafkaBrokerList', Broker)
 
 const ConfigSynonym = Type.Object({
   name: Type.String(),
@@ -201,11 +181,7 @@ export const TopicConfig = Type.Object({
   synonyms: Type.Array(ConfigSynonym),
 })
 
-export const TopicConfigList = Type.Object({
-  kind: Type.Literal('KafkaTopicConfigList'),
-  metadata: CollectionMetadata,
-  data: Type.Array(TopicConfig),
-})
+export const TopicConfigList = collectionOf('KafkaTopicConfigList', TopicConfig)
 
 export const TopicConfigParams = Type.Object({
   cluster_id: clusterIdParam,
@@ -261,11 +237,7 @@ export const AclData = Type.Object({
   permission: Type.String(),
 })
 
-export const AclList = Type.Object({
-  kind: Type.Literal('KafkaAclList'),
-  metadata: CollectionMetadata,
-  data: Type.Array(AclData),
-})
+export const AclList = collectionOf('KafkaAclList', AclData)
 
 export const DeleteAclsResponse = Type.Object({ data: Type.Array(AclData) })
 
@@ -330,11 +302,7 @@ export const ConsumerGroup = Type.Object({
   lag_summary: Relationship,
 })
 
-export const ConsumerGroupList = Type.Object({
-  kind: Type.Literal('KafkaConsumerGroupList'),
-  metadata: CollectionMetadata,
-  data: Type.Array(ConsumerGroup),
-})
+export const ConsumerGroupList = collectionOf('KafkaConsumerGroupList', ConsumerGroup)
 
 export const Consumer = Type.Object({
   kind: Type.Literal('KafkaConsumer'),
@@ -347,11 +315,7 @@ export const Consumer = Type.Object({
   assignments: Relationship,
 })
 
-export const ConsumerList = Type.Object({
-  kind: Type.Literal('KafkaConsumerList'),
-  metadata: CollectionMetadata,
-  data: Type.Array(Consumer),
-})
+export const ConsumerList = collectionOf('KafkaConsumerList', Consumer)
 
 export const ConsumerLag = Type.Object({
   kind: Type.Literal('KafkaConsumerLag'),
@@ -368,11 +332,7 @@ export const ConsumerLag = Type.Object({
   client_id: Type.String(),
 })
 
-export const ConsumerLagList = Type.Object({
-  kind: Type.Literal('KafkaConsumerLagList'),
-  metadata: CollectionMetadata,
-  data: Type.Array(ConsumerLag),
-})
+export const ConsumerLagList = collectionOf('KafkaConsumerLagList', ConsumerLag)
 
 export const ConsumerGroupLagSummary = Type.Object({
   kind: Type.Literal('KafkaConsumerGroupLagSummary'),
@@ -402,11 +362,7 @@ export const ConsumerAssignment = Type.Object({
   lag: Relationship,
 })
 
-export const ConsumerAssignmentList = Type.Object({
-  kind: Type.Literal('KafkaConsumerAssignmentList'),
-  metadata: CollectionMetadata,
-  data: Type.Array(ConsumerAssignment),
-})
+export const ConsumerAssignmentList = collectionOf('KafkaConsumerAssignmentList', ConsumerAssignment)
 
 export const ConsumerAssignmentParams = Type.Object({
   cluster_id: clusterIdParam,
@@ -440,11 +396,7 @@ export const BrokerConfig = Type.Object({
   ...configEntryFields,
 })
 
-export const BrokerConfigList = Type.Object({
-  kind: Type.Literal('KafkaBrokerConfigList'),
-  metadata: CollectionMetadata,
-  data: Type.Array(BrokerConfig),
-})
+export const BrokerConfigList = collectionOf('KafkaBrokerConfigList', BrokerConfig)
 
 export const ClusterConfig = Type.Object({
   kind: Type.Literal('KafkaClusterConfig'),
@@ -454,11 +406,7 @@ export const ClusterConfig = Type.Object({
   ...configEntryFields,
 })
 
-export const ClusterConfigList = Type.Object({
-  kind: Type.Literal('KafkaClusterConfigList'),
-  metadata: CollectionMetadata,
-  data: Type.Array(ClusterConfig),
-})
+export const ClusterConfigList = collectionOf('KafkaClusterConfigList', ClusterConfig)
 
 export const BrokerConfigParams = Type.Object({
   cluster_id: clusterIdParam,
@@ -478,8 +426,4 @@ export const Reassignment = Type.Object({
   replicas: Relationship,
 })
 
-export const ReassignmentList = Type.Object({
-  kind: Type.Literal('KafkaReassignmentList'),
-  metadata: CollectionMetadata,
-  data: Type.Array(Reassignment),
-})
+export const ReassignmentList = collectionOf('KafkaReassignmentList', Reassignment)
