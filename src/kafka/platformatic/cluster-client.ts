@@ -188,6 +188,9 @@ function groupType(type: string | undefined): KafkaConsumerGroup['type'] {
   return name === 'CLASSIC' || name === 'CONSUMER' || name === 'SHARE' ? name : 'UNKNOWN'
 }
 
+/** How long producing waits for an unknown topic to appear in metadata before reporting 40403. */
+const UNKNOWN_TOPIC_WAIT_MS = 2_000
+
 /** How long a topic's partition count is trusted for placing records. */
 const PARTITION_COUNT_TTL_MS = 5_000
 
@@ -218,10 +221,27 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
     })
   }
 
+  /**
+   * Describes a topic for producing, waiting briefly when it is unknown: a topic created a moment
+   * ago may not be in a broker's metadata yet, and Kafka's own producers wait for it too.
+   */
+  async #awaitTopic(topic: string): Promise<KafkaTopicDescription> {
+    const deadline = Date.now() + UNKNOWN_TOPIC_WAIT_MS
+    for (;;) {
+      try {
+        return await this.describeTopic(topic)
+      } catch (error) {
+        const isUnknown = error instanceof GatewayError && error.code === 'GW_KAFKA_UNKNOWN_TOPIC'
+        if (!isUnknown || Date.now() >= deadline) throw error
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    }
+  }
+
   #partitionCount(topic: string, refresh: boolean): Promise<number> {
     const cached = this.#partitionCounts.get(topic)
     if (cached && !refresh && cached.expiresAt > Date.now()) return cached.count
-    const count = this.describeTopic(topic).then((description) => description.partitionsCount)
+    const count = this.#awaitTopic(topic).then((description) => description.partitionsCount)
     this.#partitionCounts.set(topic, { count, expiresAt: Date.now() + PARTITION_COUNT_TTL_MS })
     // A failed lookup (unknown topic, Kafka down) must not be remembered.
     count.catch(() => this.#partitionCounts.delete(topic))
