@@ -190,7 +190,8 @@ export interface KafkaClusterClient {
 
   /**
    * Creates a topic, or with `validateOnly` only checks that it could be created. Resolves with the
-   * partition count and replication factor the controller applied. Rejects with
+   * partition count and replication factor the controller applied, once the topic is in the
+   * metadata clients see (waiting a bounded time), so that it can be used at once. Rejects with
    * `GW_KAFKA_TOPIC_EXISTS`, or `GW_KAFKA_INVALID_REQUEST` for what Kafka refuses.
    */
   createTopic(topic: NewKafkaTopic): Promise<CreatedKafkaTopic>

@@ -25,6 +25,20 @@ export interface ContractSubject {
   readonly dispose?: () => Promise<void>
 }
 
+/**
+ * Reads until `read` returns `expected` (up to 4 s) and returns the last value. Kafka applies topic
+ * creation, config changes and deletions through the controller; a broker's answers lag briefly.
+ */
+async function eventually<T>(read: () => Promise<T>, expected: T): Promise<T | undefined> {
+  const attempt = () => read().catch(() => undefined)
+  let value = await attempt()
+  for (let tries = 0; tries < 40 && value !== expected; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    value = await attempt()
+  }
+  return value
+}
+
 function uniqueTopic(label: string): string {
   return `contract-${label}-${randomUUID().slice(0, 8)}`
 }
@@ -260,8 +274,11 @@ export function runKafkaClusterClientContract(
       const byName = async () =>
         new Map((await subject.client.describeTopicConfigs(topic)).map((entry) => [entry.name, entry]))
 
+      assert.equal(
+        await eventually(async () => (await byName()).get('cleanup.policy')?.value, 'compact'),
+        'compact',
+      )
       const initial = await byName()
-      assert.equal(initial.get('cleanup.policy')?.value, 'compact')
       assert.equal(initial.get('cleanup.policy')?.source, 'DYNAMIC_TOPIC_CONFIG')
       assert.equal(initial.get('cleanup.policy')?.isDefault, false)
       const retention = initial.get('retention.ms')
@@ -286,8 +303,12 @@ export function runKafkaClusterClientContract(
         ],
         false,
       )
+      assert.equal(await eventually(async () => (await byName()).get('retention.ms')?.value, '1000'), '1000')
+      assert.equal(
+        await eventually(async () => (await byName()).get('cleanup.policy')?.value, 'delete'),
+        'delete',
+      )
       const altered = await byName()
-      assert.equal(altered.get('retention.ms')?.value, '1000')
       assert.equal(altered.get('retention.ms')?.source, 'DYNAMIC_TOPIC_CONFIG')
       assert.equal(altered.get('retention.ms')?.synonyms[0]?.source, 'DYNAMIC_TOPIC_CONFIG')
       assert.equal(altered.get('cleanup.policy')?.value, 'delete')
@@ -397,16 +418,6 @@ export function runKafkaClusterClientContract(
       assert.equal(partitions?.value, '1')
       assert.equal(partitions?.source, 'STATIC_BROKER_CONFIG')
 
-      // Brokers apply cluster-wide changes asynchronously: wait until a condition holds (up to 4 s).
-      const eventually = async (read: () => Promise<unknown>, expected: unknown) => {
-        let value: unknown
-        for (let attempt = 0; attempt < 40; attempt++) {
-          value = await read()
-          if (value === expected) return value
-          await new Promise((resolve) => setTimeout(resolve, 100))
-        }
-        return value
-      }
       // A config no other test reads, set cluster-wide and then removed again.
       const name = 'log.cleaner.backoff.ms'
       await subject.client.alterBrokerConfigs(null, [{ name, operation: 'SET', value: '20000' }], false)

@@ -666,6 +666,8 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
       { topicName: topic.name },
     )
     const created = response.topics.find((candidate) => candidate.name === topic.name)
+    // Answer once the topic can be used: a broker's metadata learns of it a moment after the controller.
+    if (!topic.validateOnly) await this.#awaitTopic(topic.name).catch(() => undefined)
     return {
       name: topic.name,
       partitionsCount:
