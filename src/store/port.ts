@@ -30,3 +30,242 @@ export interface StoreHealth {
   /** Resolves when the store can be read and written now; rejects with the reason otherwise. */
   checkReady(): Promise<void>
 }
+
+// ---------------------------------------------------------------------------------------------
+// Identities: the organization, its environments and clusters, users, service accounts, API keys.
+// ---------------------------------------------------------------------------------------------
+
+/** Who changed something, recorded with every change (never a secret). */
+export interface AuditActor {
+  /** Kafka-style principal, e.g. `User:sa-x1y2z3`. */
+  readonly principal: string
+  /** The credential that was used (an API key id), when there was one. */
+  readonly credentialId?: string | undefined
+}
+
+/** Timestamps every stored object has. */
+export interface Timestamps {
+  readonly createdAt: Date
+  readonly updatedAt: Date
+}
+
+export interface OrganizationRecord extends Timestamps {
+  /** A UUID, generated once per deployment. */
+  readonly id: string
+  readonly displayName: string
+}
+
+export interface EnvironmentRecord extends Timestamps {
+  /** `env-` + 6 characters. */
+  readonly id: string
+  readonly displayName: string
+}
+
+export type ClusterSource = 'config' | 'api'
+
+export interface KafkaClusterRecord extends Timestamps {
+  /** The cluster's own id, as its brokers report it. */
+  readonly id: string
+  readonly environmentId: string
+  readonly displayName: string
+  /** Registered from the configuration file at start, or through the API. */
+  readonly source: ClusterSource
+}
+
+export type UserAuthType = 'AUTH_TYPE_LOCAL' | 'AUTH_TYPE_SSO'
+
+export interface UserRecord extends Timestamps {
+  /** `u-` + 6 characters. */
+  readonly id: string
+  readonly email: string
+  readonly fullName: string
+  readonly authType: UserAuthType
+}
+
+export interface ServiceAccountRecord extends Timestamps {
+  /** `sa-` + 6 characters. */
+  readonly id: string
+  readonly displayName: string
+  readonly description: string
+}
+
+export type ApiKeyOwnerKind = 'ServiceAccount' | 'User'
+
+/**
+ * What a key opens: one Kafka cluster, the management API (`/iam/v2`, `/org/v2`), or everything
+ * (`global`, held by the bootstrap key only).
+ */
+export type ApiKeyScope =
+  | { readonly kind: 'cluster'; readonly clusterId: string; readonly environmentId: string }
+  | { readonly kind: 'management' }
+  | { readonly kind: 'global' }
+
+export interface ApiKeyRecord extends Timestamps {
+  /** 16 upper-case base32 characters; safe to log. */
+  readonly id: string
+  readonly displayName: string
+  readonly description: string
+  readonly ownerId: string
+  readonly ownerKind: ApiKeyOwnerKind
+  readonly scope: ApiKeyScope
+  readonly secretHash: StoredSecretHash
+}
+
+/** One page of a listing, in creation order. */
+export interface Page<T> {
+  readonly items: readonly T[]
+  /** Opaque token for the next page; absent on the last page. */
+  readonly nextPageToken?: string
+}
+
+export interface PageRequest {
+  /** 1..1000 items. */
+  readonly pageSize: number
+  /** A token from a previous page of the same listing; undefined for the first page. */
+  readonly pageToken?: string | undefined
+}
+
+export interface AuditEventRecord {
+  readonly id: string
+  readonly occurredAt: Date
+  readonly actor: AuditActor
+  /** `<kind>.<verb>`, e.g. `service_account.created`, `api_key.deleted`. */
+  readonly action: string
+  readonly resourceKind: string
+  readonly resourceId: string
+  /** What changed (field names and new values); never a secret. */
+  readonly details: Readonly<Record<string, unknown>>
+}
+
+/** Changes to identities, for the readers that cache them (the API key verifier). */
+export interface IdentityChangeFeed {
+  /**
+   * Calls `listener` with the id of every API key deleted from now on, by this process or (with a
+   * shared database) by another one. Delivery is best effort: a listener must not rely on it for
+   * correctness, only for promptness. Returns a function that stops the calls.
+   */
+  onApiKeyDeleted(listener: (keyId: string) => void): () => void
+}
+
+/**
+ * Errors: every method rejects with `StoreConflictError` on a uniqueness violation, with
+ * `StoreReferenceError` when a referenced object does not exist, and with a plain `Error` when the
+ * database fails (callers answer 503 and fail closed). Methods that take an `AuditActor` write the
+ * change and its audit event in one transaction: both happen or neither does.
+ */
+export interface IdentityStore extends IdentityChangeFeed, StoreHealth {
+  getOrganization(): Promise<OrganizationRecord>
+
+  createEnvironment(input: { displayName: string }, actor: AuditActor): Promise<EnvironmentRecord>
+  getEnvironment(id: string): Promise<EnvironmentRecord | undefined>
+  listEnvironments(page: PageRequest): Promise<Page<EnvironmentRecord>>
+  updateEnvironment(
+    id: string,
+    changes: { displayName?: string },
+    actor: AuditActor,
+  ): Promise<EnvironmentRecord | undefined>
+  /** @returns false when there is no such environment. Rejects with `StoreConflictError` while it holds clusters. */
+  deleteEnvironment(id: string, actor: AuditActor): Promise<boolean>
+
+  /**
+   * Registers a cluster, or (for `source: 'config'`) updates the display name of one already
+   * registered; never moves a cluster to another environment.
+   */
+  registerKafkaCluster(
+    input: { id: string; environmentId: string; displayName: string; source: ClusterSource },
+    actor: AuditActor,
+  ): Promise<KafkaClusterRecord>
+  getKafkaCluster(id: string): Promise<KafkaClusterRecord | undefined>
+  listKafkaClusters(page: PageRequest, filter?: { environmentId?: string }): Promise<Page<KafkaClusterRecord>>
+
+  /** Creates the user, or returns the existing one with that email (case-insensitive). */
+  ensureUser(
+    input: { email: string; fullName: string; authType: UserAuthType },
+    actor: AuditActor,
+  ): Promise<UserRecord>
+  getUser(id: string): Promise<UserRecord | undefined>
+  listUsers(page: PageRequest): Promise<Page<UserRecord>>
+  updateUser(id: string, changes: { fullName?: string }, actor: AuditActor): Promise<UserRecord | undefined>
+  /** Deletes the user and every API key it owns. @returns false when there is no such user. */
+  deleteUser(id: string, actor: AuditActor): Promise<boolean>
+
+  createServiceAccount(
+    input: { displayName: string; description: string },
+    actor: AuditActor,
+  ): Promise<ServiceAccountRecord>
+  getServiceAccount(id: string): Promise<ServiceAccountRecord | undefined>
+  /** `displayNames`: exact matches, any of them (none = all). */
+  listServiceAccounts(
+    page: PageRequest,
+    filter?: { displayNames?: readonly string[] },
+  ): Promise<Page<ServiceAccountRecord>>
+  updateServiceAccount(
+    id: string,
+    changes: { displayName?: string; description?: string },
+    actor: AuditActor,
+  ): Promise<ServiceAccountRecord | undefined>
+  /** Deletes the service account and every API key it owns. @returns false when there is none. */
+  deleteServiceAccount(id: string, actor: AuditActor): Promise<boolean>
+
+  /** Rejects with `StoreReferenceError` when the owner or the scoped cluster does not exist. */
+  createApiKey(input: Omit<ApiKeyRecord, 'createdAt' | 'updatedAt'>, actor: AuditActor): Promise<ApiKeyRecord>
+  getApiKey(id: string): Promise<ApiKeyRecord | undefined>
+  listApiKeys(
+    page: PageRequest,
+    filter?: { ownerId?: string; resourceId?: string },
+  ): Promise<Page<ApiKeyRecord>>
+  updateApiKey(
+    id: string,
+    changes: { displayName?: string; description?: string },
+    actor: AuditActor,
+  ): Promise<ApiKeyRecord | undefined>
+  deleteApiKey(id: string, actor: AuditActor): Promise<boolean>
+
+  /**
+   * Makes sure the bootstrap service account and its global key exist, once per deployment even
+   * with several instances starting together. With `configured`, the key gets that id and secret
+   * hash (replacing an earlier bootstrap key); without, `generate()` is called only when no
+   * bootstrap key exists yet, and its result is stored.
+   *
+   * @returns the bootstrap key, and `created: true` when this call stored a generated one.
+   */
+  ensureBootstrapApiKey(
+    options:
+      | { readonly configured: { readonly id: string; readonly secretHash: StoredSecretHash } }
+      | { readonly generate: () => { readonly id: string; readonly secretHash: StoredSecretHash } },
+  ): Promise<{ key: ApiKeyRecord; created: boolean }>
+
+  /** The most recent audit events first. */
+  listAuditEvents(page: PageRequest, filter?: { resourceId?: string }): Promise<Page<AuditEventRecord>>
+
+  close(): Promise<void>
+}
+
+/** A uniqueness rule would be broken (a duplicate display name, an existing id). */
+export class StoreConflictError extends Error {
+  /** The field that must be unique, as a JSON pointer into the API object (e.g. `/display_name`). */
+  readonly field: string
+  constructor(message: string, field: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'StoreConflictError'
+    this.field = field
+  }
+}
+
+/** A page token that this listing did not hand out (or that was altered). */
+export class InvalidPageTokenError extends Error {
+  constructor() {
+    super('The page_token is not one this listing handed out.')
+    this.name = 'InvalidPageTokenError'
+  }
+}
+
+/** A referenced object (an API key's owner or cluster, a cluster's environment) does not exist. */
+export class StoreReferenceError extends Error {
+  readonly field: string
+  constructor(message: string, field: string) {
+    super(message)
+    this.name = 'StoreReferenceError'
+    this.field = field
+  }
+}

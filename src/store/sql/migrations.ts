@@ -1,0 +1,117 @@
+/**
+ * @module store/sql/migrations
+ *
+ * The schema's history, applied in order at start. One list serves PGlite and PostgreSQL alike.
+ * A migration, once released, is never edited: changes come as a new migration.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely'
+import { randomUUID } from 'node:crypto'
+import type { Database } from './schema.ts'
+import { generateResourceId } from './resource-ids.ts'
+
+interface Migration {
+  readonly version: number
+  readonly name: string
+  readonly statements: readonly string[]
+}
+
+const timestamps = `created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now()`
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'identities',
+    statements: [
+      `CREATE TABLE environments (
+        seq bigserial UNIQUE, id text PRIMARY KEY, display_name text NOT NULL, ${timestamps})`,
+      `CREATE TABLE organization (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), id text NOT NULL UNIQUE,
+        display_name text NOT NULL, default_environment_id text NOT NULL REFERENCES environments (id),
+        bootstrap_service_account_id text, ${timestamps})`,
+      `CREATE TABLE kafka_clusters (
+        seq bigserial UNIQUE, id text PRIMARY KEY,
+        environment_id text NOT NULL REFERENCES environments (id),
+        display_name text NOT NULL, source text NOT NULL CHECK (source IN ('config', 'api')), ${timestamps})`,
+      `CREATE TABLE users (
+        seq bigserial UNIQUE, id text PRIMARY KEY, email text NOT NULL, full_name text NOT NULL,
+        auth_type text NOT NULL CHECK (auth_type IN ('AUTH_TYPE_LOCAL', 'AUTH_TYPE_SSO')), ${timestamps})`,
+      `CREATE UNIQUE INDEX users_email ON users (lower(email))`,
+      `CREATE TABLE service_accounts (
+        seq bigserial UNIQUE, id text PRIMARY KEY, display_name text NOT NULL UNIQUE,
+        description text NOT NULL, ${timestamps})`,
+      `CREATE TABLE api_keys (
+        seq bigserial UNIQUE, id text PRIMARY KEY, display_name text NOT NULL, description text NOT NULL,
+        owner_id text NOT NULL, owner_kind text NOT NULL CHECK (owner_kind IN ('ServiceAccount', 'User')),
+        scope_kind text NOT NULL CHECK (scope_kind IN ('cluster', 'management', 'global')),
+        cluster_id text REFERENCES kafka_clusters (id), environment_id text,
+        secret_salt text NOT NULL, secret_hash text NOT NULL, ${timestamps},
+        CHECK ((scope_kind = 'cluster') = (cluster_id IS NOT NULL)))`,
+      `CREATE INDEX api_keys_owner ON api_keys (owner_id)`,
+      `CREATE INDEX api_keys_cluster ON api_keys (cluster_id)`,
+      `CREATE TABLE audit_events (
+        seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE, occurred_at timestamptz NOT NULL DEFAULT now(),
+        actor_principal text NOT NULL, actor_credential_id text, action text NOT NULL,
+        resource_kind text NOT NULL, resource_id text NOT NULL, details jsonb NOT NULL)`,
+      `CREATE INDEX audit_events_resource ON audit_events (resource_id)`,
+    ],
+  },
+]
+
+/** Any fixed number: every instance takes the same advisory lock while it migrates. */
+const MIGRATION_LOCK_ID = 4_711_2026
+
+/**
+ * Applies the migrations this database lacks and creates the organization on first start, under a
+ * transaction-scoped advisory lock so that instances starting together migrate one at a time.
+ *
+ * @throws Error when the database holds a schema newer than this build knows (a downgrade).
+ */
+export async function migrate(db: Kysely<Database>): Promise<{ applied: number[] }> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_ID})`.execute(trx)
+    await sql`CREATE TABLE IF NOT EXISTS gatehouse_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`.execute(
+      trx,
+    )
+    const done = new Set(
+      (await trx.selectFrom('gatehouse_migrations').select('version').execute()).map((row) => row.version),
+    )
+    const newest = Math.max(0, ...done)
+    const known = MIGRATIONS.at(-1)?.version ?? 0
+    if (newest > known) {
+      throw new Error(
+        `The database schema is at version ${newest}, newer than this Gatehouse knows (${known}). ` +
+          'Run the newer Gatehouse, or restore a backup taken before the upgrade.',
+      )
+    }
+    const applied: number[] = []
+    for (const migration of MIGRATIONS) {
+      if (done.has(migration.version)) continue
+      for (const statement of migration.statements) await sql.raw(statement).execute(trx)
+      await trx
+        .insertInto('gatehouse_migrations')
+        .values({ version: migration.version, name: migration.name })
+        .execute()
+      applied.push(migration.version)
+    }
+    await ensureOrganization(trx)
+    return { applied }
+  })
+}
+
+async function ensureOrganization(trx: Transaction<Database>): Promise<void> {
+  const existing = await trx.selectFrom('organization').select('id').executeTakeFirst()
+  if (existing) return
+  const environmentId = generateResourceId('env')
+  await trx.insertInto('environments').values({ id: environmentId, display_name: 'default' }).execute()
+  await trx
+    .insertInto('organization')
+    .values({
+      singleton: true,
+      id: randomUUID(),
+      display_name: 'Gatehouse',
+      default_environment_id: environmentId,
+      bootstrap_service_account_id: null,
+    })
+    .execute()
+}

@@ -1,0 +1,136 @@
+/**
+ * @module store/sql/open-store
+ *
+ * Opens the identity store: PGlite in the data directory by default, PostgreSQL when a database
+ * URL is configured. Either way the migrations run before the store is handed out.
+ */
+import { mkdir } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import { lockDataDirectory } from './data-directory-lock.ts'
+import { migrate } from './migrations.ts'
+import { PGliteDialect } from './pglite-dialect.ts'
+import type { Database } from './schema.ts'
+import { SqlIdentityStore, type NotificationSubscriber } from './sql-identity-store.ts'
+
+export type StoreLocation =
+  | { readonly kind: 'pglite'; readonly dataDir: string }
+  /** Only for tests: a PGlite database that lives in memory and dies with the process. */
+  | { readonly kind: 'pglite-memory' }
+  | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number }
+
+export interface OpenedStore {
+  readonly store: SqlIdentityStore
+  /** Where the data lives, for the start-up log line (never contains a password). */
+  readonly description: string
+  /** Migrations this start applied. */
+  readonly appliedMigrations: readonly number[]
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'postgres (unparseable URL)'
+  }
+}
+
+async function openPGlite(dataDir: string | undefined): Promise<OpenedStore> {
+  let release: (() => Promise<void>) | undefined
+  let path: string | undefined
+  if (dataDir !== undefined) {
+    const directory = resolve(dataDir)
+    await mkdir(directory, { recursive: true, mode: 0o700 })
+    release = (await lockDataDirectory(directory)).release
+    path = join(directory, 'pglite')
+  }
+  try {
+    const database = path === undefined ? new PGlite() : new PGlite(path)
+    await database.waitReady
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(database) })
+    const { applied } = await migrate(db)
+    const subscribe: NotificationSubscriber = async (channel, onPayload) => {
+      const unlisten = await database.listen(channel, onPayload)
+      return () => unlisten()
+    }
+    const store = await SqlIdentityStore.create(db, subscribe)
+    const close = store.close.bind(store)
+    store.close = async () => {
+      await close()
+      await release?.()
+    }
+    return { store, description: path ? `PGlite in ${path}` : 'PGlite in memory', appliedMigrations: applied }
+  } catch (error) {
+    await release?.()
+    throw error
+  }
+}
+
+/**
+ * Listens on a dedicated connection (pooled ones come and go) and reconnects after a failure. A
+ * notification lost while disconnected only delays a revocation to the verifier's cache bound.
+ */
+function createPostgresSubscriber(url: string): NotificationSubscriber {
+  return async (channel, onPayload) => {
+    let client: pg.Client | undefined
+    let isClosed = false
+    let retry: NodeJS.Timeout | undefined
+    const connect = async (): Promise<void> => {
+      const next = new pg.Client({ connectionString: url })
+      next.on('notification', (message) => {
+        if (message.channel === channel && message.payload) onPayload(message.payload)
+      })
+      const reconnectLater = (): void => {
+        if (isClosed || retry) return
+        client = undefined
+        retry = setTimeout(() => {
+          retry = undefined
+          connect().catch(reconnectLater)
+        }, 1000)
+        retry.unref()
+      }
+      next.on('error', reconnectLater)
+      next.on('end', reconnectLater)
+      await next.connect()
+      await next.query(`LISTEN ${channel}`)
+      client = next
+    }
+    await connect()
+    return async () => {
+      isClosed = true
+      clearTimeout(retry)
+      await client?.end().catch(() => undefined)
+    }
+  }
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<OpenedStore> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 })
+  // An idle client's error (the server restarted) must not crash the process; the next query fails.
+  pool.on('error', () => undefined)
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  try {
+    const { applied } = await migrate(db)
+    const store = await SqlIdentityStore.create(db, createPostgresSubscriber(url))
+    return { store, description: `PostgreSQL at ${redactUrl(url)}`, appliedMigrations: applied }
+  } catch (error) {
+    await db.destroy()
+    throw error
+  }
+}
+
+/** Opens and migrates the store. Rejects when the database cannot be reached or is locked. */
+export async function openIdentityStore(location: StoreLocation): Promise<OpenedStore> {
+  switch (location.kind) {
+    case 'pglite':
+      return openPGlite(location.dataDir)
+    case 'pglite-memory':
+      return openPGlite(undefined)
+    case 'postgres':
+      return openPostgres(location.url, location.poolSize)
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * @module store/sql/schema
+ *
+ * The tables as Kysely sees them. Column names are snake_case as in SQL; `seq` columns give each
+ * listing a stable creation order that page tokens can point into.
+ */
+import type { ColumnType, Generated } from 'kysely'
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>
+type UpdatedAt = ColumnType<Date, Date | undefined, Date>
+
+export interface OrganizationTable {
+  id: string
+  /** Always true: the primary key that makes this a one-row table. */
+  singleton: ColumnType<boolean, true, never>
+  display_name: string
+  /** Where clusters from the configuration file are registered. */
+  default_environment_id: string
+  bootstrap_service_account_id: string | null
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface EnvironmentTable {
+  seq: Generated<number>
+  id: string
+  display_name: string
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface KafkaClusterTable {
+  seq: Generated<number>
+  id: string
+  environment_id: string
+  display_name: string
+  source: 'config' | 'api'
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface UserTable {
+  seq: Generated<number>
+  id: string
+  email: string
+  full_name: string
+  auth_type: 'AUTH_TYPE_LOCAL' | 'AUTH_TYPE_SSO'
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface ServiceAccountTable {
+  seq: Generated<number>
+  id: string
+  display_name: string
+  description: string
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface ApiKeyTable {
+  seq: Generated<number>
+  id: string
+  display_name: string
+  description: string
+  owner_id: string
+  owner_kind: 'ServiceAccount' | 'User'
+  scope_kind: 'cluster' | 'management' | 'global'
+  cluster_id: string | null
+  environment_id: string | null
+  secret_salt: string
+  secret_hash: string
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface AuditEventTable {
+  seq: Generated<number>
+  id: string
+  occurred_at: CreatedAt
+  actor_principal: string
+  actor_credential_id: string | null
+  action: string
+  resource_kind: string
+  resource_id: string
+  details: ColumnType<Record<string, unknown>, string, never>
+}
+
+export interface MigrationTable {
+  version: number
+  name: string
+  applied_at: CreatedAt
+}
+
+export interface Database {
+  gatehouse_migrations: MigrationTable
+  organization: OrganizationTable
+  environments: EnvironmentTable
+  kafka_clusters: KafkaClusterTable
+  users: UserTable
+  service_accounts: ServiceAccountTable
+  api_keys: ApiKeyTable
+  audit_events: AuditEventTable
+}

@@ -1,0 +1,912 @@
+/**
+ * @module store/sql/sql-identity-store
+ *
+ * `IdentityStore` over SQL through Kysely, the same code for PGlite and PostgreSQL. Every change
+ * runs in one transaction with its audit event; deletions of API keys also send a database
+ * notification on commit, so that every instance sharing the database can drop the key from its
+ * verification cache at once.
+ */
+import { randomUUID } from 'node:crypto'
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
+import {
+  InvalidPageTokenError,
+  StoreConflictError,
+  StoreReferenceError,
+  type ApiKeyRecord,
+  type ApiKeyScope,
+  type AuditActor,
+  type AuditEventRecord,
+  type ClusterSource,
+  type EnvironmentRecord,
+  type IdentityStore,
+  type KafkaClusterRecord,
+  type OrganizationRecord,
+  type Page,
+  type PageRequest,
+  type ServiceAccountRecord,
+  type StoredSecretHash,
+  type UserAuthType,
+  type UserRecord,
+} from '../port.ts'
+import { generateResourceId, type ResourceIdPrefix } from './resource-ids.ts'
+import type { ApiKeyTable, Database } from './schema.ts'
+
+/** The notification channel that carries the ids of deleted API keys. */
+export const API_KEY_DELETED_CHANNEL = 'gatehouse_api_key_deleted'
+
+/** Who the store itself acts as when it makes changes no caller asked for (the bootstrap). */
+export const SYSTEM_ACTOR: AuditActor = { principal: 'System:gatehouse' }
+
+const BOOTSTRAP_SERVICE_ACCOUNT_NAME = 'gatehouse-bootstrap'
+const BOOTSTRAP_LOCK_ID = 4_711_2027
+const UNIQUE_VIOLATION = '23505'
+const FOREIGN_KEY_VIOLATION = '23503'
+/** Attempts at a random id before giving up; a collision is a one in 10⁹ event. */
+const ID_ATTEMPTS = 5
+
+/** Subscribes to a database notification channel; the returned function unsubscribes. */
+export type NotificationSubscriber = (
+  channel: string,
+  onPayload: (payload: string) => void,
+) => Promise<() => Promise<void>>
+
+interface DatabaseError {
+  readonly code?: string
+  readonly constraint?: string
+}
+
+function databaseErrorOf(error: unknown): DatabaseError {
+  return typeof error === 'object' && error !== null ? (error as DatabaseError) : {}
+}
+
+function isPrimaryKeyCollision(error: unknown): boolean {
+  const { code, constraint } = databaseErrorOf(error)
+  return code === UNIQUE_VIOLATION && (constraint?.endsWith('_pkey') ?? false)
+}
+
+function encodePageToken(seq: number): string {
+  return Buffer.from(`after:${seq}`).toString('base64url')
+}
+
+function decodePageToken(token: string | undefined): number {
+  if (token === undefined) return 0
+  const match = /^after:(\d{1,15})$/.exec(Buffer.from(token, 'base64url').toString('utf8'))
+  if (!match) throw new InvalidPageTokenError()
+  return Number(match[1])
+}
+
+/** Builds a page from up to `pageSize + 1` rows fetched in listing order. */
+function toPage<Row extends { seq: number | string | bigint }, T>(
+  rows: readonly Row[],
+  page: PageRequest,
+  map: (row: Row) => T,
+): Page<T> {
+  const items = rows.slice(0, page.pageSize).map(map)
+  if (rows.length <= page.pageSize) return { items }
+  return { items, nextPageToken: encodePageToken(Number(rows[page.pageSize - 1]!.seq)) }
+}
+
+function toEnvironment(row: Selectable<Database['environments']>): EnvironmentRecord {
+  return { id: row.id, displayName: row.display_name, createdAt: row.created_at, updatedAt: row.updated_at }
+}
+
+function toCluster(row: Selectable<Database['kafka_clusters']>): KafkaClusterRecord {
+  return {
+    id: row.id,
+    environmentId: row.environment_id,
+    displayName: row.display_name,
+    source: row.source,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function toUser(row: Selectable<Database['users']>): UserRecord {
+  return {
+    id: row.id,
+    email: row.email,
+    fullName: row.full_name,
+    authType: row.auth_type,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function toServiceAccount(row: Selectable<Database['service_accounts']>): ServiceAccountRecord {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    description: row.description,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function toScope(row: Selectable<ApiKeyTable>): ApiKeyScope {
+  if (row.scope_kind === 'cluster') {
+    return { kind: 'cluster', clusterId: row.cluster_id!, environmentId: row.environment_id ?? '' }
+  }
+  return { kind: row.scope_kind }
+}
+
+function toApiKey(row: Selectable<ApiKeyTable>): ApiKeyRecord {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    description: row.description,
+    ownerId: row.owner_id,
+    ownerKind: row.owner_kind,
+    scope: toScope(row),
+    secretHash: { salt: row.secret_salt, hash: row.secret_hash },
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function toAuditEvent(row: Selectable<Database['audit_events']>): AuditEventRecord {
+  return {
+    id: row.id,
+    occurredAt: row.occurred_at,
+    actor: {
+      principal: row.actor_principal,
+      ...(row.actor_credential_id === null ? {} : { credentialId: row.actor_credential_id }),
+    },
+    action: row.action,
+    resourceKind: row.resource_kind,
+    resourceId: row.resource_id,
+    details:
+      typeof row.details === 'string' ? (JSON.parse(row.details) as Record<string, unknown>) : row.details,
+  }
+}
+
+/** Only the fields that were given, for UPDATE ... SET and for the audit record. */
+function definedOnly<T extends Record<string, unknown>>(changes: T): Partial<T> {
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<T>
+}
+
+export class SqlIdentityStore implements IdentityStore {
+  readonly #db: Kysely<Database>
+  readonly #deletedKeyListeners = new Set<(keyId: string) => void>()
+  #unsubscribe: (() => Promise<void>) | undefined
+
+  private constructor(db: Kysely<Database>) {
+    this.#db = db
+  }
+
+  /**
+   * Wraps a migrated database. With `subscribe`, deletions made by other instances reach
+   * `onApiKeyDeleted` listeners too.
+   */
+  static async create(db: Kysely<Database>, subscribe?: NotificationSubscriber): Promise<SqlIdentityStore> {
+    const store = new SqlIdentityStore(db)
+    if (subscribe) {
+      store.#unsubscribe = await subscribe(API_KEY_DELETED_CHANNEL, (keyId) => store.#announceDeleted(keyId))
+    }
+    return store
+  }
+
+  #announceDeleted(keyId: string): void {
+    for (const listener of this.#deletedKeyListeners) {
+      try {
+        listener(keyId)
+      } catch {
+        // A listener's failure must not undo or hide a committed deletion.
+      }
+    }
+  }
+
+  onApiKeyDeleted(listener: (keyId: string) => void): () => void {
+    this.#deletedKeyListeners.add(listener)
+    return () => this.#deletedKeyListeners.delete(listener)
+  }
+
+  async checkReady(): Promise<void> {
+    await sql`SELECT 1`.execute(this.#db)
+  }
+
+  async close(): Promise<void> {
+    await this.#unsubscribe?.().catch(() => undefined)
+    await this.#db.destroy()
+  }
+
+  async #audit(
+    trx: Transaction<Database>,
+    actor: AuditActor,
+    action: string,
+    resource: { kind: string; id: string },
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
+    await trx
+      .insertInto('audit_events')
+      .values({
+        id: randomUUID(),
+        actor_principal: actor.principal,
+        actor_credential_id: actor.credentialId ?? null,
+        action,
+        resource_kind: resource.kind,
+        resource_id: resource.id,
+        details: JSON.stringify(details),
+      })
+      .execute()
+  }
+
+  /** Runs `insert` with fresh ids until one does not collide. */
+  async #withFreshId<T>(prefix: ResourceIdPrefix, insert: (id: string) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await insert(generateResourceId(prefix))
+      } catch (error) {
+        if (!isPrimaryKeyCollision(error) || attempt >= ID_ATTEMPTS) throw error
+      }
+    }
+  }
+
+  /** Runs `work` in a transaction, turning uniqueness violations into `StoreConflictError`. */
+  async #transaction<T>(
+    work: (trx: Transaction<Database>) => Promise<T>,
+    conflict?: { message: string; field: string },
+  ): Promise<T> {
+    try {
+      return await this.#db.transaction().execute(work)
+    } catch (error) {
+      const { code } = databaseErrorOf(error)
+      if (conflict && code === UNIQUE_VIOLATION && !isPrimaryKeyCollision(error)) {
+        throw new StoreConflictError(conflict.message, conflict.field, { cause: error })
+      }
+      throw error
+    }
+  }
+
+  // --- organization and environments -------------------------------------------------------
+
+  async getOrganization(): Promise<OrganizationRecord> {
+    const row = await this.#db.selectFrom('organization').selectAll().executeTakeFirstOrThrow()
+    return { id: row.id, displayName: row.display_name, createdAt: row.created_at, updatedAt: row.updated_at }
+  }
+
+  async createEnvironment(input: { displayName: string }, actor: AuditActor): Promise<EnvironmentRecord> {
+    return this.#withFreshId('env', (id) =>
+      this.#transaction(async (trx) => {
+        const row = await trx
+          .insertInto('environments')
+          .values({ id, display_name: input.displayName })
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        await this.#audit(trx, actor, 'environment.created', { kind: 'Environment', id }, { ...input })
+        return toEnvironment(row)
+      }),
+    )
+  }
+
+  async getEnvironment(id: string): Promise<EnvironmentRecord | undefined> {
+    const row = await this.#db.selectFrom('environments').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && toEnvironment(row)
+  }
+
+  async listEnvironments(page: PageRequest): Promise<Page<EnvironmentRecord>> {
+    const rows = await this.#db
+      .selectFrom('environments')
+      .selectAll()
+      .where('seq', '>', decodePageToken(page.pageToken))
+      .orderBy('seq')
+      .limit(page.pageSize + 1)
+      .execute()
+    return toPage(rows, page, toEnvironment)
+  }
+
+  async updateEnvironment(
+    id: string,
+    changes: { displayName?: string },
+    actor: AuditActor,
+  ): Promise<EnvironmentRecord | undefined> {
+    return this.#transaction(async (trx) => {
+      const row = await trx
+        .updateTable('environments')
+        .set({ ...definedOnly({ display_name: changes.displayName }), updated_at: new Date() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst()
+      if (row)
+        await this.#audit(trx, actor, 'environment.updated', { kind: 'Environment', id }, { ...changes })
+      return row && toEnvironment(row)
+    })
+  }
+
+  async deleteEnvironment(id: string, actor: AuditActor): Promise<boolean> {
+    return this.#transaction(async (trx) => {
+      const organization = await trx
+        .selectFrom('organization')
+        .select('default_environment_id')
+        .executeTakeFirstOrThrow()
+      if (organization.default_environment_id === id) {
+        throw new StoreConflictError(
+          `Environment ${id} is the default environment, where clusters of the configuration file are registered; it cannot be deleted.`,
+          '/id',
+        )
+      }
+      const cluster = await trx
+        .selectFrom('kafka_clusters')
+        .select('id')
+        .where('environment_id', '=', id)
+        .executeTakeFirst()
+      if (cluster) {
+        throw new StoreConflictError(
+          `Environment ${id} still holds Kafka cluster ${cluster.id}; remove its clusters first.`,
+          '/id',
+        )
+      }
+      const deleted = await trx.deleteFrom('environments').where('id', '=', id).executeTakeFirst()
+      if (deleted.numDeletedRows === 0n) return false
+      await this.#audit(trx, actor, 'environment.deleted', { kind: 'Environment', id })
+      return true
+    })
+  }
+
+  // --- Kafka clusters ---------------------------------------------------------------------
+
+  async registerKafkaCluster(
+    input: { id: string; environmentId: string; displayName: string; source: ClusterSource },
+    actor: AuditActor,
+  ): Promise<KafkaClusterRecord> {
+    return this.#transaction(async (trx) => {
+      const environment = await trx
+        .selectFrom('environments')
+        .select('id')
+        .where('id', '=', input.environmentId)
+        .executeTakeFirst()
+      if (!environment) {
+        throw new StoreReferenceError(`Environment ${input.environmentId} does not exist.`, '/environment/id')
+      }
+      const existing = await trx
+        .selectFrom('kafka_clusters')
+        .selectAll()
+        .where('id', '=', input.id)
+        .forUpdate()
+        .executeTakeFirst()
+      if (existing) {
+        if (input.source !== 'config') {
+          throw new StoreConflictError(`Kafka cluster ${input.id} is already registered.`, '/id')
+        }
+        if (existing.display_name === input.displayName) return toCluster(existing)
+        const row = await trx
+          .updateTable('kafka_clusters')
+          .set({ display_name: input.displayName, updated_at: new Date() })
+          .where('id', '=', input.id)
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        await this.#audit(
+          trx,
+          actor,
+          'kafka_cluster.updated',
+          { kind: 'Cluster', id: input.id },
+          { displayName: input.displayName },
+        )
+        return toCluster(row)
+      }
+      const row = await trx
+        .insertInto('kafka_clusters')
+        .values({
+          id: input.id,
+          environment_id: input.environmentId,
+          display_name: input.displayName,
+          source: input.source,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      await this.#audit(
+        trx,
+        actor,
+        'kafka_cluster.registered',
+        { kind: 'Cluster', id: input.id },
+        { ...input },
+      )
+      return toCluster(row)
+    })
+  }
+
+  async getKafkaCluster(id: string): Promise<KafkaClusterRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('kafka_clusters')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row && toCluster(row)
+  }
+
+  async listKafkaClusters(
+    page: PageRequest,
+    filter: { environmentId?: string } = {},
+  ): Promise<Page<KafkaClusterRecord>> {
+    let query = this.#db
+      .selectFrom('kafka_clusters')
+      .selectAll()
+      .where('seq', '>', decodePageToken(page.pageToken))
+    if (filter.environmentId !== undefined) query = query.where('environment_id', '=', filter.environmentId)
+    const rows = await query
+      .orderBy('seq')
+      .limit(page.pageSize + 1)
+      .execute()
+    return toPage(rows, page, toCluster)
+  }
+
+  // --- users -------------------------------------------------------------------------------
+
+  async ensureUser(
+    input: { email: string; fullName: string; authType: UserAuthType },
+    actor: AuditActor,
+  ): Promise<UserRecord> {
+    const findExisting = async (): Promise<UserRecord | undefined> => {
+      const row = await this.#db
+        .selectFrom('users')
+        .selectAll()
+        .where(sql<string>`lower(email)`, '=', input.email.toLowerCase())
+        .executeTakeFirst()
+      return row && toUser(row)
+    }
+    const existing = await findExisting()
+    if (existing) return existing
+    try {
+      return await this.#withFreshId('u', (id) =>
+        this.#transaction(async (trx) => {
+          const row = await trx
+            .insertInto('users')
+            .values({ id, email: input.email, full_name: input.fullName, auth_type: input.authType })
+            .returningAll()
+            .executeTakeFirstOrThrow()
+          await this.#audit(trx, actor, 'user.created', { kind: 'User', id }, { ...input })
+          return toUser(row)
+        }),
+      )
+    } catch (error) {
+      // Another request created the same user in the meantime: theirs is the one.
+      if (databaseErrorOf(error).code === UNIQUE_VIOLATION) {
+        const winner = await findExisting()
+        if (winner) return winner
+      }
+      throw error
+    }
+  }
+
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && toUser(row)
+  }
+
+  async listUsers(page: PageRequest): Promise<Page<UserRecord>> {
+    const rows = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where('seq', '>', decodePageToken(page.pageToken))
+      .orderBy('seq')
+      .limit(page.pageSize + 1)
+      .execute()
+    return toPage(rows, page, toUser)
+  }
+
+  async updateUser(
+    id: string,
+    changes: { fullName?: string },
+    actor: AuditActor,
+  ): Promise<UserRecord | undefined> {
+    return this.#transaction(async (trx) => {
+      const row = await trx
+        .updateTable('users')
+        .set({ ...definedOnly({ full_name: changes.fullName }), updated_at: new Date() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst()
+      if (row) await this.#audit(trx, actor, 'user.updated', { kind: 'User', id }, { ...changes })
+      return row && toUser(row)
+    })
+  }
+
+  async deleteUser(id: string, actor: AuditActor): Promise<boolean> {
+    const { deleted, keyIds } = await this.#transaction(async (trx) => {
+      const keyIds = await this.#deleteKeysOwnedBy(trx, id, actor)
+      const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst()
+      if (result.numDeletedRows === 0n) return { deleted: false, keyIds }
+      await this.#audit(trx, actor, 'user.deleted', { kind: 'User', id }, { deletedApiKeys: keyIds })
+      return { deleted: true, keyIds }
+    })
+    if (deleted) keyIds.forEach((keyId) => this.#announceDeleted(keyId))
+    return deleted
+  }
+
+  // --- service accounts ----------------------------------------------------------------------
+
+  async createServiceAccount(
+    input: { displayName: string; description: string },
+    actor: AuditActor,
+  ): Promise<ServiceAccountRecord> {
+    return this.#withFreshId('sa', (id) =>
+      this.#transaction(
+        async (trx) => {
+          const row = await trx
+            .insertInto('service_accounts')
+            .values({ id, display_name: input.displayName, description: input.description })
+            .returningAll()
+            .executeTakeFirstOrThrow()
+          await this.#audit(
+            trx,
+            actor,
+            'service_account.created',
+            { kind: 'ServiceAccount', id },
+            { ...input },
+          )
+          return toServiceAccount(row)
+        },
+        {
+          message: `A service account named "${input.displayName}" already exists.`,
+          field: '/display_name',
+        },
+      ),
+    )
+  }
+
+  async getServiceAccount(id: string): Promise<ServiceAccountRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('service_accounts')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row && toServiceAccount(row)
+  }
+
+  async listServiceAccounts(
+    page: PageRequest,
+    filter: { displayNames?: readonly string[] } = {},
+  ): Promise<Page<ServiceAccountRecord>> {
+    let query = this.#db
+      .selectFrom('service_accounts')
+      .selectAll()
+      .where('seq', '>', decodePageToken(page.pageToken))
+    if (filter.displayNames && filter.displayNames.length > 0) {
+      query = query.where('display_name', 'in', [...filter.displayNames])
+    }
+    const rows = await query
+      .orderBy('seq')
+      .limit(page.pageSize + 1)
+      .execute()
+    return toPage(rows, page, toServiceAccount)
+  }
+
+  async updateServiceAccount(
+    id: string,
+    changes: { displayName?: string; description?: string },
+    actor: AuditActor,
+  ): Promise<ServiceAccountRecord | undefined> {
+    return this.#transaction(
+      async (trx) => {
+        const row = await trx
+          .updateTable('service_accounts')
+          .set({
+            ...definedOnly({ display_name: changes.displayName, description: changes.description }),
+            updated_at: new Date(),
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst()
+        if (row) {
+          await this.#audit(
+            trx,
+            actor,
+            'service_account.updated',
+            { kind: 'ServiceAccount', id },
+            { ...changes },
+          )
+        }
+        return row && toServiceAccount(row)
+      },
+      {
+        message: `A service account named "${changes.displayName}" already exists.`,
+        field: '/display_name',
+      },
+    )
+  }
+
+  async deleteServiceAccount(id: string, actor: AuditActor): Promise<boolean> {
+    const { deleted, keyIds } = await this.#transaction(async (trx) => {
+      const organization = await trx
+        .selectFrom('organization')
+        .select('bootstrap_service_account_id')
+        .executeTakeFirstOrThrow()
+      if (organization.bootstrap_service_account_id === id) {
+        throw new StoreConflictError(
+          `Service account ${id} holds the bootstrap credential and cannot be deleted.`,
+          '/id',
+        )
+      }
+      const keyIds = await this.#deleteKeysOwnedBy(trx, id, actor)
+      const result = await trx.deleteFrom('service_accounts').where('id', '=', id).executeTakeFirst()
+      if (result.numDeletedRows === 0n) return { deleted: false, keyIds }
+      await this.#audit(
+        trx,
+        actor,
+        'service_account.deleted',
+        { kind: 'ServiceAccount', id },
+        { deletedApiKeys: keyIds },
+      )
+      return { deleted: true, keyIds }
+    })
+    if (deleted) keyIds.forEach((keyId) => this.#announceDeleted(keyId))
+    return deleted
+  }
+
+  /** Deletes the owner's keys inside `trx`, auditing and notifying each. */
+  async #deleteKeysOwnedBy(
+    trx: Transaction<Database>,
+    ownerId: string,
+    actor: AuditActor,
+  ): Promise<string[]> {
+    const rows = await trx.deleteFrom('api_keys').where('owner_id', '=', ownerId).returning('id').execute()
+    for (const { id } of rows) {
+      await this.#audit(trx, actor, 'api_key.deleted', { kind: 'ApiKey', id }, { reason: 'owner deleted' })
+      await sql`SELECT pg_notify(${API_KEY_DELETED_CHANNEL}, ${id})`.execute(trx)
+    }
+    return rows.map((row) => row.id)
+  }
+
+  // --- API keys --------------------------------------------------------------------------------
+
+  async createApiKey(
+    input: Omit<ApiKeyRecord, 'createdAt' | 'updatedAt'>,
+    actor: AuditActor,
+  ): Promise<ApiKeyRecord> {
+    return this.#transaction(
+      async (trx) => {
+        // Locking the owner's row keeps a concurrent deletion of the owner from leaving this key behind.
+        const owner =
+          input.ownerKind === 'ServiceAccount'
+            ? await trx
+                .selectFrom('service_accounts')
+                .select('id')
+                .where('id', '=', input.ownerId)
+                .forUpdate()
+                .executeTakeFirst()
+            : await trx
+                .selectFrom('users')
+                .select('id')
+                .where('id', '=', input.ownerId)
+                .forUpdate()
+                .executeTakeFirst()
+        if (!owner) {
+          throw new StoreReferenceError(
+            `${input.ownerKind === 'ServiceAccount' ? 'Service account' : 'User'} ${input.ownerId} does not exist.`,
+            '/spec/owner/id',
+          )
+        }
+        let environmentId: string | null = null
+        if (input.scope.kind === 'cluster') {
+          const cluster = await trx
+            .selectFrom('kafka_clusters')
+            .select(['id', 'environment_id'])
+            .where('id', '=', input.scope.clusterId)
+            .executeTakeFirst()
+          if (!cluster) {
+            throw new StoreReferenceError(
+              `Kafka cluster ${input.scope.clusterId} is not registered.`,
+              '/spec/resource/id',
+            )
+          }
+          environmentId = cluster.environment_id
+        }
+        const row = await trx
+          .insertInto('api_keys')
+          .values({
+            id: input.id,
+            display_name: input.displayName,
+            description: input.description,
+            owner_id: input.ownerId,
+            owner_kind: input.ownerKind,
+            scope_kind: input.scope.kind,
+            cluster_id: input.scope.kind === 'cluster' ? input.scope.clusterId : null,
+            environment_id: environmentId,
+            secret_salt: input.secretHash.salt,
+            secret_hash: input.secretHash.hash,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        await this.#audit(
+          trx,
+          actor,
+          'api_key.created',
+          { kind: 'ApiKey', id: input.id },
+          {
+            displayName: input.displayName,
+            description: input.description,
+            owner: input.ownerId,
+            scope: input.scope.kind === 'cluster' ? input.scope.clusterId : input.scope.kind,
+          },
+        )
+        return toApiKey(row)
+      },
+      { message: `API key ${input.id} already exists.`, field: '/id' },
+    ).catch((error: unknown) => {
+      if (databaseErrorOf(error).code === FOREIGN_KEY_VIOLATION) {
+        throw new StoreReferenceError(
+          'The API key refers to a resource that no longer exists.',
+          '/spec/resource/id',
+        )
+      }
+      if (isPrimaryKeyCollision(error)) {
+        throw new StoreConflictError(`API key ${input.id} already exists.`, '/id', { cause: error })
+      }
+      throw error
+    })
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.#db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && toApiKey(row)
+  }
+
+  async listApiKeys(
+    page: PageRequest,
+    filter: { ownerId?: string; resourceId?: string } = {},
+  ): Promise<Page<ApiKeyRecord>> {
+    let query = this.#db.selectFrom('api_keys').selectAll().where('seq', '>', decodePageToken(page.pageToken))
+    if (filter.ownerId !== undefined) query = query.where('owner_id', '=', filter.ownerId)
+    if (filter.resourceId !== undefined) query = query.where('cluster_id', '=', filter.resourceId)
+    const rows = await query
+      .orderBy('seq')
+      .limit(page.pageSize + 1)
+      .execute()
+    return toPage(rows, page, toApiKey)
+  }
+
+  async updateApiKey(
+    id: string,
+    changes: { displayName?: string; description?: string },
+    actor: AuditActor,
+  ): Promise<ApiKeyRecord | undefined> {
+    return this.#transaction(async (trx) => {
+      const row = await trx
+        .updateTable('api_keys')
+        .set({
+          ...definedOnly({ display_name: changes.displayName, description: changes.description }),
+          updated_at: new Date(),
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst()
+      if (row) await this.#audit(trx, actor, 'api_key.updated', { kind: 'ApiKey', id }, { ...changes })
+      return row && toApiKey(row)
+    })
+  }
+
+  async deleteApiKey(id: string, actor: AuditActor): Promise<boolean> {
+    const deleted = await this.#transaction(async (trx) => {
+      const result = await trx.deleteFrom('api_keys').where('id', '=', id).executeTakeFirst()
+      if (result.numDeletedRows === 0n) return false
+      await this.#audit(trx, actor, 'api_key.deleted', { kind: 'ApiKey', id })
+      await sql`SELECT pg_notify(${API_KEY_DELETED_CHANNEL}, ${id})`.execute(trx)
+      return true
+    })
+    if (deleted) this.#announceDeleted(id)
+    return deleted
+  }
+
+  async ensureBootstrapApiKey(
+    options:
+      | { readonly configured: { readonly id: string; readonly secretHash: StoredSecretHash } }
+      | { readonly generate: () => { readonly id: string; readonly secretHash: StoredSecretHash } },
+  ): Promise<{ key: ApiKeyRecord; created: boolean }> {
+    const replaced: string[] = []
+    const result = await this.#transaction(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK_ID})`.execute(trx)
+      const serviceAccountId = await this.#ensureBootstrapServiceAccount(trx)
+      const existing = await trx
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('owner_id', '=', serviceAccountId)
+        .where('scope_kind', '=', 'global')
+        .orderBy('seq')
+        .execute()
+      let wanted: { id: string; secretHash: StoredSecretHash }
+      if ('configured' in options) {
+        wanted = options.configured
+        const same = existing.find((row) => row.id === wanted.id)
+        if (
+          same &&
+          same.secret_salt === wanted.secretHash.salt &&
+          same.secret_hash === wanted.secretHash.hash
+        ) {
+          return { key: toApiKey(same), created: false }
+        }
+      } else {
+        if (existing[0]) return { key: toApiKey(existing[0]), created: false }
+        wanted = options.generate()
+      }
+      for (const row of existing) {
+        await trx.deleteFrom('api_keys').where('id', '=', row.id).execute()
+        await this.#audit(
+          trx,
+          SYSTEM_ACTOR,
+          'api_key.deleted',
+          { kind: 'ApiKey', id: row.id },
+          {
+            reason: 'bootstrap credential replaced',
+          },
+        )
+        await sql`SELECT pg_notify(${API_KEY_DELETED_CHANNEL}, ${row.id})`.execute(trx)
+        replaced.push(row.id)
+      }
+      // A configured key id may also name an ordinary key created earlier; the configuration wins.
+      await trx.deleteFrom('api_keys').where('id', '=', wanted.id).execute()
+      const row = await trx
+        .insertInto('api_keys')
+        .values({
+          id: wanted.id,
+          display_name: 'Bootstrap admin credential',
+          description: 'Created by Gatehouse at start; owned by the bootstrap service account.',
+          owner_id: serviceAccountId,
+          owner_kind: 'ServiceAccount',
+          scope_kind: 'global',
+          cluster_id: null,
+          environment_id: null,
+          secret_salt: wanted.secretHash.salt,
+          secret_hash: wanted.secretHash.hash,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      await this.#audit(
+        trx,
+        SYSTEM_ACTOR,
+        'api_key.created',
+        { kind: 'ApiKey', id: wanted.id },
+        {
+          owner: serviceAccountId,
+          scope: 'global',
+        },
+      )
+      return { key: toApiKey(row), created: !('configured' in options) }
+    })
+    replaced.forEach((keyId) => this.#announceDeleted(keyId))
+    return result
+  }
+
+  async #ensureBootstrapServiceAccount(trx: Transaction<Database>): Promise<string> {
+    const organization = await trx
+      .selectFrom('organization')
+      .select('bootstrap_service_account_id')
+      .executeTakeFirstOrThrow()
+    if (organization.bootstrap_service_account_id !== null) return organization.bootstrap_service_account_id
+    const id = generateResourceId('sa')
+    await trx
+      .insertInto('service_accounts')
+      .values({
+        id,
+        display_name: BOOTSTRAP_SERVICE_ACCOUNT_NAME,
+        description: 'Holds the bootstrap admin credential. Created by Gatehouse at first start.',
+      })
+      .execute()
+    await trx
+      .updateTable('organization')
+      .set({ bootstrap_service_account_id: id, updated_at: new Date() })
+      .execute()
+    await this.#audit(
+      trx,
+      SYSTEM_ACTOR,
+      'service_account.created',
+      { kind: 'ServiceAccount', id },
+      {
+        displayName: BOOTSTRAP_SERVICE_ACCOUNT_NAME,
+      },
+    )
+    return id
+  }
+
+  async listAuditEvents(
+    page: PageRequest,
+    filter: { resourceId?: string } = {},
+  ): Promise<Page<AuditEventRecord>> {
+    const before = page.pageToken === undefined ? Number.MAX_SAFE_INTEGER : decodePageToken(page.pageToken)
+    let query = this.#db.selectFrom('audit_events').selectAll().where('seq', '<', before)
+    if (filter.resourceId !== undefined) query = query.where('resource_id', '=', filter.resourceId)
+    const rows = await query
+      .orderBy('seq', 'desc')
+      .limit(page.pageSize + 1)
+      .execute()
+    return toPage(rows, page, toAuditEvent)
+  }
+}
