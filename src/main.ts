@@ -6,13 +6,17 @@
  */
 import { parseArgs } from 'node:util'
 import { pino, stdTimeFunctions, type Logger } from 'pino'
-import { prepareBootstrapCredential } from './authn/index.ts'
+import {
+  ApiKeyAuthenticator,
+  AuthenticationFailureThrottle,
+  prepareBootstrapCredential,
+} from './authn/index.ts'
 import { loadConfig, type AppConfig } from './config/index.ts'
 import { ConfigError } from './core/index.ts'
 import { buildApp } from './http/index.ts'
 import { KafkaClusterDirectory } from './kafka/index.ts'
 import { PlatformaticKafkaClusterClient } from './kafka/platformatic/index.ts'
-import { DataDirectory } from './store/file/index.ts'
+import { openIdentityStore, SYSTEM_ACTOR } from './store/sql/index.ts'
 
 function readConfiguration(): AppConfig {
   const { values } = parseArgs({
@@ -62,33 +66,85 @@ async function start(): Promise<void> {
   const config = readConfiguration()
   const logger = createLogger(config)
 
-  const dataDirectory = await DataDirectory.open(config.dataDir)
-  const bootstrap = await prepareBootstrapCredential(dataDirectory, config.admin)
+  const opened = await openIdentityStore(
+    config.store.databaseUrl === undefined
+      ? { kind: 'pglite', dataDir: config.dataDir }
+      : { kind: 'postgres', url: config.store.databaseUrl, poolSize: config.store.poolSize },
+  )
+  const identities = opened.store
+  logger.info(
+    { store: opened.description, appliedMigrations: opened.appliedMigrations },
+    'identity store opened',
+  )
+  const bootstrap = await prepareBootstrapCredential(identities, config.admin)
   if (bootstrap.generated)
     announceGeneratedCredential(bootstrap.generated.key, bootstrap.generated.secret, config)
 
-  const clusters = new KafkaClusterDirectory([
-    new PlatformaticKafkaClusterClient(config.kafka),
-    ...config.kafka.additionalClusters.map(
-      (cluster) =>
-        new PlatformaticKafkaClusterClient({
-          ...config.kafka,
-          clientId: cluster.clientId ?? config.kafka.clientId,
-          bootstrapServers: cluster.bootstrapServers,
-          sasl: cluster.sasl,
-        }),
-    ),
-  ])
+  const organization = await identities.getOrganization()
+  const defaultEnvironmentId = (await identities.listEnvironments({ pageSize: 1 })).items[0]?.id
+  const registerCluster = (clusterId: string): void => {
+    if (defaultEnvironmentId === undefined) return
+    identities
+      .getKafkaCluster(clusterId)
+      .then((existing) =>
+        existing
+          ? existing
+          : identities.registerKafkaCluster(
+              {
+                id: clusterId,
+                environmentId: defaultEnvironmentId,
+                displayName: clusterId,
+                source: 'config',
+              },
+              SYSTEM_ACTOR,
+            ),
+      )
+      .then(
+        (cluster) =>
+          logger.info({ clusterId, environmentId: cluster.environmentId }, 'Kafka cluster registered'),
+        (error: unknown) =>
+          logger.error(
+            { err: error, clusterId },
+            'could not register the Kafka cluster in the identity store',
+          ),
+      )
+  }
+
+  const clusters = new KafkaClusterDirectory(
+    [
+      new PlatformaticKafkaClusterClient(config.kafka),
+      ...config.kafka.additionalClusters.map(
+        (cluster) =>
+          new PlatformaticKafkaClusterClient({
+            ...config.kafka,
+            clientId: cluster.clientId ?? config.kafka.clientId,
+            bootstrapServers: cluster.bootstrapServers,
+            sasl: cluster.sasl,
+          }),
+      ),
+    ],
+    { onDiscovered: (description) => registerCluster(description.clusterId) },
+  )
+  const authenticator = new ApiKeyAuthenticator(identities, {
+    cacheTtlMs: config.authentication.apiKeyCacheTtlMs,
+  })
   const app = await buildApp({
     server: config.server,
     produce: config.produce,
     isMetricsPublic: !config.metrics.requireAuthentication,
     logger,
     clusters,
-    authenticator: bootstrap.authenticator,
+    authenticator,
+    authenticationThrottle: new AuthenticationFailureThrottle({
+      threshold: config.authentication.failureThreshold,
+      windowMs: config.authentication.failureWindowMs,
+      baseDelayMs: 100,
+      maxDelayMs: config.authentication.failureMaxDelayMs,
+    }),
+    identities,
     readinessChecks: [
       { name: 'kafka', check: async () => void (await clusters.list()) },
-      { name: 'store', check: () => dataDirectory.checkReady() },
+      { name: 'store', check: () => identities.checkReady() },
     ],
   })
 
@@ -109,6 +165,10 @@ async function start(): Promise<void> {
       .close()
       .then(() => clusters.close())
       .then(() => {
+        authenticator.close()
+        return identities.close()
+      })
+      .then(() => {
         logger.info('stopped')
         process.exit(0)
       })
@@ -122,7 +182,12 @@ async function start(): Promise<void> {
 
   await app.listen({ host: config.server.host, port: config.server.port })
   logger.info(
-    { bootstrapServers: config.kafka.bootstrapServers, credentialId: bootstrap.authenticator.keyId },
+    {
+      bootstrapServers: config.kafka.bootstrapServers,
+      organizationId: organization.id,
+      bootstrapCredentialId: bootstrap.keyId,
+      bootstrapServiceAccountId: bootstrap.serviceAccountId,
+    },
     'gatehouse is ready to accept requests',
   )
   clusters.list().then(

@@ -5,12 +5,13 @@
  * `GW_AUTHN_*` error.
  */
 export { parseAuthorizationHeader, type PresentedCredential } from './credentials.ts'
+export { prepareBootstrapCredential, type PreparedBootstrapCredential } from './bootstrap-credential.ts'
 export {
-  BootstrapCredentialAuthenticator,
-  prepareBootstrapCredential,
-  BOOTSTRAP_PRINCIPAL_NAME,
-  type PreparedBootstrapCredential,
-} from './bootstrap-credential.ts'
+  ApiKeyAuthenticator,
+  type ApiKeyAuthenticatorOptions,
+  type ApiKeyLookup,
+} from './api-key/api-key-authenticator.ts'
+export { AuthenticationFailureThrottle, type FailureThrottleOptions } from './failure-throttle.ts'
 export {
   generateKeyId,
   generateSecret,

@@ -171,17 +171,81 @@ const Produce = Type.Object(
   { additionalProperties: false, default: {}, description: 'Producing records over HTTP.' },
 )
 
+const Store = Type.Object(
+  {
+    databaseUrl: Type.Optional(
+      Type.String({
+        minLength: 1,
+        pattern: '^postgres(ql)?://',
+        description:
+          'PostgreSQL connection URL (`postgres://user:password@host:5432/db`). When set, identities live there and ' +
+          'several gateway instances can share them; when absent, an embedded PostgreSQL (PGlite) keeps them in ' +
+          '`dataDir`, for one instance.',
+      }),
+    ),
+    poolSize: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 10,
+      description: 'Most connections to PostgreSQL at once (with `databaseUrl`).',
+    }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'Where identities, API keys and audit events are kept.',
+  },
+)
+
+const Authentication = Type.Object(
+  {
+    apiKeyCacheTtlMs: Type.Integer({
+      minimum: 0,
+      maximum: 1_000,
+      default: 500,
+      description:
+        'How long a verified API key is trusted before the store is asked again. A key deleted on another ' +
+        'instance stops working within this time (at once on this one, and usually at once everywhere through ' +
+        'PostgreSQL notifications). 0 asks the store on every request.',
+    }),
+    failureThreshold: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 20,
+      description: 'Failed authentications per client address and window that are answered without delay.',
+    }),
+    failureWindowMs: Type.Integer({
+      minimum: 1_000,
+      maximum: 3_600_000,
+      default: 60_000,
+      description: 'The window over which failed authentications are counted.',
+    }),
+    failureMaxDelayMs: Type.Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 5_000,
+      description:
+        'Longest delay before answering a failure over the threshold; the delay starts at 100 ms and doubles ' +
+        'with each further failure.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'Verifying credentials.' },
+)
+
 export const ConfigSchema = Type.Object(
   {
     server: Server,
     kafka: Kafka,
     admin: Admin,
     produce: Produce,
+    store: Store,
+    authentication: Authentication,
     dataDir: Type.String({
       minLength: 1,
       default: './gatehouse-data',
       description:
-        'Directory for the gateway’s own state (the bootstrap credential hash). Created if missing.',
+        'Directory for the gateway’s own state: the embedded database (unless `store.databaseUrl` is set), ' +
+        'locked so that only one gateway process uses it. Created if missing.',
     }),
     log: Log,
     metrics: Metrics,
@@ -193,3 +257,5 @@ export type AppConfig = Type.Static<typeof ConfigSchema>
 export type KafkaConfig = AppConfig['kafka']
 export type ServerConfig = AppConfig['server']
 export type ProduceConfig = AppConfig['produce']
+export type StoreConfig = AppConfig['store']
+export type AuthenticationConfig = AppConfig['authentication']

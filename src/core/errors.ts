@@ -128,6 +128,15 @@ export const errorRegistry = {
       'The key is unknown or the secret is wrong (the two are deliberately not told apart). ' +
       'Check both, and that the key is meant for this API.',
   },
+  GW_AUTHN_WRONG_SCOPE: {
+    status: 401,
+    errorCode: 40101,
+    code: 'unauthenticated',
+    title: 'Authentication failed',
+    howToSolve:
+      'The API key is valid but scoped to something else: a cluster key opens only /kafka/v3/clusters/{its cluster}, ' +
+      'a management key (no resource) only /iam/v2 and /org/v2. Create a key for the API you call.',
+  },
   GW_AUTHZ_DENIED: {
     status: 403,
     errorCode: 40301,
@@ -280,6 +289,38 @@ export const errorRegistry = {
     code: 'kafka_error',
     title: 'Kafka returned an unexpected error.',
     howToSolve: 'Read Kafka’s message in the response and the gateway log (same request id).',
+  },
+  GW_RESOURCE_NOT_FOUND: {
+    status: 404,
+    errorCode: 40403,
+    code: 'not_found',
+    title: 'Not Found',
+    howToSolve: 'Check the id in the path; ids are never reused, so a deleted object stays gone.',
+  },
+  GW_RESOURCE_CONFLICT: {
+    status: 409,
+    errorCode: 40900,
+    code: 'resource_already_exists',
+    title: 'Conflict',
+    howToSolve:
+      'Another object already has this unique value (a service account display name, an API key id), ' +
+      'or the object is still in use. The message names which.',
+  },
+  GW_INVALID_PAGE_TOKEN: {
+    status: 400,
+    errorCode: 40002,
+    code: 'invalid_page_token',
+    title: 'Invalid page token',
+    howToSolve: 'Pass the page_token exactly as metadata.next handed it out, with the same filters.',
+  },
+  GW_STORE_UNAVAILABLE: {
+    status: 503,
+    errorCode: 50301,
+    code: 'store_unavailable',
+    title: 'The gateway cannot reach its database.',
+    howToSolve:
+      'Check the database (PostgreSQL at store.databaseUrl, or the data directory for the embedded store) ' +
+      'and the gateway log; requests that need it fail closed until it is back.',
   },
   GW_UNAVAILABLE_SHUTTING_DOWN: {
     status: 503,

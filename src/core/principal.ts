@@ -5,12 +5,45 @@
  */
 
 /** How a caller proved who they are. */
-export type AuthenticationMethod = 'bootstrap_credential'
+export type AuthenticationMethod = 'api_key'
+
+/**
+ * Which APIs the credential opens, whatever the caller's permissions: one Kafka cluster's
+ * `/kafka/v3/clusters/{id}`, the management API (`/iam/v2`, `/org/v2`), or all of them (the
+ * bootstrap credential).
+ */
+export type CredentialScope =
+  | { readonly kind: 'cluster'; readonly clusterId: string }
+  | { readonly kind: 'management' }
+  | { readonly kind: 'global' }
 
 export interface Principal {
-  /** Kafka-style principal, e.g. `User:sa-bootstrap`. */
+  /** Kafka-style principal, e.g. `User:sa-x1y2z3`. */
   readonly name: string
   readonly method: AuthenticationMethod
   /** Identifier of the credential that was used (an API key id): safe to log, never a secret. */
   readonly credentialId: string
+  readonly scope: CredentialScope
+}
+
+/** What a request is aimed at, as far as credential scopes are concerned. */
+export type RequestSurface =
+  | { readonly kind: 'kafka-cluster'; readonly clusterId: string }
+  /** `GET /kafka/v3/clusters`: open to every Kafka key, which then sees only its own cluster. */
+  | { readonly kind: 'kafka-cluster-list' }
+  | { readonly kind: 'management' }
+  /** Anything else that needs credentials but belongs to no API (`/openapi.json`, `/metrics`). */
+  | { readonly kind: 'gateway' }
+
+/** Whether a credential of `scope` may be used on `surface`. */
+export function isScopeAllowedOn(scope: CredentialScope, surface: RequestSurface): boolean {
+  if (scope.kind === 'global' || surface.kind === 'gateway') return true
+  switch (surface.kind) {
+    case 'kafka-cluster':
+      return scope.kind === 'cluster' && scope.clusterId === surface.clusterId
+    case 'kafka-cluster-list':
+      return scope.kind === 'cluster'
+    case 'management':
+      return scope.kind === 'management'
+  }
 }

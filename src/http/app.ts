@@ -14,7 +14,12 @@ import packageJson from '../../package.json' with { type: 'json' }
 import { Ajv } from 'ajv'
 import type { ProduceConfig, ServerConfig } from '../config/index.ts'
 import type { KafkaClusterDirectory } from '../kafka/index.ts'
-import { installAuthentication, type RequestAuthenticator } from './plugins/authenticate.ts'
+import {
+  installAuthentication,
+  type FailureThrottle,
+  type RequestAuthenticator,
+} from './plugins/authenticate.ts'
+import type { IdentityStore } from '../store/index.ts'
 import { installErrorHandling } from './plugins/error-handler.ts'
 import { createGatewayMetrics, installMetrics, type GatewayMetrics } from './plugins/metrics.ts'
 import { generateRequestId, installRequestIdHeader } from './plugins/request-id.ts'
@@ -28,6 +33,10 @@ import { registerBrokerRoutes } from './routes/kafka-v3/brokers.ts'
 import { registerConsumerGroupRoutes } from './routes/kafka-v3/consumer-groups.ts'
 import { registerPartitionRoutes } from './routes/kafka-v3/partitions.ts'
 import { registerTopicConfigRoutes } from './routes/kafka-v3/topic-configs.ts'
+import { registerApiKeyRoutes } from './routes/iam-v2/api-keys.ts'
+import { registerServiceAccountRoutes } from './routes/iam-v2/service-accounts.ts'
+import { registerUserRoutes } from './routes/iam-v2/users.ts'
+import { registerOrganizationRoutes } from './routes/org-v2/environments.ts'
 
 export interface AppDependencies {
   readonly server: Pick<ServerConfig, 'publicUrl' | 'trustProxy' | 'bodyLimitBytes'>
@@ -38,6 +47,10 @@ export interface AppDependencies {
   readonly logger: FastifyBaseLogger | false
   readonly clusters: KafkaClusterDirectory
   readonly authenticator: RequestAuthenticator
+  /** Slows down clients that fail authentication repeatedly. */
+  readonly authenticationThrottle?: FailureThrottle
+  /** The identity store, for the /iam/v2 and /org/v2 APIs (absent in tests of the Kafka API alone). */
+  readonly identities?: IdentityStore
   readonly readinessChecks: readonly ReadinessCheck[]
   readonly metrics?: GatewayMetrics
 }
@@ -93,7 +106,12 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   installErrorHandling(app)
   installRequestIdHeader(app)
-  installAuthentication(app, deps.authenticator, () => metrics.authenticationFailures.inc())
+  installAuthentication(app, {
+    authenticator: deps.authenticator,
+    ...(deps.authenticationThrottle ? { throttle: deps.authenticationThrottle } : {}),
+    onFailure: (reason) => metrics.authenticationFailures.inc({ reason }),
+    onThrottled: () => metrics.authenticationThrottled.inc(),
+  })
   installMetrics(app, metrics, deps.isMetricsPublic)
   // Our own OpenAPI document, generated from the route schemas (never Confluent's files).
   await app.register(swagger, {
@@ -122,6 +140,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerBrokerConfigRoutes(app, kafkaV3)
   registerAclRoutes(app, kafkaV3)
   registerConsumerGroupRoutes(app, kafkaV3)
+
+  if (deps.identities) {
+    const controlPlane = { identities: deps.identities, publicUrl: deps.server.publicUrl }
+    registerServiceAccountRoutes(app, controlPlane)
+    registerUserRoutes(app, controlPlane)
+    registerApiKeyRoutes(app, controlPlane)
+    registerOrganizationRoutes(app, controlPlane)
+  }
 
   await app.ready()
   return app

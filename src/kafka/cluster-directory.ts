@@ -22,9 +22,19 @@ export class KafkaClusterDirectory {
   readonly #clients: readonly KafkaClusterClient[]
   readonly #knownIds = new Map<KafkaClusterClient, string>()
 
-  constructor(clients: readonly KafkaClusterClient[]) {
+  readonly #onDiscovered: ((description: KafkaClusterDescription) => void) | undefined
+
+  /**
+   * @param options.onDiscovered called once per client when its cluster first answers (at start,
+   *   or later for a cluster that was down), e.g. to register the cluster's id.
+   */
+  constructor(
+    clients: readonly KafkaClusterClient[],
+    options: { onDiscovered?: (description: KafkaClusterDescription) => void } = {},
+  ) {
     if (clients.length === 0) throw new TypeError('KafkaClusterDirectory needs at least one cluster client.')
     this.#clients = clients
+    this.#onDiscovered = options.onDiscovered
   }
 
   get clients(): readonly KafkaClusterClient[] {
@@ -75,7 +85,10 @@ export class KafkaClusterDirectory {
 
   async #describe(client: KafkaClusterClient): Promise<KafkaClusterDescription> {
     const description = await client.describeCluster()
-    this.#knownIds.set(client, description.clusterId)
+    if (!this.#knownIds.has(client)) {
+      this.#knownIds.set(client, description.clusterId)
+      this.#onDiscovered?.(description)
+    }
     return description
   }
 

@@ -1,8 +1,8 @@
 /**
  * @module store/port
  *
- * What the gateway keeps for itself, independent of where. Implementations: `store/file` (the data
- * directory). Every method rejects with an `Error` when the medium fails; callers treat that as
+ * What the gateway keeps for itself, independent of where. Implementation: `store/sql` (PGlite or
+ * PostgreSQL). Every method rejects with an `Error` when the medium fails; callers treat that as
  * "not ready" and fail closed.
  */
 
@@ -10,20 +10,6 @@
 export interface StoredSecretHash {
   readonly salt: string
   readonly hash: string
-}
-
-export interface BootstrapCredentialRecord {
-  readonly keyId: string
-  readonly secretHash: StoredSecretHash
-  /** ISO-8601 instant of creation. */
-  readonly createdAt: string
-}
-
-export interface BootstrapCredentialStore {
-  /** The stored record, or undefined when none was ever written. Rejects on a corrupt record. */
-  readBootstrapCredential(): Promise<BootstrapCredentialRecord | undefined>
-  /** Writes the record atomically, readable by the owner only. */
-  writeBootstrapCredential(record: BootstrapCredentialRecord): Promise<void>
 }
 
 export interface StoreHealth {
@@ -231,7 +217,14 @@ export interface IdentityStore extends IdentityChangeFeed, StoreHealth {
    */
   ensureBootstrapApiKey(
     options:
-      | { readonly configured: { readonly id: string; readonly secretHash: StoredSecretHash } }
+      | {
+          readonly configured: {
+            readonly id: string
+            readonly secretHash: StoredSecretHash
+            /** True when a stored hash is of the configured secret (then nothing is rewritten). */
+            readonly isSameSecret: (stored: StoredSecretHash) => boolean
+          }
+        }
       | { readonly generate: () => { readonly id: string; readonly secretHash: StoredSecretHash } },
   ): Promise<{ key: ApiKeyRecord; created: boolean }>
 

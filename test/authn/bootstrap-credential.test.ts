@@ -1,92 +1,77 @@
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
-import { BOOTSTRAP_PRINCIPAL_NAME, prepareBootstrapCredential } from '../../src/authn/index.ts'
-import { ConfigError, GatewayError } from '../../src/core/index.ts'
-import type { BootstrapCredentialRecord, BootstrapCredentialStore } from '../../src/store/index.ts'
-
-class MemoryCredentialStore implements BootstrapCredentialStore {
-  record: BootstrapCredentialRecord | undefined
-  writes = 0
-  async readBootstrapCredential() {
-    return this.record
-  }
-  async writeBootstrapCredential(record: BootstrapCredentialRecord) {
-    this.writes++
-    this.record = record
-  }
-}
+import { after, before, describe, it } from 'node:test'
+import { prepareBootstrapCredential, secretMatches } from '../../src/authn/index.ts'
+import { ConfigError } from '../../src/core/index.ts'
+import { openIdentityStore, type SqlIdentityStore } from '../../src/store/sql/index.ts'
 
 describe('bootstrap credential', () => {
-  it('generates a credential once, stores only its hash, and accepts it afterwards', async () => {
-    const store = new MemoryCredentialStore()
-    const first = await prepareBootstrapCredential(store, {}, () => new Date('2026-11-22T00:00:00Z'))
-    assert.ok(first.generated)
-    const { key, secret } = first.generated
-    assert.equal(store.record?.keyId, key)
-    assert.equal(store.record?.createdAt, '2026-11-22T00:00:00.000Z')
-    assert.ok(!JSON.stringify(store.record).includes(secret))
+  let store: SqlIdentityStore
+  before(async () => {
+    store = (await openIdentityStore({ kind: 'pglite-memory' })).store
+  })
+  after(() => store.close())
 
+  it('generates a global key once, owned by the bootstrap service account, and keeps only its hash', async () => {
+    // When
+    const first = await prepareBootstrapCredential(store, {})
     const second = await prepareBootstrapCredential(store, {})
+    // Then
+    assert.ok(first.generated)
     assert.equal(second.generated, undefined)
-    assert.equal(store.writes, 1)
-    const principal = second.authenticator.authenticate({ kind: 'basic', key, secret })
-    assert.deepEqual(principal, {
-      name: BOOTSTRAP_PRINCIPAL_NAME,
-      method: 'bootstrap_credential',
-      credentialId: key,
+    assert.equal(second.keyId, first.keyId)
+    const stored = await store.getApiKey(first.keyId)
+    assert.deepEqual(stored?.scope, { kind: 'global' })
+    assert.equal(stored?.ownerId, first.serviceAccountId)
+    assert.ok(secretMatches(first.generated.secret, stored.secretHash))
+    assert.ok(!JSON.stringify(stored).includes(first.generated.secret))
+    const account = await store.getServiceAccount(first.serviceAccountId)
+    assert.equal(account?.displayName, 'gatehouse-bootstrap')
+  })
+
+  it('replaces the bootstrap key with a configured one, and keeps it across restarts', async () => {
+    // Given
+    const generated = await prepareBootstrapCredential(store, {})
+    // When
+    const configured = await prepareBootstrapCredential(store, {
+      apiKey: 'CONFIGUREDKEY001',
+      apiSecret: 'a-configured-secret-of-some-length',
     })
-  })
-
-  it('uses a configured key and secret without touching the store', async () => {
-    const store = new MemoryCredentialStore()
-    const prepared = await prepareBootstrapCredential(store, {
-      apiKey: 'CONFIGUREDKEY123',
-      apiSecret: 'configured-secret-value',
+    const stored = await store.getApiKey('CONFIGUREDKEY001')
+    const again = await prepareBootstrapCredential(store, {
+      apiKey: 'CONFIGUREDKEY001',
+      apiSecret: 'a-configured-secret-of-some-length',
     })
-    assert.equal(prepared.generated, undefined)
-    assert.equal(store.writes, 0)
-    assert.equal(
-      prepared.authenticator.authenticate({
-        kind: 'basic',
-        key: 'CONFIGUREDKEY123',
-        secret: 'configured-secret-value',
-      }).credentialId,
-      'CONFIGUREDKEY123',
-    )
+    // Then
+    assert.equal(configured.keyId, 'CONFIGUREDKEY001')
+    assert.equal(await store.getApiKey(generated.keyId), undefined)
+    assert.ok(secretMatches('a-configured-secret-of-some-length', stored!.secretHash))
+    assert.equal((await store.getApiKey('CONFIGUREDKEY001'))?.secretHash.hash, stored!.secretHash.hash)
+    assert.equal(again.serviceAccountId, configured.serviceAccountId)
   })
 
-  it('refuses half a configured credential', async () => {
-    await assert.rejects(
-      prepareBootstrapCredential(new MemoryCredentialStore(), { apiKey: 'ONLYTHEKEY123456' }),
-      ConfigError,
-    )
-    await assert.rejects(
-      prepareBootstrapCredential(new MemoryCredentialStore(), { apiSecret: 'only-the-secret-here' }),
-      ConfigError,
-    )
+  it('takes a changed configured secret at the next start', async () => {
+    await prepareBootstrapCredential(store, {
+      apiKey: 'CONFIGUREDKEY002',
+      apiSecret: 'first-secret-0123456789',
+    })
+    await prepareBootstrapCredential(store, {
+      apiKey: 'CONFIGUREDKEY002',
+      apiSecret: 'second-secret-0123456789',
+    })
+    const stored = await store.getApiKey('CONFIGUREDKEY002')
+    assert.ok(secretMatches('second-secret-0123456789', stored!.secretHash))
+    assert.ok(!secretMatches('first-secret-0123456789', stored!.secretHash))
   })
 
-  it('distinguishes missing from wrong credentials only by code, never by which half was wrong', async () => {
-    const { authenticator, generated } = await prepareBootstrapCredential(new MemoryCredentialStore(), {})
-    const codeOf = (run: () => unknown) => {
-      try {
-        run()
-        return 'accepted'
-      } catch (error) {
-        return error instanceof GatewayError ? `${error.code}: ${error.message}` : String(error)
-      }
-    }
-    assert.equal(
-      codeOf(() => authenticator.authenticate(undefined)),
-      'GW_AUTHN_REQUIRED: Authentication failed',
-    )
-    const wrongKey = codeOf(() =>
-      authenticator.authenticate({ kind: 'basic', key: 'WRONGKEY12345678', secret: generated!.secret }),
-    )
-    const wrongSecret = codeOf(() =>
-      authenticator.authenticate({ kind: 'basic', key: generated!.key, secret: 'wrong' }),
-    )
-    assert.equal(wrongKey, 'GW_AUTHN_FAILED: Authentication failed')
-    assert.equal(wrongSecret, wrongKey)
+  it('refuses a key without a secret, and a secret without a key', async () => {
+    await assert.rejects(prepareBootstrapCredential(store, { apiKey: 'ONLYKEY' }), ConfigError)
+    await assert.rejects(prepareBootstrapCredential(store, { apiSecret: 'only-a-secret-here' }), ConfigError)
+  })
+
+  it('cannot have its service account deleted', async () => {
+    const { serviceAccountId } = await prepareBootstrapCredential(store, {})
+    await assert.rejects(store.deleteServiceAccount(serviceAccountId, { principal: 'User:x' }), {
+      name: 'StoreConflictError',
+    })
   })
 })

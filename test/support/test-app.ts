@@ -4,12 +4,15 @@
  * Builds the HTTP application over fakes for component tests.
  */
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
+import type { AuthenticationFailureThrottle } from '../../src/authn/index.ts'
 import {
-  BootstrapCredentialAuthenticator,
+  ApiKeyAuthenticator,
   generateKeyId,
   generateSecret,
-  hashSecret,
+  prepareBootstrapCredential,
 } from '../../src/authn/index.ts'
+import type { IdentityStore } from '../../src/store/index.ts'
+import { staticKeyAuthenticator } from './static-key.ts'
 import { buildApp, type ReadinessCheck } from '../../src/http/index.ts'
 import { KafkaClusterDirectory } from '../../src/kafka/index.ts'
 import { assertMatchesConfluent } from './confluent-contract.ts'
@@ -32,11 +35,17 @@ export async function buildTestApp(
     publicUrl?: string
     batchMaxEntries?: number
     maxRecordJsonBytes?: number
+    /** A real identity store: serves /iam/v2 and /org/v2, and keys are verified against it. */
+    identities?: IdentityStore
+    throttle?: AuthenticationFailureThrottle
   } = {},
 ): Promise<TestApp> {
   const kafka = new FakeKafkaCluster()
   const key = generateKeyId()
   const secret = generateSecret()
+  if (options.identities) {
+    await prepareBootstrapCredential(options.identities, { apiKey: key, apiSecret: secret })
+  }
   const app = await buildApp({
     server: {
       trustProxy: false,
@@ -50,7 +59,11 @@ export async function buildTestApp(
     isMetricsPublic: options.isMetricsPublic ?? false,
     logger: false,
     clusters: new KafkaClusterDirectory([kafka]),
-    authenticator: new BootstrapCredentialAuthenticator(key, hashSecret(secret)),
+    authenticator: options.identities
+      ? new ApiKeyAuthenticator(options.identities, { cacheTtlMs: 500 })
+      : staticKeyAuthenticator(key, secret),
+    ...(options.identities ? { identities: options.identities } : {}),
+    ...(options.throttle ? { authenticationThrottle: options.throttle } : {}),
     readinessChecks: options.readinessChecks ?? [
       { name: 'kafka', check: async () => void (await kafka.describeCluster()) },
     ],

@@ -3,11 +3,12 @@
  *
  * Authentication for every route, including unknown paths, so that nothing answers without
  * credentials. A route opts out only by declaring `config: { isPublic: true }` (health probes).
+ * After the credential is verified, its scope must fit the API the path belongs to: a cluster key
+ * opens only its cluster, a management key only `/iam/v2` and `/org/v2`.
  */
-import type { FastifyInstance } from 'fastify'
-import { parseAuthorizationHeader } from '../../authn/index.ts'
-import type { Principal } from '../../core/index.ts'
-import type { PresentedCredential } from '../../authn/index.ts'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { parseAuthorizationHeader, type PresentedCredential } from '../../authn/index.ts'
+import { GatewayError, isScopeAllowedOn, type Principal, type RequestSurface } from '../../core/index.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -20,27 +21,95 @@ declare module 'fastify' {
   }
 }
 
-/** Decides who presented a credential; throws a `GW_AUTHN_*` GatewayError otherwise. */
+/** Decides who presented a credential; rejects with a `GW_AUTHN_*` GatewayError otherwise. */
 export interface RequestAuthenticator {
-  authenticate(credential: PresentedCredential | undefined): Principal
+  authenticate(credential: PresentedCredential | undefined): Promise<Principal> | Principal
 }
 
-export function installAuthentication(
-  app: FastifyInstance,
-  authenticator: RequestAuthenticator,
-  onFailure: () => void,
-): void {
+/** Counts failures per client and says how long to hold back the answer to this one. */
+export interface FailureThrottle {
+  recordFailure(source: string): number
+}
+
+export interface AuthenticationHooks {
+  readonly authenticator: RequestAuthenticator
+  readonly throttle?: FailureThrottle
+  readonly onFailure?: (reason: string) => void
+  readonly onThrottled?: () => void
+}
+
+const CLUSTER_PATH = /^\/kafka\/v3\/clusters\/([^/?]+)/
+
+/** Which API a request is aimed at, from its route template (or its raw path on unknown routes). */
+export function surfaceOf(request: FastifyRequest): RequestSurface {
+  const template = request.routeOptions.url
+  const path = template ?? request.url.split('?')[0]!
+  if (template === '/kafka/v3/clusters' || /^\/kafka\/v3\/clusters\/?$/.test(path)) {
+    return { kind: 'kafka-cluster-list' }
+  }
+  if (path.startsWith('/kafka/v3/')) {
+    const params = request.params as { cluster_id?: string } | undefined
+    const clusterId = params?.cluster_id ?? decodeURIComponent(CLUSTER_PATH.exec(request.url)?.[1] ?? '')
+    return { kind: 'kafka-cluster', clusterId }
+  }
+  if (
+    path.startsWith('/iam/v2/') ||
+    path.startsWith('/org/v2/') ||
+    path === '/iam/v2' ||
+    path === '/org/v2'
+  ) {
+    return { kind: 'management' }
+  }
+  return { kind: 'gateway' }
+}
+
+function describeScope(principal: Principal): string {
+  switch (principal.scope.kind) {
+    case 'cluster':
+      return `Kafka cluster ${principal.scope.clusterId}`
+    case 'management':
+      return 'the management API (/iam/v2, /org/v2)'
+    case 'global':
+      return 'everything'
+  }
+}
+
+async function pause(ms: number): Promise<void> {
+  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+export function installAuthentication(app: FastifyInstance, hooks: AuthenticationHooks): void {
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.isPublic === true) return
+    let principal: Principal
     try {
-      request.principal = authenticator.authenticate(parseAuthorizationHeader(request.headers.authorization))
+      principal = await hooks.authenticator.authenticate(
+        parseAuthorizationHeader(request.headers.authorization),
+      )
     } catch (error) {
-      onFailure()
+      if (error instanceof GatewayError && error.status === 401) {
+        hooks.onFailure?.(error.code)
+        const delay = hooks.throttle?.recordFailure(request.ip) ?? 0
+        if (delay > 0) {
+          hooks.onThrottled?.()
+          request.log.info(
+            { delayMs: delay },
+            'repeated authentication failures from this client: slowing down',
+          )
+          await pause(delay)
+        }
+      }
       throw error
     }
-    request.log.debug(
-      { principal: request.principal.name, credentialId: request.principal.credentialId },
-      'authenticated',
-    )
+    const surface = surfaceOf(request)
+    if (!isScopeAllowedOn(principal.scope, surface)) {
+      hooks.onFailure?.('GW_AUTHN_WRONG_SCOPE')
+      throw new GatewayError(
+        'GW_AUTHN_WRONG_SCOPE',
+        `Authentication failed: API key ${principal.credentialId} is scoped to ${describeScope(principal)}, not to this API.`,
+      )
+    }
+    request.principal = principal
+    request.log.debug({ principal: principal.name, credentialId: principal.credentialId }, 'authenticated')
   })
 }

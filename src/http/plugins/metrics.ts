@@ -9,7 +9,8 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 
 export interface GatewayMetrics {
   readonly registry: Registry
-  readonly authenticationFailures: Counter
+  readonly authenticationFailures: Counter<'reason'>
+  readonly authenticationThrottled: Counter
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -17,10 +18,16 @@ export function createGatewayMetrics(): GatewayMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' })
   const authenticationFailures = new Counter({
     name: 'gatehouse_authentication_failures_total',
-    help: 'Requests refused because credentials were missing or wrong.',
+    help: 'Requests refused because credentials were missing, wrong, or of the wrong scope, by error code.',
+    labelNames: ['reason'],
     registers: [registry],
   })
-  return { registry, authenticationFailures }
+  const authenticationThrottled = new Counter({
+    name: 'gatehouse_authentication_throttled_total',
+    help: 'Failed authentications answered late because their client had failed too often.',
+    registers: [registry],
+  })
+  return { registry, authenticationFailures, authenticationThrottled }
 }
 
 export function installMetrics(app: FastifyInstance, metrics: GatewayMetrics, isPublic: boolean): void {

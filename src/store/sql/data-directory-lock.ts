@@ -46,7 +46,7 @@ async function readOwner(path: string): Promise<number | undefined> {
 }
 
 export interface DataDirectoryLock {
-  release(): Promise<void>
+  release(this: void): Promise<void>
 }
 
 /**

@@ -45,7 +45,8 @@ async function openPGlite(dataDir: string | undefined): Promise<OpenedStore> {
   if (dataDir !== undefined) {
     const directory = resolve(dataDir)
     await mkdir(directory, { recursive: true, mode: 0o700 })
-    release = (await lockDataDirectory(directory)).release
+    const lock = await lockDataDirectory(directory)
+    release = () => lock.release()
     path = join(directory, 'pglite')
   }
   try {
@@ -57,12 +58,10 @@ async function openPGlite(dataDir: string | undefined): Promise<OpenedStore> {
       const unlisten = await database.listen(channel, onPayload)
       return () => unlisten()
     }
-    const store = await SqlIdentityStore.create(db, subscribe)
-    const close = store.close.bind(store)
-    store.close = async () => {
-      await close()
-      await release?.()
-    }
+    const store = await SqlIdentityStore.create(db, {
+      subscribe,
+      ...(release ? { onClose: release } : {}),
+    })
     return { store, description: path ? `PGlite in ${path}` : 'PGlite in memory', appliedMigrations: applied }
   } catch (error) {
     await release?.()
@@ -115,7 +114,7 @@ async function openPostgres(url: string, poolSize: number): Promise<OpenedStore>
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   try {
     const { applied } = await migrate(db)
-    const store = await SqlIdentityStore.create(db, createPostgresSubscriber(url))
+    const store = await SqlIdentityStore.create(db, { subscribe: createPostgresSubscriber(url) })
     return { store, description: `PostgreSQL at ${redactUrl(url)}`, appliedMigrations: applied }
   } catch (error) {
     await db.destroy()

@@ -36,7 +36,7 @@ class PGliteConnection implements DatabaseConnection {
   }
 
   // Kysely's streaming API is not used by Gatehouse; refusing is clearer than buffering silently.
-  // eslint-disable-next-line require-yield
+
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('The PGlite dialect does not stream query results.')
   }

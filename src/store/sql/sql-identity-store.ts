@@ -56,7 +56,7 @@ interface DatabaseError {
 }
 
 function databaseErrorOf(error: unknown): DatabaseError {
-  return typeof error === 'object' && error !== null ? (error as DatabaseError) : {}
+  return typeof error === 'object' && error !== null ? error : {}
 }
 
 function isPrimaryKeyCollision(error: unknown): boolean {
@@ -168,6 +168,7 @@ export class SqlIdentityStore implements IdentityStore {
   readonly #db: Kysely<Database>
   readonly #deletedKeyListeners = new Set<(keyId: string) => void>()
   #unsubscribe: (() => Promise<void>) | undefined
+  #onClose: (() => Promise<void>) | undefined
 
   private constructor(db: Kysely<Database>) {
     this.#db = db
@@ -177,10 +178,16 @@ export class SqlIdentityStore implements IdentityStore {
    * Wraps a migrated database. With `subscribe`, deletions made by other instances reach
    * `onApiKeyDeleted` listeners too.
    */
-  static async create(db: Kysely<Database>, subscribe?: NotificationSubscriber): Promise<SqlIdentityStore> {
+  static async create(
+    db: Kysely<Database>,
+    options: { subscribe?: NotificationSubscriber; onClose?: () => Promise<void> } = {},
+  ): Promise<SqlIdentityStore> {
     const store = new SqlIdentityStore(db)
-    if (subscribe) {
-      store.#unsubscribe = await subscribe(API_KEY_DELETED_CHANNEL, (keyId) => store.#announceDeleted(keyId))
+    store.#onClose = options.onClose
+    if (options.subscribe) {
+      store.#unsubscribe = await options.subscribe(API_KEY_DELETED_CHANNEL, (keyId) =>
+        store.#announceDeleted(keyId),
+      )
     }
     return store
   }
@@ -207,6 +214,7 @@ export class SqlIdentityStore implements IdentityStore {
   async close(): Promise<void> {
     await this.#unsubscribe?.().catch(() => undefined)
     await this.#db.destroy()
+    await this.#onClose?.()
   }
 
   async #audit(
@@ -787,9 +795,7 @@ export class SqlIdentityStore implements IdentityStore {
   }
 
   async ensureBootstrapApiKey(
-    options:
-      | { readonly configured: { readonly id: string; readonly secretHash: StoredSecretHash } }
-      | { readonly generate: () => { readonly id: string; readonly secretHash: StoredSecretHash } },
+    options: Parameters<IdentityStore['ensureBootstrapApiKey']>[0],
   ): Promise<{ key: ApiKeyRecord; created: boolean }> {
     const replaced: string[] = []
     const result = await this.#transaction(async (trx) => {
@@ -806,11 +812,7 @@ export class SqlIdentityStore implements IdentityStore {
       if ('configured' in options) {
         wanted = options.configured
         const same = existing.find((row) => row.id === wanted.id)
-        if (
-          same &&
-          same.secret_salt === wanted.secretHash.salt &&
-          same.secret_hash === wanted.secretHash.hash
-        ) {
+        if (same && options.configured.isSameSecret({ salt: same.secret_salt, hash: same.secret_hash })) {
           return { key: toApiKey(same), created: false }
         }
       } else {

@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { BootstrapCredentialAuthenticator, hashSecret } from '../../../../../src/authn/index.ts'
 import { buildApp } from '../../../../../src/http/index.ts'
+import { staticKeyAuthenticator } from '../../../../support/static-key.ts'
 import { KafkaClusterDirectory } from '../../../../../src/kafka/index.ts'
 import { PlatformaticKafkaClusterClient } from '../../../../../src/kafka/platformatic/index.ts'
 import type { LocalKafka } from '../../../../../scripts/local-kafka.ts'
@@ -37,10 +37,7 @@ describe('produce on a real broker', () => {
       isMetricsPublic: false,
       logger: false,
       clusters: new KafkaClusterDirectory([client]),
-      authenticator: new BootstrapCredentialAuthenticator(
-        'ITKEY12345678901',
-        hashSecret('it-secret-for-produce-tests'),
-      ),
+      authenticator: staticKeyAuthenticator('ITKEY12345678901', 'it-secret-for-produce-tests'),
       readinessChecks: [],
     })
     const address = await app.listen({ host: '127.0.0.1', port: 0 })

@@ -1,0 +1,297 @@
+/**
+ * @module http/routes/iam-v2/api-keys
+ *
+ * `/iam/v2/api-keys`. A key belongs to a service account or a user and opens one Kafka cluster
+ * (`spec.resource` = the cluster) or the management API (no resource). The secret is generated
+ * here, returned in the create response only, and stored as a salted hash.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Type from 'typebox'
+import { generateKeyId, generateSecret, hashSecret } from '../../../authn/index.ts'
+import { GatewayError } from '../../../core/index.ts'
+import type { ApiKeyRecord } from '../../../store/index.ts'
+import {
+  CRN_ROOT,
+  EchoedEnvelope,
+  IdParams,
+  ListMeta,
+  ListQuery,
+  ObjectMeta,
+  actorOf,
+  fromStore,
+  listEnvelope,
+  notFound,
+  objectMeta,
+  organizationIdOf,
+  originOf,
+  pageRequestOf,
+  type ControlPlaneContext,
+} from '../control-plane/common.ts'
+import { environmentCrn } from '../org-v2/environments.ts'
+import { serviceAccountCrn, serviceAccountUrl } from './service-accounts.ts'
+import { userCrn, userUrl } from './users.ts'
+
+const ObjectReference = Type.Object({
+  id: Type.String(),
+  related: Type.String(),
+  resource_name: Type.String(),
+  api_version: Type.Optional(Type.String()),
+  kind: Type.Optional(Type.String()),
+  environment: Type.Optional(Type.String()),
+})
+
+const ApiKey = Type.Object({
+  api_version: Type.Literal('iam/v2'),
+  kind: Type.Literal('ApiKey'),
+  id: Type.String(),
+  metadata: ObjectMeta,
+  spec: Type.Object({
+    secret: Type.Optional(Type.String()),
+    display_name: Type.String(),
+    description: Type.String(),
+    owner: ObjectReference,
+    resource: Type.Optional(ObjectReference),
+    resources: Type.Array(ObjectReference),
+  }),
+})
+
+const ApiKeyList = Type.Object({
+  api_version: Type.Literal('iam/v2'),
+  kind: Type.Literal('ApiKeyList'),
+  metadata: ListMeta,
+  data: Type.Array(ApiKey),
+})
+
+/** A reference in a request body: only `id` (and `environment`) matter, the rest is echoed back. */
+const ReferenceInput = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 255 }),
+    environment: Type.Optional(Type.String({ maxLength: 255 })),
+    related: Type.Optional(Type.String()),
+    resource_name: Type.Optional(Type.String()),
+    api_version: Type.Optional(Type.String()),
+    kind: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+)
+
+const Text = (maxLength: number) => Type.String({ maxLength })
+
+const CreateBody = Type.Object(
+  {
+    ...EchoedEnvelope,
+    spec: Type.Object(
+      {
+        display_name: Type.Optional(Text(255)),
+        description: Type.Optional(Text(1024)),
+        owner: ReferenceInput,
+        resource: Type.Optional(Type.Union([ReferenceInput, Type.Null()])),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+)
+
+const UpdateBody = Type.Object(
+  {
+    ...EchoedEnvelope,
+    spec: Type.Object(
+      { display_name: Type.Optional(Text(255)), description: Type.Optional(Text(1024)) },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+)
+
+const ListApiKeysQuery = Type.Object({
+  ...ListQuery.properties,
+  'spec.owner': Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Owner id.' })),
+  'spec.resource': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 255, description: 'Kafka cluster id the keys open.' }),
+  ),
+})
+
+function ownerKindOf(id: string): 'ServiceAccount' | 'User' {
+  if (id.startsWith('sa-')) return 'ServiceAccount'
+  if (id.startsWith('u-')) return 'User'
+  throw new GatewayError(
+    'GW_HTTP_INVALID_FIELD',
+    `spec.owner.id must name a service account (sa-…) or a user (u-…), not "${id}".`,
+    { source: { pointer: '/spec/owner/id' } },
+  )
+}
+
+async function renderer(request: FastifyRequest, context: ControlPlaneContext) {
+  const origin = originOf(request, context)
+  const organizationId = await organizationIdOf(context)
+  return (key: ApiKeyRecord, secret?: string) => {
+    const owner =
+      key.ownerKind === 'ServiceAccount'
+        ? {
+            id: key.ownerId,
+            related: serviceAccountUrl(origin, key.ownerId),
+            resource_name: serviceAccountCrn(organizationId, key.ownerId),
+            api_version: 'iam/v2',
+            kind: 'ServiceAccount',
+          }
+        : {
+            id: key.ownerId,
+            related: userUrl(origin, key.ownerId),
+            resource_name: userCrn(organizationId, key.ownerId),
+            api_version: 'iam/v2',
+            kind: 'User',
+          }
+    const resource =
+      key.scope.kind === 'cluster'
+        ? {
+            id: key.scope.clusterId,
+            environment: key.scope.environmentId,
+            related: `${origin}/kafka/v3/clusters/${encodeURIComponent(key.scope.clusterId)}`,
+            resource_name: `${environmentCrn(organizationId, key.scope.environmentId)}/cloud-cluster=${key.scope.clusterId}`,
+            api_version: 'cmk/v2',
+            kind: 'Cluster',
+          }
+        : undefined
+    return {
+      api_version: 'iam/v2' as const,
+      kind: 'ApiKey' as const,
+      id: key.id,
+      metadata: objectMeta(
+        `${origin}/iam/v2/api-keys/${encodeURIComponent(key.id)}`,
+        `${CRN_ROOT}/organization=${organizationId}/api-key=${key.id}`,
+        key,
+      ),
+      spec: {
+        ...(secret === undefined ? {} : { secret }),
+        display_name: key.displayName,
+        description: key.description,
+        owner,
+        ...(resource ? { resource } : {}),
+        resources: resource ? [resource] : [],
+      },
+    }
+  }
+}
+
+export function registerApiKeyRoutes(app: FastifyInstance, context: ControlPlaneContext): void {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+  const store = context.identities
+  const tags = ['API keys (iam/v2)']
+
+  routes.get(
+    '/iam/v2/api-keys',
+    {
+      schema: {
+        operationId: 'listIamV2ApiKeys',
+        tags,
+        querystring: ListApiKeysQuery,
+        response: { 200: ApiKeyList },
+      },
+    },
+    async (request) => {
+      const owner = request.query['spec.owner']
+      const resource = request.query['spec.resource']
+      const page = await fromStore(() =>
+        store.listApiKeys(pageRequestOf(request.query), {
+          ...(owner === undefined ? {} : { ownerId: owner }),
+          ...(resource === undefined ? {} : { resourceId: resource }),
+        }),
+      )
+      const render = await renderer(request, context)
+      return listEnvelope(request, context, { apiVersion: 'iam/v2', kind: 'ApiKeyList' }, page, (key) =>
+        render(key),
+      )
+    },
+  )
+
+  routes.post(
+    '/iam/v2/api-keys',
+    {
+      schema: {
+        operationId: 'createIamV2ApiKey',
+        tags,
+        body: CreateBody,
+        response: { 202: ApiKey },
+      },
+    },
+    async (request, reply) => {
+      const { spec } = request.body
+      const ownerKind = ownerKindOf(spec.owner.id)
+      const secret = generateSecret()
+      const resource = spec.resource ?? undefined
+      const key = await fromStore(() =>
+        store.createApiKey(
+          {
+            id: generateKeyId(),
+            displayName: spec.display_name ?? '',
+            description: spec.description ?? '',
+            ownerId: spec.owner.id,
+            ownerKind,
+            scope:
+              resource === undefined
+                ? { kind: 'management' }
+                : { kind: 'cluster', clusterId: resource.id, environmentId: resource.environment ?? '' },
+            secretHash: hashSecret(secret),
+          },
+          actorOf(request),
+        ),
+      )
+      if (resource?.environment !== undefined && key.scope.kind === 'cluster') {
+        // The cluster's environment is the stored one; a wrong one in the request is only noted.
+        if (resource.environment !== key.scope.environmentId) {
+          request.log.info(
+            { keyId: key.id, given: resource.environment, actual: key.scope.environmentId },
+            'API key request named another environment than the cluster is in; the cluster’s is used',
+          )
+        }
+      }
+      const rendered = (await renderer(request, context))(key, secret)
+      return reply.code(202).header('location', rendered.metadata.self).send(rendered)
+    },
+  )
+
+  routes.get(
+    '/iam/v2/api-keys/:id',
+    { schema: { operationId: 'getIamV2ApiKey', tags, params: IdParams, response: { 200: ApiKey } } },
+    async (request) => {
+      const key = await fromStore(() => store.getApiKey(request.params.id))
+      if (!key) throw notFound('API key', request.params.id)
+      return (await renderer(request, context))(key)
+    },
+  )
+
+  routes.patch(
+    '/iam/v2/api-keys/:id',
+    {
+      schema: {
+        operationId: 'updateIamV2ApiKey',
+        tags,
+        params: IdParams,
+        body: UpdateBody,
+        response: { 200: ApiKey },
+      },
+    },
+    async (request) => {
+      const { spec } = request.body
+      const changes = {
+        ...(spec.display_name === undefined ? {} : { displayName: spec.display_name }),
+        ...(spec.description === undefined ? {} : { description: spec.description }),
+      }
+      const key = await fromStore(() => store.updateApiKey(request.params.id, changes, actorOf(request)))
+      if (!key) throw notFound('API key', request.params.id)
+      return (await renderer(request, context))(key)
+    },
+  )
+
+  routes.delete(
+    '/iam/v2/api-keys/:id',
+    { schema: { operationId: 'deleteIamV2ApiKey', tags, params: IdParams } },
+    async (request, reply) => {
+      const deleted = await fromStore(() => store.deleteApiKey(request.params.id, actorOf(request)))
+      if (!deleted) throw notFound('API key', request.params.id)
+      return reply.code(204).send()
+    },
+  )
+}

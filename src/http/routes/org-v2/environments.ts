@@ -1,0 +1,244 @@
+/**
+ * @module http/routes/org-v2/environments
+ *
+ * `/org/v2/organizations` (the one organization of this deployment) and `/org/v2/environments`.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Type from 'typebox'
+import type { EnvironmentRecord, OrganizationRecord } from '../../../store/index.ts'
+import {
+  CRN_ROOT,
+  EchoedEnvelope,
+  IdParams,
+  ListMeta,
+  ListQuery,
+  ObjectMeta,
+  actorOf,
+  fromStore,
+  listEnvelope,
+  notFound,
+  objectMeta,
+  organizationIdOf,
+  originOf,
+  pageRequestOf,
+  type ControlPlaneContext,
+} from '../control-plane/common.ts'
+
+const DisplayName = Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' })
+
+const Organization = Type.Object({
+  api_version: Type.Literal('org/v2'),
+  kind: Type.Literal('Organization'),
+  id: Type.String(),
+  metadata: ObjectMeta,
+  display_name: Type.String(),
+  jit_enabled: Type.Boolean(),
+})
+
+const OrganizationList = Type.Object({
+  api_version: Type.Literal('org/v2'),
+  kind: Type.Literal('OrganizationList'),
+  metadata: ListMeta,
+  data: Type.Array(Organization),
+})
+
+const Environment = Type.Object({
+  api_version: Type.Literal('org/v2'),
+  kind: Type.Literal('Environment'),
+  id: Type.String(),
+  metadata: ObjectMeta,
+  display_name: Type.String(),
+})
+
+const EnvironmentList = Type.Object({
+  api_version: Type.Literal('org/v2'),
+  kind: Type.Literal('EnvironmentList'),
+  metadata: ListMeta,
+  data: Type.Array(Environment),
+})
+
+const EnvironmentBody = Type.Object(
+  {
+    ...EchoedEnvelope,
+    display_name: DisplayName,
+    // Accepted for compatibility with Confluent's clients; Gatehouse has no Stream Governance packages.
+    stream_governance_config: Type.Optional(Type.Object({ package: Type.Optional(Type.String()) })),
+  },
+  { additionalProperties: false },
+)
+const EnvironmentUpdateBody = Type.Object(
+  {
+    ...EchoedEnvelope,
+    display_name: Type.Optional(DisplayName),
+    stream_governance_config: Type.Optional(Type.Object({ package: Type.Optional(Type.String()) })),
+  },
+  { additionalProperties: false },
+)
+
+export function environmentCrn(organizationId: string, id: string): string {
+  return `${CRN_ROOT}/organization=${organizationId}/environment=${id}`
+}
+
+async function environmentRenderer(request: FastifyRequest, context: ControlPlaneContext) {
+  const origin = originOf(request, context)
+  const organizationId = await organizationIdOf(context)
+  return (environment: EnvironmentRecord) => ({
+    api_version: 'org/v2' as const,
+    kind: 'Environment' as const,
+    id: environment.id,
+    metadata: objectMeta(
+      `${origin}/org/v2/environments/${encodeURIComponent(environment.id)}`,
+      environmentCrn(organizationId, environment.id),
+      environment,
+    ),
+    display_name: environment.displayName,
+  })
+}
+
+function renderOrganization(
+  request: FastifyRequest,
+  context: ControlPlaneContext,
+  organization: OrganizationRecord,
+) {
+  return {
+    api_version: 'org/v2' as const,
+    kind: 'Organization' as const,
+    id: organization.id,
+    metadata: objectMeta(
+      `${originOf(request, context)}/org/v2/organizations/${organization.id}`,
+      `${CRN_ROOT}/organization=${organization.id}`,
+      organization,
+    ),
+    display_name: organization.displayName,
+    // Just-in-time provisioning of users arrives with the console's sign-in.
+    jit_enabled: false,
+  }
+}
+
+export function registerOrganizationRoutes(app: FastifyInstance, context: ControlPlaneContext): void {
+  const routes = app.withTypeProvider<TypeBoxTypeProvider>()
+  const store = context.identities
+  const organizationTags = ['Organizations (org/v2)']
+  const tags = ['Environments (org/v2)']
+
+  routes.get(
+    '/org/v2/organizations',
+    {
+      schema: {
+        operationId: 'listOrgV2Organizations',
+        tags: organizationTags,
+        querystring: ListQuery,
+        response: { 200: OrganizationList },
+      },
+    },
+    async (request) => {
+      const organization = await fromStore(() => store.getOrganization())
+      const page = request.query.page_token === undefined ? { items: [organization] } : { items: [] }
+      return listEnvelope(
+        request,
+        context,
+        { apiVersion: 'org/v2', kind: 'OrganizationList' },
+        page,
+        (item: OrganizationRecord) => renderOrganization(request, context, item),
+      )
+    },
+  )
+
+  routes.get(
+    '/org/v2/organizations/:id',
+    {
+      schema: {
+        operationId: 'getOrgV2Organization',
+        tags: organizationTags,
+        params: IdParams,
+        response: { 200: Organization },
+      },
+    },
+    async (request) => {
+      const organization = await fromStore(() => store.getOrganization())
+      if (organization.id !== request.params.id) throw notFound('Organization', request.params.id)
+      return renderOrganization(request, context, organization)
+    },
+  )
+
+  routes.get(
+    '/org/v2/environments',
+    {
+      schema: {
+        operationId: 'listOrgV2Environments',
+        tags,
+        querystring: ListQuery,
+        response: { 200: EnvironmentList },
+      },
+    },
+    async (request) => {
+      const page = await fromStore(() => store.listEnvironments(pageRequestOf(request.query)))
+      const render = await environmentRenderer(request, context)
+      return listEnvelope(request, context, { apiVersion: 'org/v2', kind: 'EnvironmentList' }, page, render)
+    },
+  )
+
+  routes.post(
+    '/org/v2/environments',
+    {
+      schema: {
+        operationId: 'createOrgV2Environment',
+        tags,
+        body: EnvironmentBody,
+        response: { 201: Environment },
+      },
+    },
+    async (request, reply) => {
+      const environment = await fromStore(() =>
+        store.createEnvironment({ displayName: request.body.display_name }, actorOf(request)),
+      )
+      const rendered = (await environmentRenderer(request, context))(environment)
+      return reply.code(201).header('location', rendered.metadata.self).send(rendered)
+    },
+  )
+
+  routes.get(
+    '/org/v2/environments/:id',
+    {
+      schema: { operationId: 'getOrgV2Environment', tags, params: IdParams, response: { 200: Environment } },
+    },
+    async (request) => {
+      const environment = await fromStore(() => store.getEnvironment(request.params.id))
+      if (!environment) throw notFound('Environment', request.params.id)
+      return (await environmentRenderer(request, context))(environment)
+    },
+  )
+
+  routes.patch(
+    '/org/v2/environments/:id',
+    {
+      schema: {
+        operationId: 'updateOrgV2Environment',
+        tags,
+        params: IdParams,
+        body: EnvironmentUpdateBody,
+        response: { 200: Environment },
+      },
+    },
+    async (request) => {
+      const changes =
+        request.body.display_name === undefined ? {} : { displayName: request.body.display_name }
+      const environment = await fromStore(() =>
+        store.updateEnvironment(request.params.id, changes, actorOf(request)),
+      )
+      if (!environment) throw notFound('Environment', request.params.id)
+      return (await environmentRenderer(request, context))(environment)
+    },
+  )
+
+  routes.delete(
+    '/org/v2/environments/:id',
+    { schema: { operationId: 'deleteOrgV2Environment', tags, params: IdParams } },
+    async (request, reply) => {
+      const deleted = await fromStore(() => store.deleteEnvironment(request.params.id, actorOf(request)))
+      if (!deleted) throw notFound('Environment', request.params.id)
+      return reply.code(204).send()
+    },
+  )
+}
