@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -12,6 +12,12 @@ import type { Admin } from '@platformatic/kafka'
 import { startLocalKafka, stopLocalKafka, type LocalKafka } from '../scripts/local-kafka.ts'
 import { basicAuthorization, jsonOf, startGateway, type GatewayProcess } from './support/gateway-process.ts'
 import { createObserver, kafkaEnvironment, testKafka } from './support/kafka.ts'
+
+function filesUnder(directory: string): string[] {
+  return readdirSync(directory, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+}
 
 describe('gatehouse process in front of a real broker', () => {
   let kafka: LocalKafka
@@ -189,16 +195,61 @@ describe('gatehouse process in front of a real broker', () => {
     )
   })
 
-  it('keeps only a 0600 hash of the generated secret, and does not print it again on restart', async () => {
-    const file = join(gateway.dataDir, 'bootstrap-credential.json')
-    assert.equal(statSync(file).mode & 0o777, 0o600)
-    assert.equal(readFileSync(file, 'utf8').includes(gateway.credential()!.secret), false)
+  it('keeps only a hash of the generated secret in an owner-only data directory, and does not print it again', async () => {
+    const secret = gateway.credential()!.secret
+    assert.equal(statSync(gateway.dataDir).mode & 0o777, 0o700)
+    for (const file of filesUnder(gateway.dataDir)) {
+      assert.equal(readFileSync(file).includes(secret), false, `${file} must not hold the secret`)
+    }
+  })
 
+  it('refuses a second process on the same data directory, and starts again after the first stops', async () => {
+    const second = await startGateway({
+      env: kafkaEnvironment(kafka),
+      dataDir: gateway.dataDir,
+      waitUntilListening: false,
+    })
+    assert.equal(await second.exited, 1)
+    assert.match(second.stderr(), /Another Gatehouse process \(pid \d+\) is using the data directory/)
+  })
+})
+
+describe('gatehouse process restarts', () => {
+  it('loses no acknowledged change when killed with SIGKILL, and keeps its credential', async () => {
+    // Given a gateway that acknowledged a service account and a key
+    const kafka = await testKafka()
+    const gateway = await startGateway({ env: kafkaEnvironment(kafka) })
+    const { key, secret } = gateway.credential()!
+    const authorization = basicAuthorization(key, secret)
+    const headers = { authorization, 'content-type': 'application/json' }
+    const account = await fetch(`${gateway.url}/iam/v2/service-accounts`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ display_name: 'survivor' }),
+    })
+    assert.equal(account.status, 201)
+    const accountId = (await jsonOf(account)).id as string
+    const apiKey = await fetch(`${gateway.url}/iam/v2/api-keys`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ spec: { owner: { id: accountId } } }),
+    })
+    assert.equal(apiKey.status, 202)
+    const created = await jsonOf(apiKey)
+    // When it is killed at once and started again on the same data directory
+    await gateway.stop('SIGKILL')
     const restarted = await startGateway({ env: kafkaEnvironment(kafka), dataDir: gateway.dataDir })
     try {
+      // Then everything acknowledged is there, and the bootstrap credential is not printed again
       assert.equal(restarted.credential(), undefined)
-      const response = await fetch(`${restarted.url}/kafka/v3/clusters`, { headers: { authorization } })
-      assert.equal(response.status, 200, 'the stored credential still works after a restart')
+      const read = await fetch(`${restarted.url}/iam/v2/service-accounts/${accountId}`, {
+        headers: { authorization },
+      })
+      assert.equal(read.status, 200)
+      const management = await fetch(`${restarted.url}/iam/v2/users`, {
+        headers: { authorization: basicAuthorization(created.id, created.spec.secret) },
+      })
+      assert.equal(management.status, 200, 'the key acknowledged before the kill still works')
     } finally {
       await restarted.stop()
     }
@@ -339,6 +390,50 @@ describe('gatehouse process lifecycle', () => {
         headers: { authorization },
       })
       assert.equal(onFirst.status, 404, 'and not on the first')
+
+      // The issue's walk-through: a service account, a key for the first cluster, used there, refused on
+      // the second, and refused everywhere once the service account is deleted.
+      const json = { authorization, 'content-type': 'application/json' }
+      const account = await jsonOf(
+        await fetch(`${gateway.url}/iam/v2/service-accounts`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ display_name: 'orders', description: 'Orders service' }),
+        }),
+      )
+      // Clusters are registered as they first answer; the key waits until the first one is.
+      let keyResponse: Response | undefined
+      for (let attempt = 0; attempt < 40 && keyResponse?.status !== 202; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 250))
+        keyResponse = await fetch(`${gateway.url}/iam/v2/api-keys`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ spec: { owner: { id: account.id }, resource: { id: first.clusterId } } }),
+        })
+      }
+      assert.equal(keyResponse!.status, 202)
+      const apiKey = await jsonOf(keyResponse!)
+      const asKey = { authorization: basicAuthorization(apiKey.id, apiKey.spec.secret) }
+      const topicsOfFirst = await fetch(`${gateway.url}/kafka/v3/clusters/${first.clusterId}/topics`, {
+        headers: asKey,
+      })
+      assert.equal(topicsOfFirst.status, 200)
+      const topicsOfSecond = await fetch(`${gateway.url}/kafka/v3/clusters/${second.clusterId}/topics`, {
+        headers: asKey,
+      })
+      assert.equal(topicsOfSecond.status, 401)
+      assert.equal((await jsonOf(topicsOfSecond)).error_code, 40101)
+      const deleted = await fetch(`${gateway.url}/iam/v2/service-accounts/${account.id}`, {
+        method: 'DELETE',
+        headers: { authorization },
+      })
+      assert.equal(deleted.status, 204)
+      const afterDelete = await fetch(`${gateway.url}/kafka/v3/clusters/${first.clusterId}/topics`, {
+        headers: asKey,
+      })
+      assert.equal(afterDelete.status, 401)
+      assert.equal(gateway.stdout().includes(apiKey.spec.secret), false, 'the secret is never logged')
+      assert.equal(gateway.stderr().includes(apiKey.spec.secret), false, 'the secret is never logged')
     } finally {
       await observer.close()
       await gateway.stop()

@@ -12,12 +12,13 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import { parse } from 'yaml'
 
 type JsonObject = Record<string, unknown>
+type SpecName = 'cloud' | 'oss' | 'iam' | 'apikeys' | 'org'
 
 interface SpecOperation {
   readonly operationId: string
   readonly method: string
   readonly pattern: RegExp
-  readonly spec: 'cloud' | 'oss'
+  readonly spec: SpecName
   readonly responses: JsonObject
 }
 
@@ -54,7 +55,7 @@ function toJsonSchema(node: unknown): unknown {
   return out
 }
 
-function loadSpec(file: string, spec: 'cloud' | 'oss', prefix: string) {
+function loadSpec(file: string, spec: SpecName, prefix: string) {
   const document = parse(readFileSync(new URL(file, REFERENCE), 'utf8')) as JsonObject
   const components = document['components'] as { schemas: JsonObject; responses?: JsonObject }
   const operations: SpecOperation[] = []
@@ -82,10 +83,32 @@ function loadSpec(file: string, spec: 'cloud' | 'oss', prefix: string) {
   return { operations, components }
 }
 
-const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false })
-const specs = [
-  { ...loadSpec('confluent-cloud-kafka-rest-v3.openapi.yaml', 'cloud', ''), name: 'cloud' as const },
-  { ...loadSpec('confluent-kafka-rest-v3.openapi.yaml', 'oss', '/kafka/v3'), name: 'oss' as const },
+// Confluent's patterns are written for Java regexes (`\"` escapes), not for the `u` flag.
+const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, unicodeRegExp: false })
+const specs: {
+  operations: SpecOperation[]
+  components: JsonObject & { schemas: JsonObject; responses?: JsonObject }
+  name: SpecName
+  errorSchema: string
+}[] = [
+  {
+    ...loadSpec('confluent-cloud-kafka-rest-v3.openapi.yaml', 'cloud', ''),
+    name: 'cloud',
+    errorSchema: 'Error',
+  },
+  {
+    ...loadSpec('confluent-kafka-rest-v3.openapi.yaml', 'oss', '/kafka/v3'),
+    name: 'oss',
+    errorSchema: 'Error',
+  },
+  // The control plane: Confluent Cloud's iam/v2, API keys and org/v2 specs, errors as `Failure`.
+  { ...loadSpec('confluent-cloud-iam-v2.openapi.yaml', 'iam', ''), name: 'iam', errorSchema: 'Failure' },
+  {
+    ...loadSpec('confluent-cloud-apikeys-v2.openapi.yaml', 'apikeys', ''),
+    name: 'apikeys',
+    errorSchema: 'Failure',
+  },
+  { ...loadSpec('confluent-cloud-org-v2.openapi.yaml', 'org', ''), name: 'org', errorSchema: 'Failure' },
 ]
 const compiled = new Map<string, ValidateFunction>()
 
@@ -96,7 +119,9 @@ function schemaFor(operation: SpecOperation, status: number): { key: string; sch
   )
   let response = statusKey ? (operation.responses[statusKey] as JsonObject) : undefined
   // Statuses the spec does not list for this operation still use Confluent's one error body.
-  if (!response && status >= 400) return { key: `${operation.spec}:Error`, schema: { $ref: '#/$defs/Error' } }
+  if (!response && status >= 400) {
+    return { key: `${operation.spec}:${spec.errorSchema}`, schema: { $ref: `#/$defs/${spec.errorSchema}` } }
+  }
   if (!response) return undefined
   const reference = response['$ref']
   if (typeof reference === 'string')

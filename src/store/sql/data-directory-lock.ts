@@ -54,15 +54,25 @@ export interface DataDirectoryLock {
  *
  * @throws DataDirectoryLockedError when another live process holds it.
  */
+/** Locks this process holds: the pid in the file cannot tell them apart from stale ones. */
+const heldHere = new Set<string>()
+
 export async function lockDataDirectory(directory: string): Promise<DataDirectoryLock> {
   const path = join(directory, LOCK_FILE_NAME)
+  if (heldHere.has(path)) throw new DataDirectoryLockedError(directory, process.pid)
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(path, 'wx', 0o600)
       await handle.writeFile(String(process.pid))
       await handle.sync()
       await handle.close()
-      return { release: () => rm(path, { force: true }) }
+      heldHere.add(path)
+      return {
+        release: async () => {
+          heldHere.delete(path)
+          await rm(path, { force: true })
+        },
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }

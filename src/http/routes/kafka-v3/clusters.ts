@@ -37,7 +37,11 @@ export function registerClusterRoutes(app: FastifyInstance, context: KafkaV3Rout
     { schema: { operationId: 'listKafkaClusters', response: { 200: ClusterList } } },
     async (request) => {
       const links = linksFor(request, context)
-      const entries = await context.clusters.list()
+      const scope = request.principal?.scope
+      // A cluster key sees only the cluster it opens.
+      const entries = (await context.clusters.list()).filter(
+        (entry) => scope?.kind !== 'cluster' || entry.description.clusterId === scope.clusterId,
+      )
       return {
         kind: 'KafkaClusterList' as const,
         metadata: { self: links.clusters(), next: null },

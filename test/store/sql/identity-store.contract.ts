@@ -1,0 +1,177 @@
+/**
+ * @module test/store/sql/identity-store.contract
+ *
+ * The `IdentityStore` contract, run against every backend (embedded PGlite and a real PostgreSQL),
+ * as Kysely runs one suite over every dialect.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { InvalidPageTokenError, type IdentityStore } from '../../../src/store/index.ts'
+
+const actor = { principal: 'User:sa-tester', credentialId: 'TESTKEY' }
+const hash = { salt: 'c2FsdA', hash: 'aGFzaA' }
+
+export function identityStoreContract(backend: string, open: () => Promise<IdentityStore>): void {
+  describe(`identity store contract (${backend})`, () => {
+    let store: IdentityStore
+    let environmentId: string
+
+    before(async () => {
+      store = await open()
+      environmentId = (await store.listEnvironments({ pageSize: 1 })).items[0]!.id
+      await store.registerKafkaCluster(
+        { id: 'cluster-a', environmentId, displayName: 'a', source: 'config' },
+        actor,
+      )
+    })
+    after(() => store.close())
+
+    it('creates the organization and a default environment once', async () => {
+      const organization = await store.getOrganization()
+      assert.match(organization.id, /^[0-9a-f-]{36}$/)
+      assert.match(environmentId, /^env-[a-z0-9]{6}$/)
+    })
+
+    it('keeps service account names unique, also under concurrent creation', async () => {
+      const results = await Promise.allSettled(
+        Array.from({ length: 5 }, () =>
+          store.createServiceAccount({ displayName: 'racer', description: '' }, actor),
+        ),
+      )
+      assert.equal(results.filter((result) => result.status === 'fulfilled').length, 1)
+      for (const result of results.filter((candidate) => candidate.status === 'rejected')) {
+        assert.equal((result.reason as Error).name, 'StoreConflictError')
+      }
+    })
+
+    it('pages in creation order without repeats or gaps, and refuses a foreign token', async () => {
+      const created: string[] = []
+      for (let i = 0; i < 5; i++) {
+        created.push(
+          (await store.createServiceAccount({ displayName: `paged-${i}`, description: '' }, actor)).id,
+        )
+      }
+      const seen: string[] = []
+      let token: string | undefined
+      do {
+        const page = await store.listServiceAccounts({ pageSize: 2, pageToken: token })
+        assert.ok(page.items.length <= 2)
+        seen.push(...page.items.map((item) => item.id))
+        token = page.nextPageToken
+      } while (token)
+      const order = seen.filter((id) => created.includes(id))
+      assert.deepEqual(order, created)
+      assert.equal(new Set(seen).size, seen.length)
+      await assert.rejects(
+        store.listServiceAccounts({ pageSize: 2, pageToken: 'garbage' }),
+        InvalidPageTokenError,
+      )
+    })
+
+    it('stores API keys with their scope and hash, filters them, and cascades owner deletion', async () => {
+      const owner = await store.createServiceAccount({ displayName: 'key-owner', description: '' }, actor)
+      const deleted: string[] = []
+      const stop = store.onApiKeyDeleted((id) => deleted.push(id))
+      await store.createApiKey(
+        {
+          id: 'CONTRACTKEY00001',
+          displayName: 'one',
+          description: '',
+          ownerId: owner.id,
+          ownerKind: 'ServiceAccount',
+          scope: { kind: 'cluster', clusterId: 'cluster-a', environmentId: '' },
+          secretHash: hash,
+        },
+        actor,
+      )
+      await store.createApiKey(
+        {
+          id: 'CONTRACTKEY00002',
+          displayName: 'two',
+          description: '',
+          ownerId: owner.id,
+          ownerKind: 'ServiceAccount',
+          scope: { kind: 'management' },
+          secretHash: hash,
+        },
+        actor,
+      )
+      const key = await store.getApiKey('CONTRACTKEY00001')
+      assert.deepEqual(key?.scope, { kind: 'cluster', clusterId: 'cluster-a', environmentId })
+      assert.deepEqual(key?.secretHash, hash)
+      assert.deepEqual(
+        (await store.listApiKeys({ pageSize: 10 }, { resourceId: 'cluster-a', ownerId: owner.id })).items.map(
+          (item) => item.id,
+        ),
+        ['CONTRACTKEY00001'],
+      )
+      assert.equal(await store.deleteServiceAccount(owner.id, actor), true)
+      assert.equal(await store.getApiKey('CONTRACTKEY00002'), undefined)
+      // Announcements may repeat (this process, then the database's notification); each key is announced.
+      assert.deepEqual([...new Set(deleted)].sort(), ['CONTRACTKEY00001', 'CONTRACTKEY00002'])
+      stop()
+    })
+
+    it('refuses keys for missing owners or clusters', async () => {
+      const owner = await store.createServiceAccount({ displayName: 'refs', description: '' }, actor)
+      const base = { displayName: '', description: '', secretHash: hash } as const
+      await assert.rejects(
+        store.createApiKey(
+          {
+            ...base,
+            id: 'CONTRACTKEY00003',
+            ownerId: 'sa-ghost1',
+            ownerKind: 'ServiceAccount',
+            scope: { kind: 'management' },
+          },
+          actor,
+        ),
+        { name: 'StoreReferenceError' },
+      )
+      await assert.rejects(
+        store.createApiKey(
+          {
+            ...base,
+            id: 'CONTRACTKEY00004',
+            ownerId: owner.id,
+            ownerKind: 'ServiceAccount',
+            scope: { kind: 'cluster', clusterId: 'no-such-cluster', environmentId: '' },
+          },
+          actor,
+        ),
+        { name: 'StoreReferenceError' },
+      )
+    })
+
+    it('writes an audit event with every change, in the same transaction', async () => {
+      const account = await store.createServiceAccount({ displayName: 'audit-me', description: '' }, actor)
+      await store.updateServiceAccount(account.id, { description: 'changed' }, actor)
+      const events = (await store.listAuditEvents({ pageSize: 10 }, { resourceId: account.id })).items
+      assert.deepEqual(
+        events.map((event) => event.action),
+        ['service_account.updated', 'service_account.created'],
+      )
+      assert.deepEqual(events[0]!.actor, actor)
+      assert.deepEqual(events[0]!.details, { description: 'changed' })
+      // A failed change leaves no event behind.
+      await assert.rejects(store.createServiceAccount({ displayName: 'audit-me', description: '' }, actor))
+      const after = (await store.listAuditEvents({ pageSize: 100 })).items.filter(
+        (event) => event.action === 'service_account.created' && event.details['displayName'] === 'audit-me',
+      )
+      assert.equal(after.length, 1)
+    })
+
+    it('creates the bootstrap key once, even when asked concurrently', async () => {
+      let generated = 0
+      const results = await Promise.all(
+        Array.from({ length: 3 }, () =>
+          store.ensureBootstrapApiKey({
+            generate: () => ({ id: `BOOTSTRAP${String(++generated).padStart(7, '0')}`, secretHash: hash }),
+          }),
+        ),
+      )
+      assert.equal(results.filter((result) => result.created).length, 1)
+      assert.equal(new Set(results.map((result) => result.key.id)).size, 1)
+    })
+  })
+}

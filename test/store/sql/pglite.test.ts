@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { DataDirectoryLockedError, openIdentityStore, SYSTEM_ACTOR } from '../../../src/store/sql/index.ts'
+import { identityStoreContract } from './identity-store.contract.ts'
+
+identityStoreContract('PGlite', async () => (await openIdentityStore({ kind: 'pglite-memory' })).store)
+
+describe('PGlite store in a data directory', () => {
+  it('keeps data across reopening, and migrates only once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'))
+    const first = await openIdentityStore({ kind: 'pglite', dataDir })
+    const account = await first.store.createServiceAccount(
+      { displayName: 'kept', description: '' },
+      SYSTEM_ACTOR,
+    )
+    await first.store.close()
+    const second = await openIdentityStore({ kind: 'pglite', dataDir })
+    try {
+      assert.deepEqual(first.appliedMigrations, [1])
+      assert.deepEqual(second.appliedMigrations, [])
+      assert.equal((await second.store.getServiceAccount(account.id))?.displayName, 'kept')
+    } finally {
+      await second.store.close()
+    }
+  })
+
+  it('is locked while open: a second opener is refused with advice', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-store-'))
+    const first = await openIdentityStore({ kind: 'pglite', dataDir })
+    try {
+      await assert.rejects(openIdentityStore({ kind: 'pglite', dataDir }), (error: unknown) => {
+        assert.ok(error instanceof DataDirectoryLockedError)
+        assert.match(error.message, /store\.databaseUrl/)
+        return true
+      })
+    } finally {
+      await first.store.close()
+    }
+  })
+})
