@@ -52,7 +52,7 @@ async function startGateway(kafka: LocalKafka, cacheTtlMs: number): Promise<Gate
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   let output = ''
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
   const deadline = Date.now() + 60_000
   let port: number | undefined
   while (port === undefined) {
