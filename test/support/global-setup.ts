@@ -6,8 +6,10 @@
  */
 import { startLocalKafka, stopLocalKafka } from '../../scripts/local-kafka.ts'
 import { TEST_KAFKA } from './kafka.ts'
+import { startTestPostgres, stopTestPostgres } from './postgres.ts'
 
 let startedHere = false
+let postgresStartedHere = false
 
 export async function globalSetup(): Promise<void> {
   const started = Date.now()
@@ -16,6 +18,8 @@ export async function globalSetup(): Promise<void> {
     log: (line) => process.stderr.write(`[kafka] ${line}\n`),
   })
   startedHere = !kafka.reused
+  // Started here, before the test files run in parallel, so that they never race to start it.
+  postgresStartedHere = startTestPostgres().startedNow
   process.stderr.write(
     `[kafka] ${kafka.reused ? 'reusing' : 'started'} test broker ${kafka.bootstrapServers} (cluster ${kafka.clusterId}) in ${Date.now() - started} ms\n`,
   )
@@ -23,4 +27,5 @@ export async function globalSetup(): Promise<void> {
 
 export async function globalTeardown(): Promise<void> {
   if (startedHere) await stopLocalKafka(TEST_KAFKA.name)
+  if (postgresStartedHere) stopTestPostgres()
 }

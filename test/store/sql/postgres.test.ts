@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { openIdentityStore, SYSTEM_ACTOR, type OpenedStore } from '../../../src/store/sql/index.ts'
+import { ApiKeyAuthenticator, hashSecret } from '../../../src/authn/index.ts'
+import { createTestDatabase } from '../../support/postgres.ts'
+import { identityStoreContract } from './identity-store.contract.ts'
+
+const databases: { drop: () => Promise<void> }[] = []
+after(async () => {
+  for (const database of databases) await database.drop()
+})
+
+identityStoreContract('PostgreSQL', async () => {
+  const database = await createTestDatabase()
+  databases.push(database)
+  return (await openIdentityStore({ kind: 'postgres', url: database.url, poolSize: 5 })).store
+})
+
+describe('two gateway instances sharing PostgreSQL', () => {
+  let first: OpenedStore
+  let second: OpenedStore
+  before(async () => {
+    const database = await createTestDatabase()
+    databases.push(database)
+    // Both start at once: migrations and the organization happen exactly once.
+    ;[first, second] = await Promise.all([
+      openIdentityStore({ kind: 'postgres', url: database.url, poolSize: 5 }),
+      openIdentityStore({ kind: 'postgres', url: database.url, poolSize: 5 }),
+    ])
+  })
+  after(async () => {
+    await first.store.close()
+    await second.store.close()
+  })
+
+  it('migrate once and share one organization', async () => {
+    assert.deepEqual([...first.appliedMigrations, ...second.appliedMigrations], [1])
+    assert.equal((await first.store.getOrganization()).id, (await second.store.getOrganization()).id)
+  })
+
+  it('a key deleted on one instance stops working on the other within a second, with a warm cache', async () => {
+    // Given a key that the second instance has verified and cached (cache TTL longer than the bound)
+    const account = await first.store.createServiceAccount(
+      { displayName: 'shared', description: '' },
+      SYSTEM_ACTOR,
+    )
+    await first.store.createApiKey(
+      {
+        id: 'SHAREDKEY0000001',
+        displayName: '',
+        description: '',
+        ownerId: account.id,
+        ownerKind: 'ServiceAccount',
+        scope: { kind: 'management' },
+        secretHash: hashSecret('shared-secret'),
+      },
+      SYSTEM_ACTOR,
+    )
+    const verifier = new ApiKeyAuthenticator(second.store, { cacheTtlMs: 60_000 })
+    const credential = { kind: 'basic' as const, key: 'SHAREDKEY0000001', secret: 'shared-secret' }
+    await verifier.authenticate(credential)
+    // When the first instance deletes it
+    await first.store.deleteApiKey('SHAREDKEY0000001', SYSTEM_ACTOR)
+    // Then the second refuses it within 1 s, through the database's notification alone
+    const deadline = Date.now() + 1_000
+    let refused = false
+    while (!refused && Date.now() < deadline) {
+      refused = await verifier.authenticate(credential).then(
+        () => false,
+        () => true,
+      )
+      if (!refused) await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    verifier.close()
+    assert.ok(refused, 'the deletion reached the other instance within 1 s')
+  })
+})
