@@ -47,13 +47,31 @@ export function kafkaEnvironment(kafka: LocalKafka): Record<string, string> {
 
 /**
  * Reads the first `count` records of a topic with a real Kafka consumer (not through Gatehouse),
- * failing after `timeoutMs`.
+ * failing after `attempts` tries of `timeoutMs` each. Each try is a fresh consumer group reading
+ * from the earliest offset: on a just-formatted broker a first group can stall while the group
+ * coordinator loads, which says nothing about whether the records are there.
  */
 export async function readRecords(
   kafka: LocalKafka,
   topic: string,
   count: number,
   timeoutMs = 20_000,
+  attempts = 3,
+): Promise<Message[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readRecordsOnce(kafka, topic, count, timeoutMs)
+    } catch (error) {
+      if (attempt >= attempts) throw error
+    }
+  }
+}
+
+async function readRecordsOnce(
+  kafka: LocalKafka,
+  topic: string,
+  count: number,
+  timeoutMs: number,
 ): Promise<Message[]> {
   const consumer = new Consumer({
     clientId: 'gatehouse-test-reader',
