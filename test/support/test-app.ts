@@ -32,6 +32,7 @@ export async function buildTestApp(
     publicUrl?: string
     batchMaxEntries?: number
     maxRecordJsonBytes?: number
+    streamMaxDurationMs?: number
   } = {},
 ): Promise<TestApp> {
   const kafka = new FakeKafkaCluster()
@@ -46,6 +47,7 @@ export async function buildTestApp(
     produce: {
       batchMaxEntries: options.batchMaxEntries ?? 10,
       maxRecordJsonBytes: options.maxRecordJsonBytes ?? 8_388_608,
+      streamMaxDurationMs: options.streamMaxDurationMs ?? 3_600_000,
     },
     isMetricsPublic: options.isMetricsPublic ?? false,
     logger: false,

@@ -24,6 +24,9 @@ import { OrderedReportWriter, type ReportSlot } from './report-writer.ts'
 /** Records of one stream being produced at once; reading pauses beyond this. */
 const MAX_IN_FLIGHT_PER_STREAM = 4_000
 const BATCH_ENTRY_ID = /^[0-9a-zA-Z_-]{1,80}$/
+const STREAM_EXPIRED = Symbol('stream expired')
+/** How long a client still sending after its stream's time is up may take to see the response's end. */
+const CLOSE_GRACE_MS = 1_000
 
 function failureReport(error: unknown): { error_code: number; message: string } {
   const gatewayError = toGatewayError(error)
@@ -131,17 +134,44 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
           if (!body) throw new GatewayError('GW_HTTP_EMPTY_BODY')
           const objects = splitJsonObjects(body, context.produce.maxRecordJsonBytes)
 
+          // A stream may stay open only so long: once the deadline passes, the read in progress loses
+          // the race below and nothing more is read.
+          let deadlineTimer: NodeJS.Timeout | undefined
+          const deadline = new Promise<typeof STREAM_EXPIRED>((resolve) => {
+            deadlineTimer = setTimeout(() => resolve(STREAM_EXPIRED), context.produce.streamMaxDurationMs)
+          })
+          const readObjects = () => Promise.race([objects.next(), deadline])
+          const socket = request.raw.socket
+          const closeConnectionAfterResponse = () => {
+            // The client may still be sending; once the response is complete, close the connection
+            // rather than read and discard its body for ever. The grace period lets the end reach it.
+            reply.raw.once('finish', () => {
+              if (request.raw.complete) return
+              socket.end()
+              setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref()
+            })
+          }
+
           // Confluent answers an empty stream with 422 rather than an empty 200, so the status waits
           // for the first record.
-          let first: IteratorResult<string[]> | undefined
+          let first: IteratorResult<string[]> | typeof STREAM_EXPIRED | undefined
           let streamError: unknown
           try {
-            first = await objects.next()
+            first = await readObjects()
           } catch (error) {
+            clearTimeout(deadlineTimer)
             if (!(error instanceof JsonStreamError)) throw error
             streamError = error
           }
-          if (first?.done) throw new GatewayError('GW_HTTP_EMPTY_BODY')
+          if (first === STREAM_EXPIRED) {
+            void objects.return(undefined)
+            closeConnectionAfterResponse()
+            throw new GatewayError('GW_PRODUCE_STREAM_TOO_LONG')
+          }
+          if (first?.done) {
+            clearTimeout(deadlineTimer)
+            throw new GatewayError('GW_HTTP_EMPTY_BODY')
+          }
 
           const out = new PassThrough()
           void reply.code(200).type('application/json').send(out)
@@ -192,13 +222,19 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
                 }
                 if (writer.pending >= MAX_IN_FLIGHT_PER_STREAM)
                   await writer.drained(MAX_IN_FLIGHT_PER_STREAM / 2)
-                const next = await objects.next()
+                const next = await readObjects()
+                if (next === STREAM_EXPIRED) {
+                  endWith(new GatewayError('GW_PRODUCE_STREAM_TOO_LONG'))
+                  closeConnectionAfterResponse()
+                  break
+                }
                 texts = next.done ? undefined : next.value
               }
             } catch (error) {
               // A client that hung up needs no report; anything else ends the stream with one.
               if (!isGone()) endWith(error)
             } finally {
+              clearTimeout(deadlineTimer)
               void objects.return(undefined)
             }
           }
