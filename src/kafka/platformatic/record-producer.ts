@@ -77,6 +77,8 @@ export class RecordProducer {
   #isFlushScheduled = false
   #roundsInFlight = 0
   readonly #roundRobin = new Map<string, number>()
+  /** The placing of the latest round; each round is placed after the one before it. */
+  #lastPlacing: Promise<unknown> = Promise.resolve()
 
   constructor(options: RecordProducerOptions) {
     this.#producer = options.producer
@@ -111,7 +113,11 @@ export class RecordProducer {
 
   async #sendRound(round: PendingRecord[]): Promise<void> {
     const byPartition = new Map<string, Placed[]>()
-    for (const placed of await this.#place(round)) {
+    // A round that waits for a topic's metadata must not let a later round overtake it: records
+    // of one partition go to Kafka in the order they arrived.
+    const placing = this.#lastPlacing.then(() => this.#place(round))
+    this.#lastPlacing = placing.catch(() => undefined)
+    for (const placed of await placing) {
       const partitionKey = `${placed.topic}\u0000${placed.partitionId}`
       const records = byPartition.get(partitionKey)
       if (records) records.push(placed)
