@@ -167,6 +167,15 @@ const Produce = Type.Object(
         'Largest single JSON record accepted in a produce stream; a larger one ends the stream with an in-band 400. ' +
         'Whether Kafka accepts the record is decided by the topic’s `max.message.bytes`.',
     }),
+    streamMaxDurationMs: Type.Integer({
+      minimum: 100,
+      maximum: 86_400_000,
+      default: 3_600_000,
+      description:
+        'Longest time one streaming produce request stays open. When it elapses the gateway stops reading, reports ' +
+        'every record already read, adds one in-band 408 and ends the response; the client reconnects to go on. ' +
+        'Credentials are checked when a request starts, so this also bounds how long a revoked key keeps producing.',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'Producing records over HTTP.' },
 )

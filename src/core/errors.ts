@@ -253,6 +253,15 @@ export const errorRegistry = {
     howToSolve:
       'Send JSON objects one after another (whitespace or newlines between them are fine); the stream ends at the first malformed one.',
   },
+  GW_PRODUCE_STREAM_TOO_LONG: {
+    status: 408,
+    errorCode: 408,
+    code: 'stream_too_long',
+    // Confluent's wording, which clients may match on.
+    title: 'Streaming connection open for longer than allowed: Connection will be closed.',
+    howToSolve:
+      'Open a new produce request and go on from the first record without a report; the limit is `produce.streamMaxDurationMs`.',
+  },
   GW_KAFKA_AUTHORIZATION_FAILED: {
     status: 403,
     errorCode: 40301,

@@ -38,6 +38,7 @@ export async function buildTestApp(
     /** A real identity store: serves /iam/v2 and /org/v2, and keys are verified against it. */
     identities?: IdentityStore
     throttle?: AuthenticationFailureThrottle
+    streamMaxDurationMs?: number
   } = {},
 ): Promise<TestApp> {
   const kafka = new FakeKafkaCluster()
@@ -55,6 +56,7 @@ export async function buildTestApp(
     produce: {
       batchMaxEntries: options.batchMaxEntries ?? 10,
       maxRecordJsonBytes: options.maxRecordJsonBytes ?? 8_388_608,
+      streamMaxDurationMs: options.streamMaxDurationMs ?? 3_600_000,
     },
     isMetricsPublic: options.isMetricsPublic ?? false,
     logger: false,

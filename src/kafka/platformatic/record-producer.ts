@@ -26,8 +26,19 @@ interface Placed extends PendingRecord {
   readonly partitionId: number
 }
 
-/** Most records one Produce round carries; the rest wait for the next round. */
-const MAX_BATCH_RECORDS = 2_000
+/** Most records one round takes from the queue; the rest wait for the next round. */
+const MAX_ROUND_RECORDS = 2_000
+/**
+ * Most bytes (keys, values, headers) sent to one partition in one Produce request. A partition's
+ * batch must fit the topic's `max.message.bytes` (1 MiB by default) or all of it fails.
+ */
+const MAX_PARTITION_BATCH_BYTES = 512 * 1_024
+/**
+ * Rounds sent and not yet answered. While this many are out, new records wait and join the next
+ * round: under load that makes fewer, fuller Produce requests, which is where the gateway's CPU
+ * goes; when idle a record is still sent in the next turn of the event loop.
+ */
+const MAX_ROUNDS_IN_FLIGHT = 3
 
 export interface RecordProducerOptions {
   readonly producer: Producer
@@ -35,8 +46,28 @@ export interface RecordProducerOptions {
   readonly partitionCount: (topic: string, refresh: boolean) => Promise<number>
 }
 
-function recordSizeError(error: GatewayError): boolean {
+function isRecordSizeError(error: GatewayError): boolean {
   return error.code === 'GW_KAFKA_RECORD_TOO_LARGE'
+}
+
+function sizeOf(record: KafkaRecordToProduce): number {
+  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0)
+  for (const header of record.headers) size += header.name.length + (header.value?.length ?? 0)
+  return size
+}
+
+function toMessage({ topic, record, partitionId, timestamp }: Placed): MessageToProduce {
+  const message: MessageToProduce = { topic, partition: partitionId, timestamp: BigInt(timestamp.getTime()) }
+  if (record.key !== null) message.key = record.key
+  if (record.value !== null) message.value = record.value
+  if (record.headers.length > 0) {
+    // Distinct Buffer keys keep repeated header names apart. A null value is written as Kafka's
+    // null header value (length -1) by the library's encoder, which its types do not show.
+    message.headers = new Map(
+      record.headers.map((header) => [Buffer.from(header.name), header.value as Buffer]),
+    )
+  }
+  return message
 }
 
 export class RecordProducer {
@@ -44,7 +75,10 @@ export class RecordProducer {
   readonly #partitionCount: RecordProducerOptions['partitionCount']
   #pending: PendingRecord[] = []
   #isFlushScheduled = false
+  #roundsInFlight = 0
   readonly #roundRobin = new Map<string, number>()
+  /** The placing of the latest round; each round is placed after the one before it. */
+  #lastPlacing: Promise<unknown> = Promise.resolve()
 
   constructor(options: RecordProducerOptions) {
     this.#producer = options.producer
@@ -54,44 +88,83 @@ export class RecordProducer {
   produce(topic: string, record: KafkaRecordToProduce): Promise<ProducedKafkaRecord> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ topic, record, timestamp: record.timestamp ?? new Date(), resolve, reject })
-      if (!this.#isFlushScheduled) {
-        this.#isFlushScheduled = true
-        setImmediate(() => void this.#flush())
-      }
+      this.#scheduleFlush()
     })
   }
 
-  async #flush(): Promise<void> {
+  #scheduleFlush(): void {
+    if (this.#isFlushScheduled || this.#pending.length === 0 || this.#roundsInFlight >= MAX_ROUNDS_IN_FLIGHT)
+      return
+    this.#isFlushScheduled = true
+    setImmediate(() => this.#flush())
+  }
+
+  #flush(): void {
     this.#isFlushScheduled = false
-    const batch = this.#pending.splice(0, MAX_BATCH_RECORDS)
-    if (this.#pending.length > 0) {
-      this.#isFlushScheduled = true
-      setImmediate(() => void this.#flush())
+    while (this.#pending.length > 0 && this.#roundsInFlight < MAX_ROUNDS_IN_FLIGHT) {
+      const round = this.#pending.splice(0, MAX_ROUND_RECORDS)
+      this.#roundsInFlight++
+      void this.#sendRound(round).finally(() => {
+        this.#roundsInFlight--
+        this.#scheduleFlush()
+      })
     }
-    const placed = await this.#place(batch)
-    if (placed.length > 0) await this.#send(placed, true)
+  }
+
+  async #sendRound(round: PendingRecord[]): Promise<void> {
+    const byPartition = new Map<string, Placed[]>()
+    // A round that waits for a topic's metadata must not let a later round overtake it: records
+    // of one partition go to Kafka in the order they arrived.
+    const placing = this.#lastPlacing.then(() => this.#place(round))
+    this.#lastPlacing = placing.catch(() => undefined)
+    for (const placed of await placing) {
+      const partitionKey = `${placed.topic}\u0000${placed.partitionId}`
+      const records = byPartition.get(partitionKey)
+      if (records) records.push(placed)
+      else byPartition.set(partitionKey, [placed])
+    }
+    // One send per partition, so that a partition's failure (too large, not its leader) touches
+    // only its own records and never those that another partition has written.
+    const sends: Promise<void>[] = []
+    for (const records of byPartition.values()) {
+      let batch: Placed[] = []
+      let bytes = 0
+      for (const placed of records) {
+        const size = sizeOf(placed.record)
+        if (batch.length > 0 && bytes + size > MAX_PARTITION_BATCH_BYTES) {
+          sends.push(this.#send(batch))
+          batch = []
+          bytes = 0
+        }
+        batch.push(placed)
+        bytes += size
+      }
+      sends.push(this.#send(batch))
+    }
+    await Promise.all(sends)
   }
 
   /** Chooses each record's partition; records that cannot be placed are rejected here. */
-  async #place(batch: PendingRecord[]): Promise<Placed[]> {
-    const counts = new Map<string, Promise<number>>()
-    const countOf = (topic: string) => {
-      let count = counts.get(topic)
-      if (!count) {
-        count = this.#partitionCount(topic, false)
-        counts.set(topic, count)
+  async #place(round: PendingRecord[]): Promise<Placed[]> {
+    const counts = new Map<string, number | GatewayError>()
+    for (const pending of round) {
+      if (counts.has(pending.topic)) continue
+      try {
+        counts.set(pending.topic, await this.#partitionCount(pending.topic, false))
+      } catch (error) {
+        counts.set(pending.topic, toGatewayError(error, { topicName: pending.topic }))
       }
-      return count
     }
     const placed: Placed[] = []
-    for (const pending of batch) {
+    for (const pending of round) {
       try {
-        let count = await countOf(pending.topic)
+        let count = counts.get(pending.topic)!
+        if (count instanceof GatewayError) throw count
         const requested = pending.record.partitionId
         if (requested !== undefined && requested >= count) {
           // The topic may have grown since the count was cached.
           count = await this.#partitionCount(pending.topic, true)
-          counts.set(pending.topic, Promise.resolve(count))
+          counts.set(pending.topic, count)
         }
         if (requested !== undefined && (requested < 0 || requested >= count)) {
           throw new GatewayError('GW_KAFKA_PARTITION_NOT_FOUND')
@@ -113,45 +186,40 @@ export class RecordProducer {
     return next % count
   }
 
-  async #send(records: Placed[], canSplit: boolean): Promise<void> {
-    const messages: MessageToProduce[] = records.map(({ topic, record, partitionId, timestamp }) => ({
-      topic,
-      partition: partitionId,
-      timestamp: BigInt(timestamp.getTime()),
-      ...(record.key === null ? {} : { key: record.key }),
-      ...(record.value === null ? {} : { value: record.value }),
-      // Distinct Buffer keys keep repeated header names apart. A null value is written as Kafka's
-      // null header value (length -1) by the library's encoder, which its types do not show.
-      headers: new Map(record.headers.map((header) => [Buffer.from(header.name), header.value as Buffer])),
-    }))
-    let offsets: { topic: string; partition: number; offset: bigint }[] = []
+  /**
+   * Sends records of one partition as one batch. Kafka appends a partition's batch whole or not at
+   * all, so on failure none of them was written (a timeout leaves it unknown; they are reported
+   * failed, never as written). Each record's offset is the batch's base offset plus its position.
+   */
+  async #send(records: Placed[]): Promise<void> {
+    const first = records[0]!
+    let baseOffset: bigint | undefined
     let failure: GatewayError | undefined
     try {
-      offsets = (await this.#producer.send({ messages, acks: -1 })).offsets ?? []
+      const result = await this.#producer.send({ messages: records.map(toMessage), acks: -1 })
+      baseOffset = result.offsets?.find(
+        (entry) => entry.topic === first.topic && entry.partition === first.partitionId,
+      )?.offset
     } catch (error) {
       failure = toGatewayError(error)
-      offsets = (error as { produced?: { offsets?: typeof offsets } }).produced?.offsets ?? []
-      if (recordSizeError(failure) && canSplit && records.length > 1) {
-        // One oversized record fails its whole partition batch; resend one by one so that only it fails.
-        for (const record of records) await this.#send([record], false)
+      if (isRecordSizeError(failure) && records.length > 1) {
+        // One oversized record fails the whole batch; halve it until only that record fails.
+        const half = Math.ceil(records.length / 2)
+        await this.#send(records.slice(0, half))
+        await this.#send(records.slice(half))
         return
       }
     }
-    const baseOffsets = new Map(
-      offsets.map((entry) => [`${entry.topic}\u0000${entry.partition}`, entry.offset]),
-    )
-    const nextIndex = new Map<string, bigint>()
-    for (const record of records) {
-      const partitionKey = `${record.topic}\u0000${record.partitionId}`
-      const base = baseOffsets.get(partitionKey)
-      if (base === undefined) {
+    records.forEach((record, index) => {
+      if (baseOffset === undefined)
         record.reject(failure ?? new GatewayError('GW_KAFKA_ERROR', 'Kafka did not acknowledge the record.'))
-        continue
-      }
-      const index = nextIndex.get(partitionKey) ?? 0n
-      nextIndex.set(partitionKey, index + 1n)
-      record.resolve({ partitionId: record.partitionId, offset: base + index, timestamp: record.timestamp })
-    }
+      else
+        record.resolve({
+          partitionId: record.partitionId,
+          offset: baseOffset + BigInt(index),
+          timestamp: record.timestamp,
+        })
+    })
   }
 
   async close(): Promise<void> {

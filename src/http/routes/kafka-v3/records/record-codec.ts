@@ -147,9 +147,14 @@ export function decodeProduceRecord(
   }
 }
 
+let lastInstant = { time: Number.NaN, text: '' }
+
 /** ISO-8601 in UTC with milliseconds only when there are some, as Confluent writes instants. */
 export function formatInstant(date: Date): string {
-  return date.toISOString().replace('.000Z', 'Z')
+  // Records of one batch mostly share their millisecond, so the last text is usually the answer.
+  const time = date.getTime()
+  if (time !== lastInstant.time) lastInstant = { time, text: date.toISOString().replace('.000Z', 'Z') }
+  return lastInstant.text
 }
 
 export interface DeliveryReport {
@@ -179,4 +184,27 @@ export function deliveryReport(
     ...(decoded.key ? { key: decoded.key } : {}),
     ...(decoded.value ? { value: decoded.value } : {}),
   }
+}
+
+function formatData(
+  name: 'key' | 'value',
+  data: { readonly type: RecordFormat; readonly size: number },
+): string {
+  return `,"${name}":{"type":"${data.type}","size":${data.size}}`
+}
+
+/**
+ * Delivery reports of one topic as JSON text, exactly as `JSON.stringify(deliveryReport(…))` writes
+ * them, but built directly: a stream writes one per record.
+ */
+export function createDeliveryReportFormatter(
+  clusterId: string,
+  topicName: string,
+): (decoded: DecodedRecord, produced: ProducedKafkaRecord) => string {
+  const prefix = `{"error_code":200,"cluster_id":${JSON.stringify(clusterId)},"topic_name":${JSON.stringify(topicName)}`
+  return (decoded, produced) =>
+    `${prefix},"partition_id":${produced.partitionId},"offset":${Number(produced.offset)},"timestamp":"${formatInstant(produced.timestamp)}"` +
+    (decoded.key ? formatData('key', decoded.key) : '') +
+    (decoded.value ? formatData('value', decoded.value) : '') +
+    '}'
 }

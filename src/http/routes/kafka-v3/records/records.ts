@@ -14,79 +14,27 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { GatewayError, explainInvalidTopicName } from '../../../../core/index.ts'
-import type { KafkaClusterClient } from '../../../../kafka/index.ts'
 import { toGatewayError } from '../../../plugins/error-handler.ts'
 import { TopicParams } from '../../../schemas/kafka-v3.ts'
 import type { KafkaV3RouteContext } from '../context.ts'
 import { JsonStreamError, splitJsonObjects } from './json-stream.ts'
-import { decodeProduceRecord, deliveryReport } from './record-codec.ts'
+import { createDeliveryReportFormatter, decodeProduceRecord, deliveryReport } from './record-codec.ts'
+import { OrderedReportWriter, type ReportSlot } from './report-writer.ts'
 
 /** Records of one stream being produced at once; reading pauses beyond this. */
 const MAX_IN_FLIGHT_PER_STREAM = 4_000
 const BATCH_ENTRY_ID = /^[0-9a-zA-Z_-]{1,80}$/
-
-/** Writes reports in the order they were pushed, batching those that are ready together. */
-class OrderedReportWriter {
-  readonly #out: PassThrough
-  readonly #isGone: () => boolean
-  readonly #queue: { settled: boolean; line: string; promise: Promise<void> }[] = []
-  #isWriting = false
-  #waiters: { below: number; resolve: () => void }[] = []
-
-  constructor(out: PassThrough, isGone: () => boolean) {
-    this.#out = out
-    this.#isGone = isGone
-  }
-
-  get pending(): number {
-    return this.#queue.length
-  }
-
-  push(report: Promise<object>): void {
-    const entry = { settled: false, line: '', promise: Promise.resolve() }
-    entry.promise = report.then((value) => {
-      entry.line = JSON.stringify(value) + '\r\n'
-      entry.settled = true
-    })
-    this.#queue.push(entry)
-    if (!this.#isWriting) void this.#write()
-  }
-
-  /** Resolves once at most `below` reports are still unwritten. */
-  drained(below: number): Promise<void> {
-    if (this.#queue.length <= below) return Promise.resolve()
-    return new Promise((resolve) => this.#waiters.push({ below, resolve }))
-  }
-
-  async #write(): Promise<void> {
-    this.#isWriting = true
-    while (this.#queue.length > 0) {
-      await this.#queue[0]!.promise
-      let text = ''
-      while (this.#queue.length > 0 && this.#queue[0]!.settled) text += this.#queue.shift()!.line
-      if (!this.#isGone() && !this.#out.write(text))
-        await new Promise((resolve) => this.#out.once('drain', resolve))
-      this.#waiters = this.#waiters.filter((waiter) => {
-        if (this.#queue.length > waiter.below) return true
-        waiter.resolve()
-        return false
-      })
-    }
-    this.#isWriting = false
-  }
-}
+const STREAM_EXPIRED = Symbol('stream expired')
+/** How long a client still sending after its stream's time is up may take to see the response's end. */
+const CLOSE_GRACE_MS = 1_000
 
 function failureReport(error: unknown): { error_code: number; message: string } {
   const gatewayError = toGatewayError(error)
   return { error_code: gatewayError.definition.errorCode, message: gatewayError.message }
 }
 
-async function produceOne(client: KafkaClusterClient, clusterId: string, topicName: string, input: unknown) {
-  const topicProblem = explainInvalidTopicName(topicName)
-  if (topicProblem !== undefined) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
-  const decoded = decodeProduceRecord(input)
-  const produced = await client.produce(topicName, decoded.record)
-  return deliveryReport(clusterId, topicName, decoded, produced)
+function failureLine(error: unknown): string {
+  return JSON.stringify(failureReport(error)) + '\r\n'
 }
 
 function parseRecord(text: string): unknown {
@@ -186,17 +134,44 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
           if (!body) throw new GatewayError('GW_HTTP_EMPTY_BODY')
           const objects = splitJsonObjects(body, context.produce.maxRecordJsonBytes)
 
+          // A stream may stay open only so long: once the deadline passes, the read in progress loses
+          // the race below and nothing more is read.
+          let deadlineTimer: NodeJS.Timeout | undefined
+          const deadline = new Promise<typeof STREAM_EXPIRED>((resolve) => {
+            deadlineTimer = setTimeout(() => resolve(STREAM_EXPIRED), context.produce.streamMaxDurationMs)
+          })
+          const readObjects = () => Promise.race([objects.next(), deadline])
+          const socket = request.raw.socket
+          const closeConnectionAfterResponse = () => {
+            // The client may still be sending; once the response is complete, close the connection
+            // rather than read and discard its body for ever. The grace period lets the end reach it.
+            reply.raw.once('finish', () => {
+              if (request.raw.complete) return
+              socket.end()
+              setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref()
+            })
+          }
+
           // Confluent answers an empty stream with 422 rather than an empty 200, so the status waits
           // for the first record.
-          let first: IteratorResult<string> | undefined
+          let first: IteratorResult<string[]> | typeof STREAM_EXPIRED | undefined
           let streamError: unknown
           try {
-            first = await objects.next()
+            first = await readObjects()
           } catch (error) {
+            clearTimeout(deadlineTimer)
             if (!(error instanceof JsonStreamError)) throw error
             streamError = error
           }
-          if (first?.done) throw new GatewayError('GW_HTTP_EMPTY_BODY')
+          if (first === STREAM_EXPIRED) {
+            void objects.return(undefined)
+            closeConnectionAfterResponse()
+            throw new GatewayError('GW_PRODUCE_STREAM_TOO_LONG')
+          }
+          if (first?.done) {
+            clearTimeout(deadlineTimer)
+            throw new GatewayError('GW_HTTP_EMPTY_BODY')
+          }
 
           const out = new PassThrough()
           void reply.code(200).type('application/json').send(out)
@@ -204,41 +179,62 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
           // tells whether the client is still there.
           const isGone = () => reply.raw.destroyed
 
-          // Reports are written strictly in request order, whatever order Kafka answers in. Reports
-          // that are already settled when the writer reaches them go out in one write.
           const writer = new OrderedReportWriter(out, isGone)
-          const enqueue = (report: Promise<object>) => writer.push(report)
+          reply.raw.once('close', () => writer.wake())
           const endWith = (error: unknown) => {
             const reason =
               error instanceof JsonStreamError
                 ? new GatewayError('GW_PRODUCE_STREAM_MALFORMED', `Bad Request: ${error.message}`)
                 : error
-            enqueue(Promise.resolve(failureReport(reason)))
+            writer.settle(writer.reserve(), failureLine(reason))
+          }
+          const formatReport = createDeliveryReportFormatter(clusterId, topicName)
+          const isTopicNameValid = explainInvalidTopicName(topicName) === undefined
+          // One record: its slot is settled exactly once, whatever happens.
+          const produceInto = (slot: ReportSlot, input: unknown) => {
+            try {
+              if (!isTopicNameValid) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
+              const decoded = decodeProduceRecord(input)
+              client.produce(topicName, decoded.record).then(
+                (produced) => writer.settle(slot, formatReport(decoded, produced) + '\r\n'),
+                (error: unknown) => writer.settle(slot, failureLine(error)),
+              )
+            } catch (error) {
+              writer.settle(slot, failureLine(error))
+            }
           }
 
           if (streamError !== undefined) {
             endWith(streamError)
           } else {
             try {
-              let text: string | undefined = first?.value
-              while (text !== undefined) {
+              let texts: string[] | undefined = first?.value
+              reading: while (texts !== undefined) {
+                for (const text of texts) {
+                  let parsed: unknown
+                  try {
+                    parsed = parseRecord(text)
+                  } catch (error) {
+                    endWith(error)
+                    break reading
+                  }
+                  produceInto(writer.reserve(), parsed)
+                }
                 if (writer.pending >= MAX_IN_FLIGHT_PER_STREAM)
                   await writer.drained(MAX_IN_FLIGHT_PER_STREAM / 2)
-                let parsed: unknown
-                try {
-                  parsed = parseRecord(text)
-                } catch (error) {
-                  endWith(error)
+                const next = await readObjects()
+                if (next === STREAM_EXPIRED) {
+                  endWith(new GatewayError('GW_PRODUCE_STREAM_TOO_LONG'))
+                  closeConnectionAfterResponse()
                   break
                 }
-                enqueue(produceOne(client, clusterId, topicName, parsed).catch(failureReport))
-                const next = await objects.next()
-                text = next.done ? undefined : next.value
+                texts = next.done ? undefined : next.value
               }
             } catch (error) {
               // A client that hung up needs no report; anything else ends the stream with one.
               if (!isGone()) endWith(error)
             } finally {
+              clearTimeout(deadlineTimer)
               void objects.return(undefined)
             }
           }

@@ -7,7 +7,7 @@ import {
 
 async function split(chunks: string[], max = 1_000): Promise<string[]> {
   const out: string[] = []
-  for await (const text of splitJsonObjects(chunks, max)) out.push(text)
+  for await (const objects of splitJsonObjects(chunks, max)) out.push(...objects)
   return out
 }
 
@@ -21,11 +21,27 @@ describe('JSON object stream splitter', () => {
     assert.deepEqual(await split([...text]), ['{"a":{"b":[1,2,{"c":"}"}]}}', '{"d":"\\"{"}'])
   })
 
+  it('tells an escaped quote from a quote after escaped backslashes, across chunk boundaries', async () => {
+    const text = String.raw`{"a":"\\"}{"b":"\\\"}"}{"c":"x\\\\"}`
+    const expected = [String.raw`{"a":"\\"}`, String.raw`{"b":"\\\"}"}`, String.raw`{"c":"x\\\\"}`]
+    assert.deepEqual(await split([text]), expected)
+    for (let cut = 1; cut < text.length; cut++) {
+      assert.deepEqual(await split([text.slice(0, cut), text.slice(cut)]), expected, `cut at ${cut}`)
+    }
+  })
+
+  it('hands over the objects each chunk completes together', async () => {
+    const groups: string[][] = []
+    for await (const objects of splitJsonObjects(['{"a":1}{"b":', '2}{"c":3}', ' '], 100))
+      groups.push(objects)
+    assert.deepEqual(groups, [['{"a":1}'], ['{"b":2}', '{"c":3}']])
+  })
+
   it('keeps multi-byte characters split between chunks intact', async () => {
     const bytes = Buffer.from('{"v":"żółw 🐢"}')
     const chunks = [bytes.subarray(0, 8), bytes.subarray(8, 9), bytes.subarray(9)]
     const out: string[] = []
-    for await (const text of splitJsonObjects(chunks, 100)) out.push(text)
+    for await (const objects of splitJsonObjects(chunks, 100)) out.push(...objects)
     assert.deepEqual(out, ['{"v":"żółw 🐢"}'])
   })
 
@@ -38,7 +54,7 @@ describe('JSON object stream splitter', () => {
     const out: string[] = []
     await assert.rejects(
       async () => {
-        for await (const text of splitJsonObjects(['{"a":1} [1]'], 100)) out.push(text)
+        for await (const objects of splitJsonObjects(['{"a":1} [1]'], 100)) out.push(...objects)
       },
       (error: unknown) => error instanceof JsonStreamError && /Unexpected character "\["/.test(error.message),
     )

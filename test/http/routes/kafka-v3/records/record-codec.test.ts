@@ -2,7 +2,9 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { GatewayError } from '../../../../../src/core/index.ts'
 import {
+  createDeliveryReportFormatter,
   decodeProduceRecord,
+  deliveryReport,
   formatInstant,
 } from '../../../../../src/http/routes/kafka-v3/records/record-codec.ts'
 
@@ -97,5 +99,26 @@ describe('produce record codec', () => {
   it('formats instants as Confluent does: milliseconds only when non-zero', () => {
     assert.equal(formatInstant(new Date('2021-02-05T19:14:42.000Z')), '2021-02-05T19:14:42Z')
     assert.equal(formatInstant(new Date('2021-02-05T19:14:42.120Z')), '2021-02-05T19:14:42.120Z')
+  })
+
+  it('formats a delivery report directly exactly as JSON.stringify writes the report object', () => {
+    const cases = [
+      { value: { type: 'STRING', data: 'hello' } },
+      { key: { type: 'BINARY', data: 'Zm9v' }, value: { type: 'JSON', data: { n: 1 } } },
+      { key: { type: 'STRING', data: 'k' } },
+      { key: { type: 'JSON', data: null }, value: null },
+      {},
+    ]
+    const format = createDeliveryReportFormatter('lkc-"quoted"\\', 'topic.with_ü')
+    for (const input of cases) {
+      const decoded = decodeProduceRecord(input)
+      for (const timestamp of [new Date('2021-02-05T19:14:42Z'), new Date('2021-02-05T19:14:42.007Z')]) {
+        const produced = { partitionId: 2, offset: 9_007_199_254_740_991n, timestamp }
+        assert.equal(
+          format(decoded, produced),
+          JSON.stringify(deliveryReport('lkc-"quoted"\\', 'topic.with_ü', decoded, produced)),
+        )
+      }
+    }
   })
 })

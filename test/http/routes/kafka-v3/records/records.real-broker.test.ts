@@ -33,7 +33,7 @@ describe('produce on a real broker', () => {
     })
     app = await buildApp({
       server: { trustProxy: false, bodyLimitBytes: 1_048_576, publicUrl: undefined },
-      produce: { batchMaxEntries: 10, maxRecordJsonBytes: 8_388_608 },
+      produce: { batchMaxEntries: 10, maxRecordJsonBytes: 8_388_608, streamMaxDurationMs: 3_600_000 },
       isMetricsPublic: false,
       logger: false,
       clusters: new KafkaClusterDirectory([client]),

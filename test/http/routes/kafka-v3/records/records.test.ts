@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { buildTestApp, type TestApp } from '../../../../support/test-app.ts'
@@ -184,5 +186,99 @@ describe('produce records (component, fake Kafka)', () => {
       }
       assert.equal((await batch({ entries: [{ id: 'a', oops: 1 }] })).statusCode, 422)
     })
+  })
+})
+
+describe('produce stream duration limit (component, fake Kafka, real HTTP)', () => {
+  const LIMIT_MS = 400
+  let t: TestApp
+  let base: string
+
+  before(async () => {
+    t = await buildTestApp({ streamMaxDurationMs: LIMIT_MS })
+    await t.kafka.createTopic({ name: 'timed', partitionsCount: 1, configs: [], validateOnly: false })
+    await t.app.listen({ host: '127.0.0.1', port: 0 })
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`
+  })
+  after(async () => {
+    await t.app.close()
+  })
+
+  /** Opens a chunked produce request that the test feeds; collects the response until its end. */
+  function openStream(topic: string) {
+    const request = httpRequest(`${base}/kafka/v3/clusters/${t.kafka.clusterId}/topics/${topic}/records`, {
+      method: 'POST',
+      headers: { authorization: t.authorization, 'content-type': 'application/json' },
+    })
+    // The gateway closes the connection while the client still sends: an EPIPE or reset is expected.
+    request.on('error', () => {})
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the response did not end')), LIMIT_MS + 5_000)
+      request.on('response', (incoming: IncomingMessage) => {
+        let body = ''
+        incoming.setEncoding('utf8').on('data', (chunk: string) => (body += chunk))
+        incoming.on('end', () => {
+          clearTimeout(timer)
+          resolve({ status: incoming.statusCode ?? 0, body })
+        })
+      })
+    })
+    const closed = new Promise<void>((resolve) => request.on('close', resolve))
+    return { request, response, closed }
+  }
+
+  it('stops reading when the limit elapses, reports every record read, then one in-band 408, and closes', async () => {
+    // Given a client that keeps sending a record every 50 ms and never ends its body
+    const { request, response, closed } = openStream('timed')
+    let sent = 0
+    const feeder = setInterval(() => {
+      if (request.destroyed) return
+      request.write(`{"value":{"type":"STRING","data":"r${sent++}"}}\n`)
+    }, 50)
+    try {
+      // When the limit elapses
+      const { status, body } = await response
+      // Then every report but the last is a written record, in order, and the last is the 408
+      assert.equal(status, 200)
+      assert.ok(body.endsWith('\r\n'))
+      const lines = body
+        .split('\r\n')
+        .slice(0, -1)
+        .map((line) => JSON.parse(line) as { error_code: number; offset?: number; message?: string })
+      const last = lines.pop()!
+      assert.deepEqual(last, {
+        error_code: 408,
+        message: 'Streaming connection open for longer than allowed: Connection will be closed.',
+      })
+      assert.ok(lines.length >= 2, `records were read before the limit (${lines.length})`)
+      assert.deepEqual(
+        lines.map((line) => [line.error_code, line.offset]),
+        lines.map((_, index) => [200, index]),
+      )
+      const written = t.kafka.records.get('timed')?.[0] ?? []
+      assert.equal(written.length, lines.length, 'each record read is written once and reported')
+      assert.equal(written.at(-1)?.value?.toString(), `r${lines.length - 1}`)
+      await Promise.race([
+        closed,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('connection not closed')), 5_000)),
+      ])
+    } finally {
+      clearInterval(feeder)
+      request.destroy()
+    }
+  })
+
+  it('answers 408 / 408 when the limit elapses before the first record', async () => {
+    // Given a client that sends headers and then nothing
+    const { request, response } = openStream('timed')
+    request.flushHeaders()
+    try {
+      // When / Then
+      const { status, body } = await response
+      assert.equal(status, 408)
+      assert.equal(JSON.parse(body).error_code, 408)
+    } finally {
+      request.destroy()
+    }
   })
 })

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { Producer } from '@platformatic/kafka'
+import { RecordProducer } from '../../../src/kafka/platformatic/record-producer.ts'
+
+interface SentMessage {
+  readonly topic: string
+  readonly partition: number
+  readonly value?: Buffer
+}
+
+/** A stand-in for the library's producer that records each send and acknowledges it. */
+function recordingProducer() {
+  const sends: SentMessage[][] = []
+  const nextOffset = new Map<string, bigint>()
+  const producer = {
+    send: async ({ messages }: { messages: SentMessage[] }) => {
+      sends.push(messages)
+      const { topic, partition } = messages[0]!
+      const key = `${topic}:${partition}`
+      const offset = nextOffset.get(key) ?? 0n
+      nextOffset.set(key, offset + BigInt(messages.length))
+      return { offsets: [{ topic, partition, offset }] }
+    },
+    close: async () => undefined,
+  }
+  return { producer: producer as unknown as Producer, sends }
+}
+
+const record = (value: string) => ({ key: null, value: Buffer.from(value), headers: [] })
+const tick = () => new Promise((resolve) => setImmediate(resolve))
+
+describe('record producer', () => {
+  it('sends one batch per partition and gives each record its offset within it', async () => {
+    // Given
+    const { producer, sends } = recordingProducer()
+    const records = new RecordProducer({ producer, partitionCount: async () => 2 })
+    // When
+    const produced = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((value) => records.produce('t', record(value))),
+    )
+    // Then
+    assert.deepEqual(
+      produced.map(({ partitionId, offset }) => [partitionId, offset]),
+      [
+        [0, 0n],
+        [1, 0n],
+        [0, 1n],
+        [1, 1n],
+      ],
+    )
+    assert.deepEqual(
+      sends.map((messages) => messages.map((message) => message.value?.toString())),
+      [
+        ['a', 'c'],
+        ['b', 'd'],
+      ],
+    )
+  })
+
+  it('keeps the order of a partition when an earlier round waits for another topic’s metadata', async () => {
+    // Given a topic whose partition count takes a while to learn
+    const { producer, sends } = recordingProducer()
+    let release = () => {}
+    const slowCount = new Promise<number>((resolve) => (release = () => resolve(1)))
+    const records = new RecordProducer({
+      producer,
+      partitionCount: (topic) => (topic === 'slow' ? slowCount : Promise.resolve(1)),
+    })
+    // When a round holds both topics and the next round only the quick one
+    const first = [records.produce('quick', record('1')), records.produce('slow', record('x'))]
+    await tick()
+    const second = records.produce('quick', record('2'))
+    await tick()
+    release()
+    await Promise.all([...first, second])
+    // Then the quick topic's records went out in the order they came
+    const quick = sends.flat().filter((message) => message.topic === 'quick')
+    assert.deepEqual(
+      quick.map((message) => message.value?.toString()),
+      ['1', '2'],
+    )
+    assert.equal((await second).offset, 1n)
+  })
+})
