@@ -100,20 +100,62 @@ function parseRecord(text: string): unknown {
   }
 }
 
+// A record's fields are checked by record-codec.ts, which reports a bad field in the record's own
+// place instead of failing the whole request; the schema only documents them.
+const recordFields = {
+  partition_id: Type.Optional(
+    Type.Unknown({ description: 'Integer. The partition; by default chosen from the key, or in turn.' }),
+  ),
+  headers: Type.Optional(Type.Unknown({ description: 'List of `{name, value}`, the value base64-encoded.' })),
+  key: Type.Optional(
+    Type.Unknown({ description: '`{type, data}` with type `BINARY` (base64 data), `JSON` or `STRING`.' }),
+  ),
+  value: Type.Optional(Type.Unknown({ description: '`{type, data}`, as for the key.' })),
+  timestamp: Type.Optional(
+    Type.Unknown({ description: 'ISO-8601 date-time with a zone; the time of the write by default.' }),
+  ),
+}
 const BatchEntry = Type.Object(
   {
-    id: Type.Unknown(),
-    partition_id: Type.Optional(Type.Unknown()),
-    headers: Type.Optional(Type.Unknown()),
-    key: Type.Optional(Type.Unknown()),
-    value: Type.Optional(Type.Unknown()),
-    timestamp: Type.Optional(Type.Unknown()),
+    id: Type.Unknown({ description: 'The entry’s id within the batch: 1–80 letters, digits, `-` or `_`.' }),
+    ...recordFields,
   },
   { additionalProperties: false },
 )
 const BatchRequest = Type.Object(
-  { entries: Type.Union([Type.Array(BatchEntry), Type.Null()]) },
+  {
+    entries: Type.Union([Type.Array(BatchEntry), Type.Null()], {
+      description: 'The records, each with a distinct `id`; `produce.batchMaxEntries` at most.',
+    }),
+  },
   { additionalProperties: false },
+)
+
+const DataSize = Type.Object({ type: Type.String(), size: Type.Integer() })
+const deliveryFields = {
+  cluster_id: Type.String(),
+  topic_name: Type.String(),
+  partition_id: Type.Integer(),
+  offset: Type.Integer(),
+  timestamp: Type.String(),
+  key: Type.Optional(DataSize),
+  value: Type.Optional(DataSize),
+}
+// The reply is a stream of these objects, one per line; typed as the stream the handler sends.
+const DeliveryReportStream = Type.Unsafe<Readable>(
+  Type.Object(
+    { error_code: Type.Integer(), ...deliveryFields },
+    { description: 'One report per record, in request order, each on its own line.' },
+  ),
+)
+const BatchReport = Type.Object(
+  {
+    successes: Type.Array(Type.Object({ id: Type.String(), ...deliveryFields })),
+    failures: Type.Array(
+      Type.Object({ id: Type.String(), error_code: Type.Integer(), message: Type.String() }),
+    ),
+  },
+  { description: 'Every entry, as written (`successes`) or refused (`failures`).' },
 )
 
 function checkBatch(entries: readonly { id: unknown }[] | null, maxEntries: number): void {
@@ -137,7 +179,14 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
 
   routes.post(
     '/kafka/v3/clusters/:cluster_id/topics/:topic_name/records::batch',
-    { schema: { operationId: 'produceRecordsBatch', params: TopicParams, body: BatchRequest } },
+    {
+      schema: {
+        operationId: 'produceRecordsBatch',
+        params: TopicParams,
+        body: BatchRequest,
+        response: { 207: BatchReport },
+      },
+    },
     async (request, reply) => {
       const { cluster_id: clusterId, topic_name: topicName } = request.params
       checkBatch(request.body.entries, context.produce.batchMaxEntries)
@@ -174,78 +223,84 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
     scope.removeContentTypeParser('application/json')
     scope.addContentTypeParser('application/json', (_request, payload, done) => done(null, payload))
 
-    scope
-      .withTypeProvider<TypeBoxTypeProvider>()
-      .post(
-        '/kafka/v3/clusters/:cluster_id/topics/:topic_name/records',
-        { schema: { operationId: 'produceRecord', params: TopicParams } },
-        async (request, reply) => {
-          const { cluster_id: clusterId, topic_name: topicName } = request.params
-          const client = await context.clusters.resolve(clusterId)
-          const body = request.body as Readable | undefined
-          if (!body) throw new GatewayError('GW_HTTP_EMPTY_BODY')
-          const objects = splitJsonObjects(body, context.produce.maxRecordJsonBytes)
-
-          // Confluent answers an empty stream with 422 rather than an empty 200, so the status waits
-          // for the first record.
-          let first: IteratorResult<string> | undefined
-          let streamError: unknown
-          try {
-            first = await objects.next()
-          } catch (error) {
-            if (!(error instanceof JsonStreamError)) throw error
-            streamError = error
-          }
-          if (first?.done) throw new GatewayError('GW_HTTP_EMPTY_BODY')
-
-          const out = new PassThrough()
-          void reply.code(200).type('application/json').send(out)
-          // The request side is destroyed as soon as its body has been read; only the response
-          // tells whether the client is still there.
-          const isGone = () => reply.raw.destroyed
-
-          // Reports are written strictly in request order, whatever order Kafka answers in. Reports
-          // that are already settled when the writer reaches them go out in one write.
-          const writer = new OrderedReportWriter(out, isGone)
-          const enqueue = (report: Promise<object>) => writer.push(report)
-          const endWith = (error: unknown) => {
-            const reason =
-              error instanceof JsonStreamError
-                ? new GatewayError('GW_PRODUCE_STREAM_MALFORMED', `Bad Request: ${error.message}`)
-                : error
-            enqueue(Promise.resolve(failureReport(reason)))
-          }
-
-          if (streamError !== undefined) {
-            endWith(streamError)
-          } else {
-            try {
-              let text: string | undefined = first?.value
-              while (text !== undefined) {
-                if (writer.pending >= MAX_IN_FLIGHT_PER_STREAM)
-                  await writer.drained(MAX_IN_FLIGHT_PER_STREAM / 2)
-                let parsed: unknown
-                try {
-                  parsed = parseRecord(text)
-                } catch (error) {
-                  endWith(error)
-                  break
-                }
-                enqueue(produceOne(client, clusterId, topicName, parsed).catch(failureReport))
-                const next = await objects.next()
-                text = next.done ? undefined : next.value
-              }
-            } catch (error) {
-              // A client that hung up needs no report; anything else ends the stream with one.
-              if (!isGone()) endWith(error)
-            } finally {
-              void objects.return(undefined)
-            }
-          }
-          await writer.drained(0)
-          out.end()
-          return reply
+    scope.withTypeProvider<TypeBoxTypeProvider>().post(
+      '/kafka/v3/clusters/:cluster_id/topics/:topic_name/records',
+      // The body is a stream of records (not validated by Fastify, see above); the response is
+      // a stream of reports, which Fastify sends as it is, so the schemas only document them.
+      {
+        schema: {
+          operationId: 'produceRecord',
+          params: TopicParams,
+          response: { 200: DeliveryReportStream },
         },
-      )
+      },
+      async (request, reply) => {
+        const { cluster_id: clusterId, topic_name: topicName } = request.params
+        const client = await context.clusters.resolve(clusterId)
+        const body = request.body as Readable | undefined
+        if (!body) throw new GatewayError('GW_HTTP_EMPTY_BODY')
+        const objects = splitJsonObjects(body, context.produce.maxRecordJsonBytes)
+
+        // Confluent answers an empty stream with 422 rather than an empty 200, so the status waits
+        // for the first record.
+        let first: IteratorResult<string> | undefined
+        let streamError: unknown
+        try {
+          first = await objects.next()
+        } catch (error) {
+          if (!(error instanceof JsonStreamError)) throw error
+          streamError = error
+        }
+        if (first?.done) throw new GatewayError('GW_HTTP_EMPTY_BODY')
+
+        const out = new PassThrough()
+        void reply.code(200).type('application/json').send(out)
+        // The request side is destroyed as soon as its body has been read; only the response
+        // tells whether the client is still there.
+        const isGone = () => reply.raw.destroyed
+
+        // Reports are written strictly in request order, whatever order Kafka answers in. Reports
+        // that are already settled when the writer reaches them go out in one write.
+        const writer = new OrderedReportWriter(out, isGone)
+        const enqueue = (report: Promise<object>) => writer.push(report)
+        const endWith = (error: unknown) => {
+          const reason =
+            error instanceof JsonStreamError
+              ? new GatewayError('GW_PRODUCE_STREAM_MALFORMED', `Bad Request: ${error.message}`)
+              : error
+          enqueue(Promise.resolve(failureReport(reason)))
+        }
+
+        if (streamError !== undefined) {
+          endWith(streamError)
+        } else {
+          try {
+            let text: string | undefined = first?.value
+            while (text !== undefined) {
+              if (writer.pending >= MAX_IN_FLIGHT_PER_STREAM)
+                await writer.drained(MAX_IN_FLIGHT_PER_STREAM / 2)
+              let parsed: unknown
+              try {
+                parsed = parseRecord(text)
+              } catch (error) {
+                endWith(error)
+                break
+              }
+              enqueue(produceOne(client, clusterId, topicName, parsed).catch(failureReport))
+              const next = await objects.next()
+              text = next.done ? undefined : next.value
+            }
+          } catch (error) {
+            // A client that hung up needs no report; anything else ends the stream with one.
+            if (!isGone()) endWith(error)
+          } finally {
+            void objects.return(undefined)
+          }
+        }
+        await writer.drained(0)
+        out.end()
+        return reply
+      },
+    )
   })
 }
