@@ -1,14 +1,19 @@
 /**
  * @module scripts/generate-docs
  *
- * Writes the generated references: `docs/configuration.md` from the configuration schema and
- * `docs/errors.md` from the error registry. `npm run docs` runs it; a test fails when the committed
- * files differ from what this would write.
+ * Writes the generated references: `docs/configuration.md` from the configuration schema,
+ * `docs/errors.md` from the error registry and `docs/api-reference.md` from the app's own OpenAPI
+ * document (route schemas plus `src/http/api-reference/`). `npm run docs` runs it; a test fails when
+ * the committed files differ from what this would write.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { listConfigLeaves, type ConfigLeaf } from '../src/config/index.ts'
-import { errorRegistry } from '../src/core/index.ts'
+import { errorRegistry, GatewayError } from '../src/core/index.ts'
+import { buildApp } from '../src/http/index.ts'
+import { KafkaClusterDirectory, type KafkaClusterClient } from '../src/kafka/index.ts'
+import type { IdentityStore } from '../src/store/index.ts'
+import { renderApiReference, type OpenApiDocument } from './api-reference-markdown.ts'
 
 const escapeCell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 
@@ -87,14 +92,53 @@ export function renderErrorReference(): string {
   ].join('\n')
 }
 
-export const generatedDocs = {
+/**
+ * The OpenAPI document the app serves at `/openapi.json`, from an app built without Kafka or a store:
+ * the document depends only on the routes, and building the app calls neither.
+ */
+export async function loadOpenApiDocument(): Promise<OpenApiDocument> {
+  const noKafka = new Proxy({} as KafkaClusterClient, {
+    get: (_target, property) =>
+      property === 'then'
+        ? undefined
+        : () => Promise.reject(new GatewayError('GW_INTERNAL', 'The docs build never calls Kafka.')),
+  })
+  const noStore = new Proxy({} as IdentityStore, {
+    get: (_target, property) =>
+      property === 'then'
+        ? undefined
+        : () => Promise.reject(new GatewayError('GW_INTERNAL', 'The docs build never calls the store.')),
+  })
+  const app = await buildApp({
+    server: { trustProxy: false, bodyLimitBytes: 1_048_576 },
+    produce: { batchMaxEntries: 10, maxRecordJsonBytes: 8_388_608, streamMaxDurationMs: 3_600_000 },
+    isMetricsPublic: false,
+    logger: false,
+    clusters: new KafkaClusterDirectory([noKafka]),
+    identities: noStore,
+    authenticator: {
+      authenticate: () => {
+        throw new GatewayError('GW_AUTHN_FAILED')
+      },
+    },
+    readinessChecks: [],
+  })
+  try {
+    return app.swagger() as OpenApiDocument
+  } finally {
+    await app.close()
+  }
+}
+
+export const generatedDocs: Record<string, () => string | Promise<string>> = {
   'docs/configuration.md': renderConfigurationReference,
   'docs/errors.md': renderErrorReference,
-} as const
+  'docs/api-reference.md': async () => renderApiReference(await loadOpenApiDocument()),
+}
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const [path, render] of Object.entries(generatedDocs)) {
-    writeFileSync(new URL(`../${path}`, import.meta.url), render())
+    writeFileSync(new URL(`../${path}`, import.meta.url), await render())
     console.log(`wrote ${path}`)
   }
 }

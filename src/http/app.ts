@@ -14,6 +14,7 @@ import packageJson from '../../package.json' with { type: 'json' }
 import { Ajv } from 'ajv'
 import type { ProduceConfig, ServerConfig } from '../config/index.ts'
 import type { KafkaClusterDirectory } from '../kafka/index.ts'
+import { annotateOpenApiDocument } from './api-reference/index.ts'
 import {
   installAuthentication,
   type FailureThrottle,
@@ -126,6 +127,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       security: [{ apiKey: [] }],
     },
     hideUntagged: false,
+    // Areas, summaries, descriptions and curl examples live in api-reference/, keyed by operationId.
+    transformObject: (documentObject) =>
+      'openapiObject' in documentObject
+        ? annotateOpenApiDocument(documentObject.openapiObject)
+        : documentObject.swaggerObject,
   })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   registerHealthRoutes(app, deps.readinessChecks)

@@ -39,6 +39,8 @@ export interface OrganizationRecord extends Timestamps {
   /** A UUID, generated once per deployment. */
   readonly id: string
   readonly displayName: string
+  /** Whether people who sign in with SSO get a user account created on their first sign-in. */
+  readonly jitEnabled: boolean
 }
 
 export interface EnvironmentRecord extends Timestamps {
@@ -141,6 +143,10 @@ export interface IdentityChangeFeed {
  */
 export interface IdentityStore extends IdentityChangeFeed, StoreHealth {
   getOrganization(): Promise<OrganizationRecord>
+  updateOrganization(
+    changes: { displayName?: string; jitEnabled?: boolean },
+    actor: AuditActor,
+  ): Promise<OrganizationRecord>
 
   createEnvironment(input: { displayName: string }, actor: AuditActor): Promise<EnvironmentRecord>
   getEnvironment(id: string): Promise<EnvironmentRecord | undefined>

@@ -7,8 +7,8 @@ import { generatedDocs } from '../../scripts/generate-docs.ts'
 
 describe('generated documentation', () => {
   for (const [path, render] of Object.entries(generatedDocs)) {
-    it(`${path} matches its source (run \`npm run docs\` after changing it)`, () => {
-      assert.equal(readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8'), render())
+    it(`${path} matches its source (run \`npm run docs\` after changing it)`, async () => {
+      assert.equal(readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8'), await render())
     })
   }
 

@@ -36,14 +36,22 @@ async function runCheck(check: ReadinessCheck): Promise<string> {
 }
 
 export function registerHealthRoutes(app: FastifyInstance, checks: readonly ReadinessCheck[]): void {
-  app.get('/healthz', { config: { isPublic: true }, logLevel: 'warn' }, async () => ({ status: 'ok' }))
+  app.get(
+    '/healthz',
+    { schema: { operationId: 'getHealth' }, config: { isPublic: true }, logLevel: 'warn' },
+    async () => ({ status: 'ok' }),
+  )
 
-  app.get('/readyz', { config: { isPublic: true }, logLevel: 'warn' }, async (_request, reply) => {
-    const results = await Promise.all(
-      checks.map(async (check) => [check.name, await runCheck(check)] as const),
-    )
-    const isReady = results.every(([, result]) => result === 'ok')
-    void reply.code(isReady ? 200 : 503)
-    return { status: isReady ? 'ready' : 'not_ready', checks: Object.fromEntries(results) }
-  })
+  app.get(
+    '/readyz',
+    { schema: { operationId: 'getReadiness' }, config: { isPublic: true }, logLevel: 'warn' },
+    async (_request, reply) => {
+      const results = await Promise.all(
+        checks.map(async (check) => [check.name, await runCheck(check)] as const),
+      )
+      const isReady = results.every(([, result]) => result === 'ok')
+      void reply.code(isReady ? 200 : 503)
+      return { status: isReady ? 'ready' : 'not_ready', checks: Object.fromEntries(results) }
+    },
+  )
 }

@@ -29,9 +29,25 @@ export const KafkaRestError = Type.Object({
   message: Type.Union([Type.String(), Type.Null()]),
 })
 
-export const ClusterIdParams = Type.Object({ cluster_id: Type.String({ minLength: 1, maxLength: 255 }) })
-
-export const BrokerParams = Type.Object({
-  cluster_id: Type.String({ minLength: 1, maxLength: 255 }),
-  broker_id: Type.Integer({ minimum: 0, maximum: 2_147_483_647 }),
+export const clusterIdParam = Type.String({
+  minLength: 1,
+  maxLength: 255,
+  description: 'The Kafka cluster’s own id, as `GET /kafka/v3/clusters` lists it.',
 })
+
+export const brokerIdParam = Type.Integer({
+  minimum: 0,
+  maximum: 2_147_483_647,
+  description: 'The broker’s `node.id`.',
+})
+
+export const ClusterIdParams = Type.Object({ cluster_id: clusterIdParam })
+
+export const BrokerParams = Type.Object({ cluster_id: clusterIdParam, broker_id: brokerIdParam })
+
+// Successes without a body, declared so that /openapi.json states the status really sent. Typed as
+// void so that handlers keep calling `reply.send()` with nothing.
+export const NoContent = Type.Unsafe<void>(Type.Null({ description: 'Done; the response has no body.' }))
+export const CreatedWithoutBody = Type.Unsafe<void>(
+  Type.Null({ description: 'Created; the response has no body.' }),
+)

@@ -5,15 +5,27 @@
  */
 import Type from 'typebox'
 import { ACL_OPERATIONS } from '../../core/index.ts'
-import { BrokerParams, collectionOf, Relationship, ResourceMetadata } from './common.ts'
+import {
+  BrokerParams,
+  brokerIdParam,
+  clusterIdParam,
+  collectionOf,
+  Relationship,
+  ResourceMetadata,
+} from './common.ts'
 
 export { BrokerParams }
 
 // Path parameters: ids are non-negative 32-bit integers; names are bounded so that an oversized
-// path is refused before any Kafka call.
-const clusterIdParam = Type.String({ minLength: 1, maxLength: 255 })
-const nameParam = Type.String({ minLength: 1, maxLength: 1024 })
-const idParam = Type.Integer({ minimum: 0, maximum: 2_147_483_647 })
+// path is refused before any Kafka call. The descriptions end up in /openapi.json and
+// docs/api-reference.md.
+const nameParam = (description: string) => Type.String({ minLength: 1, maxLength: 1024, description })
+const idParam = (description: string) => Type.Integer({ minimum: 0, maximum: 2_147_483_647, description })
+const topicNameParam = nameParam('The topic’s name.')
+const partitionIdParam = idParam('The partition’s number within the topic, from 0.')
+const configNameParam = nameParam('The configuration’s name, such as `retention.ms`.')
+const consumerGroupIdParam = nameParam('The consumer group’s id (its `group.id`).')
+const consumerIdParam = nameParam('The member id Kafka gave the consumer when it joined the group.')
 
 export const Cluster = Type.Object({
   kind: Type.Literal('KafkaCluster'),
@@ -52,58 +64,85 @@ export const TopicList = collectionOf('KafkaTopicList', Topic)
 
 export const TopicParams = Type.Object({
   cluster_id: clusterIdParam,
-  topic_name: nameParam,
+  topic_name: topicNameParam,
 })
 
 export const CreateTopicRequest = Type.Object(
   {
-    topic_name: Type.String(),
-    partitions_count: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
-    replication_factor: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    topic_name: Type.String({ description: 'Name of the new topic; Kafka’s naming rules apply.' }),
+    partitions_count: Type.Optional(
+      Type.Union([Type.Integer(), Type.Null()], {
+        description: 'Number of partitions; the broker’s `num.partitions` when left out.',
+      }),
+    ),
+    replication_factor: Type.Optional(
+      Type.Union([Type.Integer(), Type.Null()], {
+        description: 'Copies of each partition; the broker’s `default.replication.factor` when left out.',
+      }),
+    ),
     replicas_assignments: Type.Optional(
-      Type.Union([
-        Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Array(Type.Integer({ minimum: 0 }))),
-        Type.Null(),
-      ]),
+      Type.Union(
+        [
+          Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Array(Type.Integer({ minimum: 0 }))),
+          Type.Null(),
+        ],
+        {
+          description:
+            'Broker ids for each partition, keyed by partition number; replaces the two counts above.',
+        },
+      ),
     ),
     configs: Type.Optional(
-      Type.Union([
-        Type.Array(
-          Type.Object(
-            {
-              name: Type.String({ minLength: 1 }),
-              value: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-            },
-            { additionalProperties: false },
+      Type.Union(
+        [
+          Type.Array(
+            Type.Object(
+              {
+                name: Type.String({ minLength: 1, description: 'A topic configuration name.' }),
+                value: Type.Optional(
+                  Type.Union([Type.String(), Type.Null()], { description: 'Its value, as a string.' }),
+                ),
+              },
+              { additionalProperties: false },
+            ),
           ),
-        ),
-        Type.Null(),
-      ]),
+          Type.Null(),
+        ],
+        { description: 'Topic configurations to set at creation.' },
+      ),
     ),
-    validate_only: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+    validate_only: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Null()], {
+        description: 'When true, Kafka only checks that the topic could be created; answers 200.',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
 
+const includeAuthorizedOperations = Type.Boolean({
+  description: 'Accepted for compatibility; `authorized_operations` is empty until access control arrives.',
+})
+
 export const ListTopicsQuery = Type.Object({
-  includeAuthorizedOperations: Type.Optional(Type.Boolean()),
+  includeAuthorizedOperations: Type.Optional(includeAuthorizedOperations),
 })
 
 export const GetTopicQuery = Type.Object({
-  include_authorized_operations: Type.Optional(Type.Boolean()),
+  include_authorized_operations: Type.Optional(includeAuthorizedOperations),
 })
 
 export const PartitionParams = Type.Object({
   cluster_id: clusterIdParam,
-  topic_name: nameParam,
-  partition_id: idParam,
+  topic_name: topicNameParam,
+  partition_id: partitionIdParam,
 })
 
 export const ReplicaParams = Type.Object({
   cluster_id: clusterIdParam,
-  topic_name: nameParam,
-  partition_id: idParam,
-  broker_id: idParam,
+  topic_name: topicNameParam,
+  partition_id: partitionIdParam,
+  broker_id: brokerIdParam,
 })
 
 export const Partition = Type.Object({
@@ -130,7 +169,11 @@ export const PartitionWithOffsets = Type.Object({
 })
 
 export const PartitionOffsetQuery = Type.Object({
-  offset_type: Type.Optional(Type.String()),
+  offset_type: Type.Optional(
+    Type.String({
+      description: 'Only `earliest_and_latest` (the default), the one kind Kafka REST defines.',
+    }),
+  ),
 })
 
 export const Replica = Type.Object({
@@ -185,12 +228,16 @@ export const TopicConfigList = collectionOf('KafkaTopicConfigList', TopicConfig)
 
 export const TopicConfigParams = Type.Object({
   cluster_id: clusterIdParam,
-  topic_name: nameParam,
-  name: nameParam,
+  topic_name: topicNameParam,
+  name: configNameParam,
 })
 
 export const UpdateConfigRequest = Type.Object(
-  { value: Type.Optional(Type.Union([Type.String(), Type.Null()])) },
+  {
+    value: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], { description: 'The new value, as a string.' }),
+    ),
+  },
   { additionalProperties: false },
 )
 
@@ -199,28 +246,43 @@ export const AlterConfigsRequest = Type.Object(
     data: Type.Array(
       Type.Object(
         {
-          name: Type.String({ minLength: 1 }),
-          value: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+          name: Type.String({ minLength: 1, description: 'The configuration’s name.' }),
+          value: Type.Optional(
+            Type.Union([Type.String(), Type.Null()], { description: 'The value to set, as a string.' }),
+          ),
           operation: Type.Optional(
-            Type.Union([
-              Type.Literal('SET'),
-              Type.Literal('DELETE'),
-              Type.Literal('set'),
-              Type.Literal('delete'),
-              Type.Null(),
-            ]),
+            Type.Union(
+              [
+                Type.Literal('SET'),
+                Type.Literal('DELETE'),
+                Type.Literal('set'),
+                Type.Literal('delete'),
+                Type.Null(),
+              ],
+              { description: '`SET` (the default) or `DELETE`, which reverts to the inherited value.' },
+            ),
           ),
         },
         { additionalProperties: false },
       ),
+      { description: 'The changes, applied together.' },
     ),
-    validate_only: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+    validate_only: Type.Optional(
+      Type.Union([Type.Boolean(), Type.Null()], {
+        description: 'When true, Kafka only checks the changes without applying them.',
+      }),
+    ),
   },
   { additionalProperties: false },
 )
 
 export const UpdatePartitionCountRequest = Type.Object(
-  { partitions_count: Type.Integer({ minimum: 1 }) },
+  {
+    partitions_count: Type.Integer({
+      minimum: 1,
+      description: 'The new, larger number of partitions; Kafka cannot remove partitions.',
+    }),
+  },
   { additionalProperties: false },
 )
 
@@ -241,50 +303,64 @@ export const AclList = collectionOf('KafkaAclList', AclData)
 
 export const DeleteAclsResponse = Type.Object({ data: Type.Array(AclData) })
 
+// One description per ACL field, shared by the filter (query) and the binding (body).
+const aclField = {
+  resource_type: 'Resource kind: `TOPIC`, `GROUP`, `CLUSTER`, `TRANSACTIONAL_ID` or `DELEGATION_TOKEN`.',
+  resource_name: 'Resource name, or its prefix when `pattern_type` is `PREFIXED`.',
+  pattern_type: 'How `resource_name` matches: `LITERAL` or `PREFIXED` (a filter also takes `ANY`, `MATCH`).',
+  principal: 'Who the rule is about, such as `User:alice`.',
+  host: 'Client address the rule applies to; `*` for any.',
+  operation: 'The operation, such as `READ`, `WRITE`, `DESCRIBE` or `ALL`.',
+  permission: '`ALLOW` or `DENY`.',
+} as const
+const aclFilterField = (name: keyof typeof aclField) =>
+  Type.Optional(Type.String({ description: `${aclField[name]} Left out: any.` }))
+const aclBindingField = (name: keyof typeof aclField) => Type.String({ description: aclField[name] })
+
 export const AclQuery = Type.Object({
-  resource_type: Type.Optional(Type.String()),
-  resource_name: Type.Optional(Type.String()),
-  pattern_type: Type.Optional(Type.String()),
-  principal: Type.Optional(Type.String()),
-  host: Type.Optional(Type.String()),
-  operation: Type.Optional(Type.String()),
-  permission: Type.Optional(Type.String()),
+  resource_type: aclFilterField('resource_type'),
+  resource_name: aclFilterField('resource_name'),
+  pattern_type: aclFilterField('pattern_type'),
+  principal: aclFilterField('principal'),
+  host: aclFilterField('host'),
+  operation: aclFilterField('operation'),
+  permission: aclFilterField('permission'),
 })
 
 export const CreateAclRequest = Type.Object(
   {
-    resource_type: Type.String(),
-    resource_name: Type.String(),
-    pattern_type: Type.String(),
-    principal: Type.String(),
-    host: Type.String(),
-    operation: Type.String(),
-    permission: Type.String(),
+    resource_type: aclBindingField('resource_type'),
+    resource_name: aclBindingField('resource_name'),
+    pattern_type: aclBindingField('pattern_type'),
+    principal: aclBindingField('principal'),
+    host: aclBindingField('host'),
+    operation: aclBindingField('operation'),
+    permission: aclBindingField('permission'),
   },
   { additionalProperties: false },
 )
 
 export const CreateAclBatchRequest = Type.Object(
-  { data: Type.Array(CreateAclRequest) },
+  { data: Type.Array(CreateAclRequest, { description: 'The ACLs to create, all at once.' }) },
   { additionalProperties: false },
 )
 
 export const ConsumerGroupParams = Type.Object({
   cluster_id: clusterIdParam,
-  consumer_group_id: nameParam,
+  consumer_group_id: consumerGroupIdParam,
 })
 
 export const ConsumerParams = Type.Object({
   cluster_id: clusterIdParam,
-  consumer_group_id: nameParam,
-  consumer_id: nameParam,
+  consumer_group_id: consumerGroupIdParam,
+  consumer_id: consumerIdParam,
 })
 
 export const ConsumerLagParams = Type.Object({
   cluster_id: clusterIdParam,
-  consumer_group_id: nameParam,
-  topic_name: nameParam,
-  partition_id: idParam,
+  consumer_group_id: consumerGroupIdParam,
+  topic_name: topicNameParam,
+  partition_id: partitionIdParam,
 })
 
 export const ConsumerGroup = Type.Object({
@@ -366,10 +442,10 @@ export const ConsumerAssignmentList = collectionOf('KafkaConsumerAssignmentList'
 
 export const ConsumerAssignmentParams = Type.Object({
   cluster_id: clusterIdParam,
-  consumer_group_id: nameParam,
-  consumer_id: nameParam,
-  topic_name: nameParam,
-  partition_id: idParam,
+  consumer_group_id: consumerGroupIdParam,
+  consumer_id: consumerIdParam,
+  topic_name: topicNameParam,
+  partition_id: partitionIdParam,
 })
 
 const configEntryFields = {
@@ -410,10 +486,10 @@ export const ClusterConfigList = collectionOf('KafkaClusterConfigList', ClusterC
 
 export const BrokerConfigParams = Type.Object({
   cluster_id: clusterIdParam,
-  broker_id: idParam,
-  name: nameParam,
+  broker_id: brokerIdParam,
+  name: configNameParam,
 })
-export const ClusterConfigParams = Type.Object({ cluster_id: clusterIdParam, name: nameParam })
+export const ClusterConfigParams = Type.Object({ cluster_id: clusterIdParam, name: configNameParam })
 
 export const Reassignment = Type.Object({
   kind: Type.Literal('KafkaReassignment'),

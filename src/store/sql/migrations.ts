@@ -55,6 +55,11 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX audit_events_resource ON audit_events (resource_id)`,
     ],
   },
+  {
+    version: 2,
+    name: 'organization-jit-provisioning',
+    statements: [`ALTER TABLE organization ADD COLUMN jit_enabled boolean NOT NULL DEFAULT true`],
+  },
 ]
 
 /** Any fixed number: every instance takes the same advisory lock while it migrates. */

@@ -17,6 +17,7 @@ export interface OrganizationTable {
   /** Where clusters from the configuration file are registered. */
   default_environment_id: string
   bootstrap_service_account_id: string | null
+  jit_enabled: ColumnType<boolean, boolean | undefined, boolean>
   created_at: CreatedAt
   updated_at: UpdatedAt
 }

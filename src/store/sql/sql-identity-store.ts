@@ -86,6 +86,16 @@ function toPage<Row extends { seq: number | string | bigint }, T>(
   return { items, nextPageToken: encodePageToken(Number(rows[page.pageSize - 1]!.seq)) }
 }
 
+function toOrganization(row: Selectable<Database['organization']>): OrganizationRecord {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    jitEnabled: row.jit_enabled,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
 function toEnvironment(row: Selectable<Database['environments']>): EnvironmentRecord {
   return { id: row.id, displayName: row.display_name, createdAt: row.created_at, updatedAt: row.updated_at }
 }
@@ -269,7 +279,31 @@ export class SqlIdentityStore implements IdentityStore {
 
   async getOrganization(): Promise<OrganizationRecord> {
     const row = await this.#db.selectFrom('organization').selectAll().executeTakeFirstOrThrow()
-    return { id: row.id, displayName: row.display_name, createdAt: row.created_at, updatedAt: row.updated_at }
+    return toOrganization(row)
+  }
+
+  async updateOrganization(
+    changes: { displayName?: string; jitEnabled?: boolean },
+    actor: AuditActor,
+  ): Promise<OrganizationRecord> {
+    return this.#transaction(async (trx) => {
+      const row = await trx
+        .updateTable('organization')
+        .set({
+          ...definedOnly({ display_name: changes.displayName, jit_enabled: changes.jitEnabled }),
+          updated_at: new Date(),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      await this.#audit(
+        trx,
+        actor,
+        'organization.updated',
+        { kind: 'Organization', id: row.id },
+        { ...changes },
+      )
+      return toOrganization(row)
+    })
   }
 
   async createEnvironment(input: { displayName: string }, actor: AuditActor): Promise<EnvironmentRecord> {

@@ -32,6 +32,17 @@ export function identityStoreContract(backend: string, open: () => Promise<Ident
       assert.match(environmentId, /^env-[a-z0-9]{6}$/)
     })
 
+    it('updates only the given organization fields, with just-in-time sign-up on by default', async () => {
+      const before = await store.getOrganization()
+      assert.equal(before.jitEnabled, true)
+      const renamed = await store.updateOrganization({ displayName: 'Renamed' }, actor)
+      assert.deepEqual([renamed.displayName, renamed.jitEnabled, renamed.id], ['Renamed', true, before.id])
+      const switched = await store.updateOrganization({ jitEnabled: false }, actor)
+      assert.deepEqual([switched.displayName, switched.jitEnabled], ['Renamed', false])
+      assert.ok(switched.updatedAt.getTime() >= before.updatedAt.getTime())
+      await store.updateOrganization({ displayName: before.displayName, jitEnabled: true }, actor)
+    })
+
     it('keeps service account names unique, also under concurrent creation', async () => {
       const results = await Promise.allSettled(
         Array.from({ length: 5 }, () =>

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { DataDirectoryLockedError, openIdentityStore, SYSTEM_ACTOR } from '../../../src/store/sql/index.ts'
+import { MIGRATIONS } from '../../../src/store/sql/migrations.ts'
 import { identityStoreContract } from './identity-store.contract.ts'
 
 identityStoreContract('PGlite', async () => (await openIdentityStore({ kind: 'pglite-memory' })).store)
@@ -19,7 +20,10 @@ describe('PGlite store in a data directory', () => {
     await first.store.close()
     const second = await openIdentityStore({ kind: 'pglite', dataDir })
     try {
-      assert.deepEqual(first.appliedMigrations, [1])
+      assert.deepEqual(
+        first.appliedMigrations,
+        MIGRATIONS.map((migration) => migration.version),
+      )
       assert.deepEqual(second.appliedMigrations, [])
       assert.equal((await second.store.getServiceAccount(account.id))?.displayName, 'kept')
     } finally {

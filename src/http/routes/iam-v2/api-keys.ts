@@ -28,6 +28,7 @@ import {
   pageRequestOf,
   type ControlPlaneContext,
 } from '../control-plane/common.ts'
+import { NoContent } from '../../schemas/common.ts'
 import { environmentCrn } from '../org-v2/environments.ts'
 import { serviceAccountCrn, serviceAccountUrl } from './service-accounts.ts'
 import { userCrn, userUrl } from './users.ts'
@@ -178,14 +179,12 @@ async function renderer(request: FastifyRequest, context: ControlPlaneContext) {
 export function registerApiKeyRoutes(app: FastifyInstance, context: ControlPlaneContext): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const store = context.identities
-  const tags = ['API keys (iam/v2)']
 
   routes.get(
     '/iam/v2/api-keys',
     {
       schema: {
         operationId: 'listIamV2ApiKeys',
-        tags,
         querystring: ListApiKeysQuery,
         response: { 200: ApiKeyList },
       },
@@ -211,7 +210,6 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: ControlPlane
     {
       schema: {
         operationId: 'createIamV2ApiKey',
-        tags,
         body: CreateBody,
         response: { 202: ApiKey },
       },
@@ -254,7 +252,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: ControlPlane
 
   routes.get(
     '/iam/v2/api-keys/:id',
-    { schema: { operationId: 'getIamV2ApiKey', tags, params: IdParams, response: { 200: ApiKey } } },
+    { schema: { operationId: 'getIamV2ApiKey', params: IdParams, response: { 200: ApiKey } } },
     async (request) => {
       const key = await fromStore(() => store.getApiKey(request.params.id))
       if (!key) throw notFound('API key', request.params.id)
@@ -267,7 +265,6 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: ControlPlane
     {
       schema: {
         operationId: 'updateIamV2ApiKey',
-        tags,
         params: IdParams,
         body: UpdateBody,
         response: { 200: ApiKey },
@@ -287,7 +284,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: ControlPlane
 
   routes.delete(
     '/iam/v2/api-keys/:id',
-    { schema: { operationId: 'deleteIamV2ApiKey', tags, params: IdParams } },
+    { schema: { operationId: 'deleteIamV2ApiKey', params: IdParams, response: { 204: NoContent } } },
     async (request, reply) => {
       const deleted = await fromStore(() => store.deleteApiKey(request.params.id, actorOf(request)))
       if (!deleted) throw notFound('API key', request.params.id)

@@ -24,6 +24,7 @@ import {
   pageRequestOf,
   type ControlPlaneContext,
 } from '../control-plane/common.ts'
+import { NoContent } from '../../schemas/common.ts'
 
 const DisplayName = Type.String({
   minLength: 1,
@@ -94,14 +95,12 @@ async function renderer(request: FastifyRequest, context: ControlPlaneContext) {
 export function registerServiceAccountRoutes(app: FastifyInstance, context: ControlPlaneContext): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const store = context.identities
-  const tags = ['Service accounts (iam/v2)']
 
   routes.get(
     '/iam/v2/service-accounts',
     {
       schema: {
         operationId: 'listIamV2ServiceAccounts',
-        tags,
         querystring: ListServiceAccountsQuery,
         response: { 200: ServiceAccountList },
       },
@@ -128,7 +127,6 @@ export function registerServiceAccountRoutes(app: FastifyInstance, context: Cont
     {
       schema: {
         operationId: 'createIamV2ServiceAccount',
-        tags,
         body: CreateBody,
         response: { 201: ServiceAccount },
       },
@@ -150,7 +148,6 @@ export function registerServiceAccountRoutes(app: FastifyInstance, context: Cont
     {
       schema: {
         operationId: 'getIamV2ServiceAccount',
-        tags,
         params: IdParams,
         response: { 200: ServiceAccount },
       },
@@ -167,7 +164,6 @@ export function registerServiceAccountRoutes(app: FastifyInstance, context: Cont
     {
       schema: {
         operationId: 'updateIamV2ServiceAccount',
-        tags,
         params: IdParams,
         body: UpdateBody,
         response: { 200: ServiceAccount },
@@ -188,7 +184,7 @@ export function registerServiceAccountRoutes(app: FastifyInstance, context: Cont
 
   routes.delete(
     '/iam/v2/service-accounts/:id',
-    { schema: { operationId: 'deleteIamV2ServiceAccount', tags, params: IdParams } },
+    { schema: { operationId: 'deleteIamV2ServiceAccount', params: IdParams, response: { 204: NoContent } } },
     async (request, reply) => {
       const deleted = await fromStore(() => store.deleteServiceAccount(request.params.id, actorOf(request)))
       if (!deleted) throw notFound('Service account', request.params.id)

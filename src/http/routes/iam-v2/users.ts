@@ -25,6 +25,7 @@ import {
   pageRequestOf,
   type ControlPlaneContext,
 } from '../control-plane/common.ts'
+import { NoContent } from '../../schemas/common.ts'
 
 export const User = Type.Object({
   api_version: Type.Literal('iam/v2'),
@@ -73,11 +74,10 @@ async function renderer(request: FastifyRequest, context: ControlPlaneContext) {
 export function registerUserRoutes(app: FastifyInstance, context: ControlPlaneContext): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const store = context.identities
-  const tags = ['Users (iam/v2)']
 
   routes.get(
     '/iam/v2/users',
-    { schema: { operationId: 'listIamV2Users', tags, querystring: ListQuery, response: { 200: UserList } } },
+    { schema: { operationId: 'listIamV2Users', querystring: ListQuery, response: { 200: UserList } } },
     async (request) => {
       const page = await fromStore(() => store.listUsers(pageRequestOf(request.query)))
       const render = await renderer(request, context)
@@ -87,7 +87,7 @@ export function registerUserRoutes(app: FastifyInstance, context: ControlPlaneCo
 
   routes.get(
     '/iam/v2/users/:id',
-    { schema: { operationId: 'getIamV2User', tags, params: IdParams, response: { 200: User } } },
+    { schema: { operationId: 'getIamV2User', params: IdParams, response: { 200: User } } },
     async (request) => {
       const user = await fromStore(() => store.getUser(request.params.id))
       if (!user) throw notFound('User', request.params.id)
@@ -100,7 +100,6 @@ export function registerUserRoutes(app: FastifyInstance, context: ControlPlaneCo
     {
       schema: {
         operationId: 'updateIamV2User',
-        tags,
         params: IdParams,
         body: UpdateBody,
         response: { 200: User },
@@ -116,7 +115,7 @@ export function registerUserRoutes(app: FastifyInstance, context: ControlPlaneCo
 
   routes.delete(
     '/iam/v2/users/:id',
-    { schema: { operationId: 'deleteIamV2User', tags, params: IdParams } },
+    { schema: { operationId: 'deleteIamV2User', params: IdParams, response: { 204: NoContent } } },
     async (request, reply) => {
       const deleted = await fromStore(() => store.deleteUser(request.params.id, actorOf(request)))
       if (!deleted) throw notFound('User', request.params.id)

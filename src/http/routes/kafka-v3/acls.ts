@@ -17,7 +17,7 @@ import {
   type Acl,
   type AclFilter,
 } from '../../../core/index.ts'
-import { ClusterIdParams } from '../../schemas/common.ts'
+import { ClusterIdParams, CreatedWithoutBody } from '../../schemas/common.ts'
 import {
   AclList,
   AclQuery,
@@ -161,7 +161,14 @@ export function registerAclRoutes(app: FastifyInstance, context: KafkaV3RouteCon
 
   routes.post(
     '/kafka/v3/clusters/:cluster_id/acls',
-    { schema: { operationId: 'createKafkaAcls', params: ClusterIdParams, body: CreateAclRequest } },
+    {
+      schema: {
+        operationId: 'createKafkaAcls',
+        params: ClusterIdParams,
+        body: CreateAclRequest,
+        response: { 201: CreatedWithoutBody },
+      },
+    },
     async (request, reply) => {
       const { cluster_id: clusterId } = request.params
       const acl = toAcl(request.body)
@@ -176,7 +183,14 @@ export function registerAclRoutes(app: FastifyInstance, context: KafkaV3RouteCon
 
   routes.post(
     '/kafka/v3/clusters/:cluster_id/acls::batch',
-    { schema: { operationId: 'batchCreateKafkaAcls', params: ClusterIdParams, body: CreateAclBatchRequest } },
+    {
+      schema: {
+        operationId: 'batchCreateKafkaAcls',
+        params: ClusterIdParams,
+        body: CreateAclBatchRequest,
+        response: { 201: CreatedWithoutBody },
+      },
+    },
     async (request, reply) => {
       const { cluster_id: clusterId } = request.params
       const acls = request.body.data.map(toAcl)

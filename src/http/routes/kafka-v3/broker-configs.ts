@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { GatewayError } from '../../../core/index.ts'
 import type { KafkaClusterClient, KafkaConfigEntry } from '../../../kafka/index.ts'
-import { ClusterIdParams } from '../../schemas/common.ts'
+import { ClusterIdParams, NoContent } from '../../schemas/common.ts'
 import {
   AlterConfigsRequest,
   BrokerConfig,
@@ -145,6 +145,7 @@ export function registerBrokerConfigRoutes(app: FastifyInstance, context: KafkaV
         operationId: 'updateKafkaBrokerConfig',
         params: BrokerConfigParams,
         body: UpdateConfigRequest,
+        response: { 204: NoContent },
       },
     },
     async (request, reply) => {
@@ -158,7 +159,13 @@ export function registerBrokerConfigRoutes(app: FastifyInstance, context: KafkaV
 
   routes.delete(
     '/kafka/v3/clusters/:cluster_id/brokers/:broker_id/configs/:name',
-    { schema: { operationId: 'deleteKafkaBrokerConfig', params: BrokerConfigParams } },
+    {
+      schema: {
+        operationId: 'deleteKafkaBrokerConfig',
+        params: BrokerConfigParams,
+        response: { 204: NoContent },
+      },
+    },
     async (request, reply) => {
       const { cluster_id: clusterId, broker_id: brokerId, name } = request.params
       const kafka = await client(clusterId)
@@ -175,6 +182,7 @@ export function registerBrokerConfigRoutes(app: FastifyInstance, context: KafkaV
         operationId: 'updateKafkaBrokerConfigBatch',
         params: BrokerParams,
         body: AlterConfigsRequest,
+        response: { 204: NoContent },
       },
     },
     async (request, reply) => {
@@ -235,6 +243,7 @@ export function registerBrokerConfigRoutes(app: FastifyInstance, context: KafkaV
         operationId: 'updateKafkaClusterConfig',
         params: ClusterConfigParams,
         body: UpdateConfigRequest,
+        response: { 204: NoContent },
       },
     },
     async (request, reply) => {
@@ -248,7 +257,13 @@ export function registerBrokerConfigRoutes(app: FastifyInstance, context: KafkaV
 
   routes.delete(
     '/kafka/v3/clusters/:cluster_id/broker-configs/:name',
-    { schema: { operationId: 'deleteKafkaClusterConfig', params: ClusterConfigParams } },
+    {
+      schema: {
+        operationId: 'deleteKafkaClusterConfig',
+        params: ClusterConfigParams,
+        response: { 204: NoContent },
+      },
+    },
     async (request, reply) => {
       const { cluster_id: clusterId, name } = request.params
       await (await client(clusterId)).alterBrokerConfigs(null, [{ name, operation: 'DELETE' }], false)
@@ -263,6 +278,7 @@ export function registerBrokerConfigRoutes(app: FastifyInstance, context: KafkaV
         operationId: 'updateKafkaClusterConfigs',
         params: ClusterIdParams,
         body: AlterConfigsRequest,
+        response: { 204: NoContent },
       },
     },
     async (request, reply) => {

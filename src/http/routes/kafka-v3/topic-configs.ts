@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { GatewayError } from '../../../core/index.ts'
 import type { KafkaConfigEntry } from '../../../kafka/index.ts'
-import { ClusterIdParams } from '../../schemas/common.ts'
+import { ClusterIdParams, NoContent } from '../../schemas/common.ts'
 import {
   AlterConfigsRequest,
   TopicConfig,
@@ -167,7 +167,12 @@ export function registerTopicConfigRoutes(app: FastifyInstance, context: KafkaV3
   routes.put(
     '/kafka/v3/clusters/:cluster_id/topics/:topic_name/configs/:name',
     {
-      schema: { operationId: 'updateKafkaTopicConfig', params: TopicConfigParams, body: UpdateConfigRequest },
+      schema: {
+        operationId: 'updateKafkaTopicConfig',
+        params: TopicConfigParams,
+        body: UpdateConfigRequest,
+        response: { 204: NoContent },
+      },
     },
     async (request, reply) => {
       const { cluster_id: clusterId, topic_name: topicName, name } = request.params
@@ -179,7 +184,13 @@ export function registerTopicConfigRoutes(app: FastifyInstance, context: KafkaV3
 
   routes.delete(
     '/kafka/v3/clusters/:cluster_id/topics/:topic_name/configs/:name',
-    { schema: { operationId: 'deleteKafkaTopicConfig', params: TopicConfigParams } },
+    {
+      schema: {
+        operationId: 'deleteKafkaTopicConfig',
+        params: TopicConfigParams,
+        response: { 204: NoContent },
+      },
+    },
     async (request, reply) => {
       const { cluster_id: clusterId, topic_name: topicName, name } = request.params
       const { client } = await requireConfig(clusterId, topicName, name)
@@ -191,7 +202,12 @@ export function registerTopicConfigRoutes(app: FastifyInstance, context: KafkaV3
   routes.post(
     '/kafka/v3/clusters/:cluster_id/topics/:topic_name/configs::alter',
     {
-      schema: { operationId: 'updateKafkaTopicConfigBatch', params: TopicParams, body: AlterConfigsRequest },
+      schema: {
+        operationId: 'updateKafkaTopicConfigBatch',
+        params: TopicParams,
+        body: AlterConfigsRequest,
+        response: { 204: NoContent },
+      },
     },
     async (request, reply) => {
       const { cluster_id: clusterId, topic_name: topicName } = request.params

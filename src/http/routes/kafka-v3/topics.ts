@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { GatewayError, explainInvalidTopicName } from '../../../core/index.ts'
-import { ClusterIdParams } from '../../schemas/common.ts'
+import { ClusterIdParams, NoContent } from '../../schemas/common.ts'
 import {
   CreateTopicRequest,
   GetTopicQuery,
@@ -157,7 +157,7 @@ export function registerTopicRoutes(app: FastifyInstance, context: KafkaV3RouteC
 
   routes.delete(
     '/kafka/v3/clusters/:cluster_id/topics/:topic_name',
-    { schema: { operationId: 'deleteKafkaTopic', params: TopicParams } },
+    { schema: { operationId: 'deleteKafkaTopic', params: TopicParams, response: { 204: NoContent } } },
     async (request, reply) => {
       const { cluster_id: clusterId, topic_name: topicName } = request.params
       const client = await context.clusters.resolve(clusterId)

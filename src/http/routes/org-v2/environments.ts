@@ -24,6 +24,7 @@ import {
   pageRequestOf,
   type ControlPlaneContext,
 } from '../control-plane/common.ts'
+import { NoContent } from '../../schemas/common.ts'
 
 const DisplayName = Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' })
 
@@ -42,6 +43,17 @@ const OrganizationList = Type.Object({
   metadata: ListMeta,
   data: Type.Array(Organization),
 })
+
+// Confluent's limit for organization names: 1–31 characters, none of those that break URLs or markup.
+const OrganizationName = Type.String({ pattern: '^[^<>#%\'*^`{|}~"]{1,31}$' })
+const OrganizationUpdateBody = Type.Object(
+  {
+    ...EchoedEnvelope,
+    display_name: Type.Optional(OrganizationName),
+    jit_enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
 
 const Environment = Type.Object({
   api_version: Type.Literal('org/v2'),
@@ -111,23 +123,19 @@ function renderOrganization(
       organization,
     ),
     display_name: organization.displayName,
-    // Just-in-time provisioning of users arrives with the console's sign-in.
-    jit_enabled: false,
+    jit_enabled: organization.jitEnabled,
   }
 }
 
 export function registerOrganizationRoutes(app: FastifyInstance, context: ControlPlaneContext): void {
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const store = context.identities
-  const organizationTags = ['Organizations (org/v2)']
-  const tags = ['Environments (org/v2)']
 
   routes.get(
     '/org/v2/organizations',
     {
       schema: {
         operationId: 'listOrgV2Organizations',
-        tags: organizationTags,
         querystring: ListQuery,
         response: { 200: OrganizationList },
       },
@@ -150,7 +158,6 @@ export function registerOrganizationRoutes(app: FastifyInstance, context: Contro
     {
       schema: {
         operationId: 'getOrgV2Organization',
-        tags: organizationTags,
         params: IdParams,
         response: { 200: Organization },
       },
@@ -162,12 +169,38 @@ export function registerOrganizationRoutes(app: FastifyInstance, context: Contro
     },
   )
 
+  routes.patch(
+    '/org/v2/organizations/:id',
+    {
+      schema: {
+        operationId: 'updateOrgV2Organization',
+        params: IdParams,
+        body: OrganizationUpdateBody,
+        response: { 200: Organization },
+      },
+    },
+    async (request) => {
+      const current = await fromStore(() => store.getOrganization())
+      if (current.id !== request.params.id) throw notFound('Organization', request.params.id)
+      const { display_name: displayName, jit_enabled: jitEnabled } = request.body
+      const updated = await fromStore(() =>
+        store.updateOrganization(
+          {
+            ...(displayName === undefined ? {} : { displayName }),
+            ...(jitEnabled === undefined ? {} : { jitEnabled }),
+          },
+          actorOf(request),
+        ),
+      )
+      return renderOrganization(request, context, updated)
+    },
+  )
+
   routes.get(
     '/org/v2/environments',
     {
       schema: {
         operationId: 'listOrgV2Environments',
-        tags,
         querystring: ListQuery,
         response: { 200: EnvironmentList },
       },
@@ -184,7 +217,6 @@ export function registerOrganizationRoutes(app: FastifyInstance, context: Contro
     {
       schema: {
         operationId: 'createOrgV2Environment',
-        tags,
         body: EnvironmentBody,
         response: { 201: Environment },
       },
@@ -201,7 +233,7 @@ export function registerOrganizationRoutes(app: FastifyInstance, context: Contro
   routes.get(
     '/org/v2/environments/:id',
     {
-      schema: { operationId: 'getOrgV2Environment', tags, params: IdParams, response: { 200: Environment } },
+      schema: { operationId: 'getOrgV2Environment', params: IdParams, response: { 200: Environment } },
     },
     async (request) => {
       const environment = await fromStore(() => store.getEnvironment(request.params.id))
@@ -215,7 +247,6 @@ export function registerOrganizationRoutes(app: FastifyInstance, context: Contro
     {
       schema: {
         operationId: 'updateOrgV2Environment',
-        tags,
         params: IdParams,
         body: EnvironmentUpdateBody,
         response: { 200: Environment },
@@ -234,7 +265,7 @@ export function registerOrganizationRoutes(app: FastifyInstance, context: Contro
 
   routes.delete(
     '/org/v2/environments/:id',
-    { schema: { operationId: 'deleteOrgV2Environment', tags, params: IdParams } },
+    { schema: { operationId: 'deleteOrgV2Environment', params: IdParams, response: { 204: NoContent } } },
     async (request, reply) => {
       const deleted = await fromStore(() => store.deleteEnvironment(request.params.id, actorOf(request)))
       if (!deleted) throw notFound('Environment', request.params.id)

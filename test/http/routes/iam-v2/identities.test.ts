@@ -442,6 +442,66 @@ describe('identities API (/iam/v2, /org/v2)', () => {
       assert.equal(other.statusCode, 404)
     })
 
+    it('renames the organization and switches just-in-time sign-up, and refuses bad values', async () => {
+      const organization = await store.getOrganization()
+      assert.equal(organization.jitEnabled, true, 'just-in-time sign-up is on by default')
+      const url = `/org/v2/organizations/${organization.id}`
+      const renamed = await t.app.inject({
+        method: 'PATCH',
+        url,
+        headers: admin,
+        payload: { display_name: 'Payments Platform', jit_enabled: false },
+      })
+      assert.equal(renamed.statusCode, 200, renamed.body)
+      assert.equal(renamed.json<{ display_name: string }>().display_name, 'Payments Platform')
+      assert.equal(renamed.json<{ jit_enabled: boolean }>().jit_enabled, false)
+      const read = await t.app.inject({ url, headers: admin })
+      assert.equal(read.json<{ display_name: string }>().display_name, 'Payments Platform')
+      assert.equal(read.json<{ jit_enabled: boolean }>().jit_enabled, false)
+
+      // A value of the wrong JSON type is 400 `wrong_type`, as elsewhere in the control plane.
+      for (const [payload, pointer, status] of [
+        [{ display_name: '' }, '/display_name', 422],
+        [{ display_name: 'x'.repeat(32) }, '/display_name', 422],
+        [{ display_name: 'a<b' }, '/display_name', 422],
+        [{ jit_enabled: 'yes' }, '/jit_enabled', 400],
+        [{ id: 'other' }, '/id', 422],
+      ] as const) {
+        const response = await t.app.inject({ method: 'PATCH', url, headers: admin, payload })
+        assert.equal(response.statusCode, status, `${JSON.stringify(payload)}: ${response.body}`)
+        assert.equal(
+          response.json<{ errors: { source: { pointer: string } }[] }>().errors[0]!.source.pointer,
+          pointer,
+        )
+      }
+      const unchanged = await store.getOrganization()
+      assert.equal(unchanged.displayName, 'Payments Platform')
+
+      const elsewhere = await t.app.inject({
+        method: 'PATCH',
+        url: '/org/v2/organizations/not-this-one',
+        headers: admin,
+        payload: { display_name: 'Other' },
+      })
+      assert.equal(elsewhere.statusCode, 404)
+      const restored = await t.app.inject({
+        method: 'PATCH',
+        url,
+        headers: admin,
+        payload: { display_name: organization.displayName, jit_enabled: true },
+      })
+      assert.equal(restored.statusCode, 200)
+      const audit = await store.listAuditEvents({ pageSize: 100 }, { resourceId: organization.id })
+      assert.deepEqual(
+        audit.items.filter((event) => event.action === 'organization.updated').map((event) => event.details),
+        [
+          // newest first
+          { displayName: organization.displayName, jitEnabled: true },
+          { displayName: 'Payments Platform', jitEnabled: false },
+        ],
+      )
+    })
+
     it('creates, renames and deletes environments, but not the default one or one holding clusters', async () => {
       const created = await t.app.inject({
         method: 'POST',

@@ -48,20 +48,62 @@ function parseRecord(text: string): unknown {
   }
 }
 
+// A record's fields are checked by record-codec.ts, which reports a bad field in the record's own
+// place instead of failing the whole request; the schema only documents them.
+const recordFields = {
+  partition_id: Type.Optional(
+    Type.Unknown({ description: 'Integer. The partition; by default chosen from the key, or in turn.' }),
+  ),
+  headers: Type.Optional(Type.Unknown({ description: 'List of `{name, value}`, the value base64-encoded.' })),
+  key: Type.Optional(
+    Type.Unknown({ description: '`{type, data}` with type `BINARY` (base64 data), `JSON` or `STRING`.' }),
+  ),
+  value: Type.Optional(Type.Unknown({ description: '`{type, data}`, as for the key.' })),
+  timestamp: Type.Optional(
+    Type.Unknown({ description: 'ISO-8601 date-time with a zone; the time of the write by default.' }),
+  ),
+}
 const BatchEntry = Type.Object(
   {
-    id: Type.Unknown(),
-    partition_id: Type.Optional(Type.Unknown()),
-    headers: Type.Optional(Type.Unknown()),
-    key: Type.Optional(Type.Unknown()),
-    value: Type.Optional(Type.Unknown()),
-    timestamp: Type.Optional(Type.Unknown()),
+    id: Type.Unknown({ description: 'The entry’s id within the batch: 1–80 letters, digits, `-` or `_`.' }),
+    ...recordFields,
   },
   { additionalProperties: false },
 )
 const BatchRequest = Type.Object(
-  { entries: Type.Union([Type.Array(BatchEntry), Type.Null()]) },
+  {
+    entries: Type.Union([Type.Array(BatchEntry), Type.Null()], {
+      description: 'The records, each with a distinct `id`; `produce.batchMaxEntries` at most.',
+    }),
+  },
   { additionalProperties: false },
+)
+
+const DataSize = Type.Object({ type: Type.String(), size: Type.Integer() })
+const deliveryFields = {
+  cluster_id: Type.String(),
+  topic_name: Type.String(),
+  partition_id: Type.Integer(),
+  offset: Type.Integer(),
+  timestamp: Type.String(),
+  key: Type.Optional(DataSize),
+  value: Type.Optional(DataSize),
+}
+// The reply is a stream of these objects, one per line; typed as the stream the handler sends.
+const DeliveryReportStream = Type.Unsafe<Readable>(
+  Type.Object(
+    { error_code: Type.Integer(), ...deliveryFields },
+    { description: 'One report per record, in request order, each on its own line.' },
+  ),
+)
+const BatchReport = Type.Object(
+  {
+    successes: Type.Array(Type.Object({ id: Type.String(), ...deliveryFields })),
+    failures: Type.Array(
+      Type.Object({ id: Type.String(), error_code: Type.Integer(), message: Type.String() }),
+    ),
+  },
+  { description: 'Every entry, as written (`successes`) or refused (`failures`).' },
 )
 
 function checkBatch(entries: readonly { id: unknown }[] | null, maxEntries: number): void {
@@ -85,7 +127,14 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
 
   routes.post(
     '/kafka/v3/clusters/:cluster_id/topics/:topic_name/records::batch',
-    { schema: { operationId: 'produceRecordsBatch', params: TopicParams, body: BatchRequest } },
+    {
+      schema: {
+        operationId: 'produceRecordsBatch',
+        params: TopicParams,
+        body: BatchRequest,
+        response: { 207: BatchReport },
+      },
+    },
     async (request, reply) => {
       const { cluster_id: clusterId, topic_name: topicName } = request.params
       checkBatch(request.body.entries, context.produce.batchMaxEntries)
@@ -122,126 +171,132 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
     scope.removeContentTypeParser('application/json')
     scope.addContentTypeParser('application/json', (_request, payload, done) => done(null, payload))
 
-    scope
-      .withTypeProvider<TypeBoxTypeProvider>()
-      .post(
-        '/kafka/v3/clusters/:cluster_id/topics/:topic_name/records',
-        { schema: { operationId: 'produceRecord', params: TopicParams } },
-        async (request, reply) => {
-          const { cluster_id: clusterId, topic_name: topicName } = request.params
-          const client = await context.clusters.resolve(clusterId)
-          const body = request.body as Readable | undefined
-          if (!body) throw new GatewayError('GW_HTTP_EMPTY_BODY')
-          const objects = splitJsonObjects(body, context.produce.maxRecordJsonBytes)
-
-          // A stream may stay open only so long: once the deadline passes, the read in progress loses
-          // the race below and nothing more is read.
-          let deadlineTimer: NodeJS.Timeout | undefined
-          const deadline = new Promise<typeof STREAM_EXPIRED>((resolve) => {
-            deadlineTimer = setTimeout(() => resolve(STREAM_EXPIRED), context.produce.streamMaxDurationMs)
-          })
-          const readObjects = () => Promise.race([objects.next(), deadline])
-          const socket = request.raw.socket
-          const closeConnectionAfterResponse = () => {
-            // The client may still be sending; once the response is complete, close the connection
-            // rather than read and discard its body for ever. The grace period lets the end reach it.
-            reply.raw.once('finish', () => {
-              if (request.raw.complete) return
-              socket.end()
-              setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref()
-            })
-          }
-
-          // Confluent answers an empty stream with 422 rather than an empty 200, so the status waits
-          // for the first record.
-          let first: IteratorResult<string[]> | typeof STREAM_EXPIRED | undefined
-          let streamError: unknown
-          try {
-            first = await readObjects()
-          } catch (error) {
-            clearTimeout(deadlineTimer)
-            if (!(error instanceof JsonStreamError)) throw error
-            streamError = error
-          }
-          if (first === STREAM_EXPIRED) {
-            void objects.return(undefined)
-            closeConnectionAfterResponse()
-            throw new GatewayError('GW_PRODUCE_STREAM_TOO_LONG')
-          }
-          if (first?.done) {
-            clearTimeout(deadlineTimer)
-            throw new GatewayError('GW_HTTP_EMPTY_BODY')
-          }
-
-          const out = new PassThrough()
-          void reply.code(200).type('application/json').send(out)
-          // The request side is destroyed as soon as its body has been read; only the response
-          // tells whether the client is still there.
-          const isGone = () => reply.raw.destroyed
-
-          const writer = new OrderedReportWriter(out, isGone)
-          reply.raw.once('close', () => writer.wake())
-          const endWith = (error: unknown) => {
-            const reason =
-              error instanceof JsonStreamError
-                ? new GatewayError('GW_PRODUCE_STREAM_MALFORMED', `Bad Request: ${error.message}`)
-                : error
-            writer.settle(writer.reserve(), failureLine(reason))
-          }
-          const formatReport = createDeliveryReportFormatter(clusterId, topicName)
-          const isTopicNameValid = explainInvalidTopicName(topicName) === undefined
-          // One record: its slot is settled exactly once, whatever happens.
-          const produceInto = (slot: ReportSlot, input: unknown) => {
-            try {
-              if (!isTopicNameValid) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
-              const decoded = decodeProduceRecord(input)
-              client.produce(topicName, decoded.record).then(
-                (produced) => writer.settle(slot, formatReport(decoded, produced) + '\r\n'),
-                (error: unknown) => writer.settle(slot, failureLine(error)),
-              )
-            } catch (error) {
-              writer.settle(slot, failureLine(error))
-            }
-          }
-
-          if (streamError !== undefined) {
-            endWith(streamError)
-          } else {
-            try {
-              let texts: string[] | undefined = first?.value
-              reading: while (texts !== undefined) {
-                for (const text of texts) {
-                  let parsed: unknown
-                  try {
-                    parsed = parseRecord(text)
-                  } catch (error) {
-                    endWith(error)
-                    break reading
-                  }
-                  produceInto(writer.reserve(), parsed)
-                }
-                if (writer.pending >= MAX_IN_FLIGHT_PER_STREAM)
-                  await writer.drained(MAX_IN_FLIGHT_PER_STREAM / 2)
-                const next = await readObjects()
-                if (next === STREAM_EXPIRED) {
-                  endWith(new GatewayError('GW_PRODUCE_STREAM_TOO_LONG'))
-                  closeConnectionAfterResponse()
-                  break
-                }
-                texts = next.done ? undefined : next.value
-              }
-            } catch (error) {
-              // A client that hung up needs no report; anything else ends the stream with one.
-              if (!isGone()) endWith(error)
-            } finally {
-              clearTimeout(deadlineTimer)
-              void objects.return(undefined)
-            }
-          }
-          await writer.drained(0)
-          out.end()
-          return reply
+    scope.withTypeProvider<TypeBoxTypeProvider>().post(
+      '/kafka/v3/clusters/:cluster_id/topics/:topic_name/records',
+      // The body is a stream of records (not validated by Fastify, see above); the response is
+      // a stream of reports, which Fastify sends as it is, so the schemas only document them.
+      {
+        schema: {
+          operationId: 'produceRecord',
+          params: TopicParams,
+          response: { 200: DeliveryReportStream },
         },
-      )
+      },
+      async (request, reply) => {
+        const { cluster_id: clusterId, topic_name: topicName } = request.params
+        const client = await context.clusters.resolve(clusterId)
+        const body = request.body as Readable | undefined
+        if (!body) throw new GatewayError('GW_HTTP_EMPTY_BODY')
+        const objects = splitJsonObjects(body, context.produce.maxRecordJsonBytes)
+
+        // A stream may stay open only so long: once the deadline passes, the read in progress loses
+        // the race below and nothing more is read.
+        let deadlineTimer: NodeJS.Timeout | undefined
+        const deadline = new Promise<typeof STREAM_EXPIRED>((resolve) => {
+          deadlineTimer = setTimeout(() => resolve(STREAM_EXPIRED), context.produce.streamMaxDurationMs)
+        })
+        const readObjects = () => Promise.race([objects.next(), deadline])
+        const socket = request.raw.socket
+        const closeConnectionAfterResponse = () => {
+          // The client may still be sending; once the response is complete, close the connection
+          // rather than read and discard its body for ever. The grace period lets the end reach it.
+          reply.raw.once('finish', () => {
+            if (request.raw.complete) return
+            socket.end()
+            setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref()
+          })
+        }
+
+        // Confluent answers an empty stream with 422 rather than an empty 200, so the status waits
+        // for the first record.
+        let first: IteratorResult<string[]> | typeof STREAM_EXPIRED | undefined
+        let streamError: unknown
+        try {
+          first = await readObjects()
+        } catch (error) {
+          clearTimeout(deadlineTimer)
+          if (!(error instanceof JsonStreamError)) throw error
+          streamError = error
+        }
+        if (first === STREAM_EXPIRED) {
+          void objects.return(undefined)
+          closeConnectionAfterResponse()
+          throw new GatewayError('GW_PRODUCE_STREAM_TOO_LONG')
+        }
+        if (first?.done) {
+          clearTimeout(deadlineTimer)
+          throw new GatewayError('GW_HTTP_EMPTY_BODY')
+        }
+
+        const out = new PassThrough()
+        void reply.code(200).type('application/json').send(out)
+        // The request side is destroyed as soon as its body has been read; only the response
+        // tells whether the client is still there.
+        const isGone = () => reply.raw.destroyed
+
+        const writer = new OrderedReportWriter(out, isGone)
+        reply.raw.once('close', () => writer.wake())
+        const endWith = (error: unknown) => {
+          const reason =
+            error instanceof JsonStreamError
+              ? new GatewayError('GW_PRODUCE_STREAM_MALFORMED', `Bad Request: ${error.message}`)
+              : error
+          writer.settle(writer.reserve(), failureLine(reason))
+        }
+        const formatReport = createDeliveryReportFormatter(clusterId, topicName)
+        const isTopicNameValid = explainInvalidTopicName(topicName) === undefined
+        // One record: its slot is settled exactly once, whatever happens.
+        const produceInto = (slot: ReportSlot, input: unknown) => {
+          try {
+            if (!isTopicNameValid) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
+            const decoded = decodeProduceRecord(input)
+            client.produce(topicName, decoded.record).then(
+              (produced) => writer.settle(slot, formatReport(decoded, produced) + '\r\n'),
+              (error: unknown) => writer.settle(slot, failureLine(error)),
+            )
+          } catch (error) {
+            writer.settle(slot, failureLine(error))
+          }
+        }
+
+        if (streamError !== undefined) {
+          endWith(streamError)
+        } else {
+          try {
+            let texts: string[] | undefined = first?.value
+            reading: while (texts !== undefined) {
+              for (const text of texts) {
+                let parsed: unknown
+                try {
+                  parsed = parseRecord(text)
+                } catch (error) {
+                  endWith(error)
+                  break reading
+                }
+                produceInto(writer.reserve(), parsed)
+              }
+              if (writer.pending >= MAX_IN_FLIGHT_PER_STREAM)
+                await writer.drained(MAX_IN_FLIGHT_PER_STREAM / 2)
+              const next = await readObjects()
+              if (next === STREAM_EXPIRED) {
+                endWith(new GatewayError('GW_PRODUCE_STREAM_TOO_LONG'))
+                closeConnectionAfterResponse()
+                break
+              }
+              texts = next.done ? undefined : next.value
+            }
+          } catch (error) {
+            // A client that hung up needs no report; anything else ends the stream with one.
+            if (!isGone()) endWith(error)
+          } finally {
+            clearTimeout(deadlineTimer)
+            void objects.return(undefined)
+          }
+        }
+        await writer.drained(0)
+        out.end()
+        return reply
+      },
+    )
   })
 }

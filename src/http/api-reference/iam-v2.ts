@@ -1,0 +1,209 @@
+/**
+ * @module http/api-reference/iam-v2
+ *
+ * Reference entries for the identity operations (`/iam/v2`). `$KEY`/`$SECRET` are a management
+ * (or the bootstrap) API key; `$SERVICE_ACCOUNT_ID`, `$USER_ID` and `$API_KEY_ID` are ids the
+ * reader got from a list or a create. The story: a service account `orders-service` owns a key for
+ * the cluster `$CLUSTER_ID` in environment `$ENVIRONMENT_ID`.
+ */
+import type { OperationReference } from './types.ts'
+
+const IAM = 'http://localhost:8082/iam/v2'
+const CURL = 'curl -s -u "$KEY:$SECRET"'
+const JSON_BODY = "-H 'Content-Type: application/json'"
+
+const withBody = (method: string, url: string, body: string) =>
+  `${CURL} -X ${method} ${JSON_BODY} \\\n  ${url} \\\n  -d '${body}'`
+/** A shell variable inside a single-quoted body: close the quote, expand it double-quoted, reopen. */
+const shellVariable = (name: string) => `'"$${name}"'`
+
+export const iamV2Operations: Record<string, OperationReference> = {
+  // Service accounts
+  listIamV2ServiceAccounts: {
+    area: 'Service accounts',
+    summary: 'List service accounts',
+    description:
+      'Lists the service accounts of the organization, oldest first, a page at a time (`page_size` ' +
+      'up to 100; follow `metadata.next` for the rest). `display_name` keeps only accounts with that ' +
+      'name; repeat it to ask for several.',
+    examples: [
+      { title: 'List service accounts', command: `${CURL} '${IAM}/service-accounts?page_size=50'` },
+      {
+        title: 'Find one by its name',
+        command: `${CURL} '${IAM}/service-accounts?display_name=orders-service'`,
+      },
+    ],
+  },
+  createIamV2ServiceAccount: {
+    area: 'Service accounts',
+    summary: 'Create a service account',
+    description:
+      'Creates the identity an application acts as; it gets an `sa-` id. `display_name` is ' +
+      'required and unique in the organization (a second one is refused with 409). The account can ' +
+      'do nothing until it owns an API key and is granted access.',
+    examples: [
+      {
+        title: 'Create a service account for the payments application',
+        command: withBody(
+          'POST',
+          `${IAM}/service-accounts`,
+          '{"display_name":"payments-service","description":"Writes payment events"}',
+        ),
+      },
+    ],
+  },
+  getIamV2ServiceAccount: {
+    area: 'Service accounts',
+    summary: 'Get a service account',
+    description: 'Reads one service account by its `sa-` id.',
+    examples: [
+      { title: 'Get a service account', command: `${CURL} ${IAM}/service-accounts/$SERVICE_ACCOUNT_ID` },
+    ],
+  },
+  updateIamV2ServiceAccount: {
+    area: 'Service accounts',
+    summary: 'Rename or describe a service account',
+    description:
+      'Changes `display_name` (still unique) or `description`; fields left out keep their values. ' +
+      'The id, and so every key and grant of the account, stays the same.',
+    examples: [
+      {
+        title: 'Change the description',
+        command: withBody(
+          'PATCH',
+          `${IAM}/service-accounts/$SERVICE_ACCOUNT_ID`,
+          '{"description":"Reads orders and writes invoices"}',
+        ),
+      },
+    ],
+  },
+  deleteIamV2ServiceAccount: {
+    area: 'Service accounts',
+    summary: 'Delete a service account',
+    description:
+      'Deletes the account and every API key it owns, in one step: its keys stop working at once ' +
+      'on every gateway instance.',
+    examples: [
+      {
+        title: 'Delete a service account',
+        command: `${CURL} -X DELETE ${IAM}/service-accounts/$SERVICE_ACCOUNT_ID`,
+      },
+    ],
+  },
+
+  // Users
+  listIamV2Users: {
+    area: 'Users',
+    summary: 'List users',
+    description:
+      'Lists the people known to the organization. Users are not created through this API: an ' +
+      'account appears when its person first signs in.',
+    examples: [{ title: 'List users', command: `${CURL} ${IAM}/users` }],
+  },
+  getIamV2User: {
+    area: 'Users',
+    summary: 'Get a user',
+    description: 'Reads one user by its `u-` id.',
+    examples: [{ title: 'Get a user', command: `${CURL} ${IAM}/users/$USER_ID` }],
+  },
+  updateIamV2User: {
+    area: 'Users',
+    summary: 'Change a user’s full name',
+    description: 'Only `full_name` can change; the email comes from the identity provider.',
+    examples: [
+      {
+        title: 'Set the full name',
+        command: withBody('PATCH', `${IAM}/users/$USER_ID`, '{"full_name":"Ada Lovelace"}'),
+      },
+    ],
+  },
+  deleteIamV2User: {
+    area: 'Users',
+    summary: 'Delete a user',
+    description: 'Deletes the user and every API key the user owns.',
+    examples: [{ title: 'Delete a user', command: `${CURL} -X DELETE ${IAM}/users/$USER_ID` }],
+  },
+
+  // API keys
+  listIamV2ApiKeys: {
+    area: 'API keys',
+    summary: 'List API keys',
+    description:
+      'Lists API keys, never their secrets. `spec.owner` keeps the keys of one service account or ' +
+      'user; `spec.resource` keeps the keys of one Kafka cluster.',
+    examples: [
+      {
+        title: 'List the keys of a service account',
+        command: `${CURL} '${IAM}/api-keys?spec.owner=$SERVICE_ACCOUNT_ID'`,
+      },
+      { title: 'List the keys of a cluster', command: `${CURL} '${IAM}/api-keys?spec.resource=$CLUSTER_ID'` },
+    ],
+  },
+  createIamV2ApiKey: {
+    area: 'API keys',
+    summary: 'Create an API key',
+    description:
+      'Creates a key for a service account (`sa-`) or a user (`u-`). With `spec.resource` naming a ' +
+      'Kafka cluster the key opens that cluster’s `/kafka/v3` paths only; without it, it opens the ' +
+      'management API only. The answer is 202 and is the only one that ever contains ' +
+      '`spec.secret`: store it now, Gatehouse keeps only a salted hash.',
+    examples: [
+      {
+        title: 'A key for one Kafka cluster',
+        command: withBody(
+          'POST',
+          `${IAM}/api-keys`,
+          '{"spec":{"display_name":"orders-producer","owner":{"id":"' +
+            shellVariable('SERVICE_ACCOUNT_ID') +
+            '"},' +
+            '"resource":{"id":"' +
+            shellVariable('CLUSTER_ID') +
+            '","environment":"' +
+            shellVariable('ENVIRONMENT_ID') +
+            '"}}}',
+        ),
+      },
+      {
+        title: 'A key for the management API',
+        command: withBody(
+          'POST',
+          `${IAM}/api-keys`,
+          '{"spec":{"display_name":"orders-admin","owner":{"id":"' +
+            shellVariable('SERVICE_ACCOUNT_ID') +
+            '"}}}',
+        ),
+      },
+    ],
+  },
+  getIamV2ApiKey: {
+    area: 'API keys',
+    summary: 'Get an API key',
+    description: 'Reads one key by its id (the public half of the credential); never its secret.',
+    examples: [{ title: 'Get an API key', command: `${CURL} ${IAM}/api-keys/$API_KEY_ID` }],
+  },
+  updateIamV2ApiKey: {
+    area: 'API keys',
+    summary: 'Rename or describe an API key',
+    description:
+      'Changes `spec.display_name` or `spec.description`. Owner, resource and secret never change: ' +
+      'to rotate, create a new key and delete the old one.',
+    examples: [
+      {
+        title: 'Describe a key',
+        command: withBody(
+          'PATCH',
+          `${IAM}/api-keys/$API_KEY_ID`,
+          '{"spec":{"description":"Used by orders v2"}}',
+        ),
+      },
+    ],
+  },
+  deleteIamV2ApiKey: {
+    area: 'API keys',
+    summary: 'Delete an API key',
+    description:
+      'Revokes the key: requests with it fail from this answer on, on this instance, and on every ' +
+      'other instance sharing the PostgreSQL store within `authentication.apiKeyCacheTtlMs`.',
+    examples: [{ title: 'Delete an API key', command: `${CURL} -X DELETE ${IAM}/api-keys/$API_KEY_ID` }],
+  },
+}
