@@ -18,6 +18,9 @@ import { KafkaClusterDirectory } from './kafka/index.ts'
 import { PlatformaticKafkaClusterClient } from './kafka/platformatic/index.ts'
 import { openIdentityStore, SYSTEM_ACTOR } from './store/sql/index.ts'
 
+/** How soon a cluster unregistered on another instance stops being served here. */
+const REGISTERED_CLUSTERS_REFRESH_MS = 10_000
+
 function readConfiguration(): AppConfig {
   const { values } = parseArgs({
     options: { config: { type: 'string', short: 'c' } },
@@ -68,8 +71,13 @@ async function start(): Promise<void> {
 
   const opened = await openIdentityStore(
     config.store.databaseUrl === undefined
-      ? { kind: 'pglite', dataDir: config.dataDir }
-      : { kind: 'postgres', url: config.store.databaseUrl, poolSize: config.store.poolSize },
+      ? { kind: 'pglite', dataDir: config.dataDir, encryptionKey: config.store.encryptionKey }
+      : {
+          kind: 'postgres',
+          url: config.store.databaseUrl,
+          poolSize: config.store.poolSize,
+          encryptionKey: config.store.encryptionKey,
+        },
   )
   const identities = opened.store
   logger.info(
@@ -123,8 +131,27 @@ async function start(): Promise<void> {
           }),
       ),
     ],
-    { onDiscovered: (description) => registerCluster(description.clusterId) },
+    {
+      onDiscovered: (description) => registerCluster(description.clusterId),
+      // Clusters registered through /cmk/v2/clusters, here or on another instance sharing the store.
+      registration: {
+        source: { list: () => identities.listKafkaClusterConnections() },
+        connect: (connection) =>
+          new PlatformaticKafkaClusterClient({
+            ...config.kafka,
+            bootstrapServers: connection.bootstrapServers,
+            sasl: connection.sasl,
+          }),
+        refreshIntervalMs: REGISTERED_CLUSTERS_REFRESH_MS,
+        onRefreshError: (error) =>
+          logger.error(
+            { err: error },
+            'could not read the registered Kafka clusters; serving those known so far',
+          ),
+      },
+    },
   )
+  await clusters.refresh()
   const authenticator = new ApiKeyAuthenticator(identities, {
     cacheTtlMs: config.authentication.apiKeyCacheTtlMs,
   })

@@ -440,4 +440,93 @@ describe('gatehouse process lifecycle', () => {
       await stopLocalKafka('second')
     }
   })
+
+  it('registers a cluster through /cmk/v2/clusters, serves it after a restart, and unregisters it', async () => {
+    const first = await testKafka()
+    const second = await startLocalKafka({ name: 'second', port: 39192, controllerPort: 39193 })
+    const gateway = await startGateway({ env: kafkaEnvironment(first) })
+    let restarted: GatewayProcess | undefined
+    const observer = createObserver(second)
+    try {
+      const { key, secret } = gateway.credential()!
+      const authorization = basicAuthorization(key, secret)
+      const json = { authorization, 'content-type': 'application/json' }
+      const environments = await jsonOf(
+        await fetch(`${gateway.url}/org/v2/environments`, { headers: { authorization } }),
+      )
+      const environmentId = environments.data[0].id as string
+
+      const registered = await fetch(`${gateway.url}/cmk/v2/clusters`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({
+          spec: {
+            display_name: 'second',
+            environment: { id: environmentId },
+            kafka_bootstrap_endpoint: `SASL_PLAINTEXT://${second.bootstrapServers}`,
+            kafka_sasl: second.sasl,
+          },
+        }),
+      })
+      assert.equal(registered.status, 202, await registered.clone().text())
+      assert.equal((await jsonOf(registered)).id, second.clusterId, 'the id is the one the brokers report')
+
+      const name = `it-registered-${randomUUID().slice(0, 8)}`
+      const created = await fetch(`${gateway.url}/kafka/v3/clusters/${second.clusterId}/topics`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ topic_name: name }),
+      })
+      assert.equal(created.status, 201)
+      assert.ok((await observer.listTopics()).includes(name), 'the topic is on the registered cluster')
+
+      const wrongPassword = await fetch(`${gateway.url}/cmk/v2/clusters`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({
+          spec: {
+            display_name: 'second-again',
+            environment: { id: environmentId },
+            kafka_bootstrap_endpoint: second.bootstrapServers,
+            kafka_sasl: { username: second.sasl.username, password: 'wrong-password' },
+          },
+        }),
+      })
+      assert.equal(wrongPassword.status, 422)
+      assert.equal((await jsonOf(wrongPassword)).errors[0].code, 'cluster_connection_failed')
+
+      // The registration, password included, survives a restart (it is encrypted in the data directory).
+      await gateway.stop()
+      for (const file of filesUnder(gateway.dataDir)) {
+        assert.equal(
+          readFileSync(file).includes(second.sasl.password),
+          false,
+          `${file} holds the Kafka password`,
+        )
+      }
+      restarted = await startGateway({ env: kafkaEnvironment(first), dataDir: gateway.dataDir })
+      const topics = await fetch(`${restarted.url}/kafka/v3/clusters/${second.clusterId}/topics/${name}`, {
+        headers: { authorization },
+      })
+      assert.equal(topics.status, 200)
+
+      const deleted = await fetch(`${restarted.url}/cmk/v2/clusters/${second.clusterId}`, {
+        method: 'DELETE',
+        headers: { authorization },
+      })
+      assert.equal(deleted.status, 204)
+      const gone = await fetch(`${restarted.url}/kafka/v3/clusters/${second.clusterId}/topics`, {
+        headers: { authorization },
+      })
+      assert.equal(gone.status, 404)
+      for (const output of [gateway.stdout(), gateway.stderr(), restarted.stdout(), restarted.stderr()]) {
+        assert.equal(output.includes(second.sasl.password), false, 'the Kafka password is never logged')
+      }
+    } finally {
+      await observer.close()
+      await gateway.stop()
+      await restarted?.stop()
+      await stopLocalKafka('second')
+    }
+  })
 })

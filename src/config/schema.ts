@@ -198,6 +198,18 @@ const Store = Type.Object(
       default: 10,
       description: 'Most connections to PostgreSQL at once (with `databaseUrl`).',
     }),
+    encryptionKey: Type.Optional(
+      Type.String({
+        minLength: 44,
+        maxLength: 44,
+        pattern: '^[A-Za-z0-9+/]{43}=$',
+        description:
+          'Key that encrypts the secrets the gateway must read back (the SASL passwords of clusters registered ' +
+          'through `/cmk/v2/clusters`): 32 random bytes in base64 (`openssl rand -base64 32`). Every instance ' +
+          'sharing a database needs the same key. Without it, the embedded store generates one in `dataDir`; ' +
+          'with PostgreSQL, clusters with SASL credentials cannot be registered through the API. Never logged.',
+      }),
+    ),
   },
   {
     additionalProperties: false,

@@ -315,6 +315,24 @@ export const errorRegistry = {
       'Another object already has this unique value (a service account display name, an API key id), ' +
       'or the object is still in use. The message names which.',
   },
+  GW_CLUSTER_CONNECTION_FAILED: {
+    status: 422,
+    errorCode: 42203,
+    code: 'cluster_connection_failed',
+    title: 'The gateway cannot connect to this Kafka cluster.',
+    howToSolve:
+      'Check `spec.kafka_bootstrap_endpoint` (reachable `host:port` pairs from the gateway) and `spec.kafka_sasl`; ' +
+      'the message says what Kafka answered.',
+  },
+  GW_STORE_ENCRYPTION_KEY_REQUIRED: {
+    status: 422,
+    errorCode: 42204,
+    code: 'encryption_key_required',
+    title: 'The gateway has no key to encrypt this secret with.',
+    howToSolve:
+      'Set `store.encryptionKey` (32 random bytes in base64, the same on every instance) and restart, or register ' +
+      'the cluster without SASL credentials.',
+  },
   GW_INVALID_PAGE_TOKEN: {
     status: 400,
     errorCode: 40002,

@@ -38,6 +38,7 @@ import { registerApiKeyRoutes } from './routes/iam-v2/api-keys.ts'
 import { registerServiceAccountRoutes } from './routes/iam-v2/service-accounts.ts'
 import { registerUserRoutes } from './routes/iam-v2/users.ts'
 import { registerOrganizationRoutes } from './routes/org-v2/environments.ts'
+import { registerClusterManagementRoutes } from './routes/cmk-v2/clusters.ts'
 
 export interface AppDependencies {
   readonly server: Pick<ServerConfig, 'publicUrl' | 'trustProxy' | 'bodyLimitBytes'>
@@ -153,6 +154,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     registerUserRoutes(app, controlPlane)
     registerApiKeyRoutes(app, controlPlane)
     registerOrganizationRoutes(app, controlPlane)
+    registerClusterManagementRoutes(app, { ...controlPlane, clusters: deps.clusters })
   }
 
   await app.ready()

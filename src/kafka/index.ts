@@ -4,4 +4,10 @@
  * The Kafka port and the logic over it. Adapters live in subfolders and are wired by main.ts only.
  */
 export type * from './port.ts'
-export { KafkaClusterDirectory, type ClusterEntry } from './cluster-directory.ts'
+export {
+  KafkaClusterDirectory,
+  type ClusterConnection,
+  type ClusterEntry,
+  type RegisteredClusterSource,
+  type RuntimeRegistration,
+} from './cluster-directory.ts'

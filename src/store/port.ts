@@ -51,6 +51,18 @@ export interface EnvironmentRecord extends Timestamps {
 
 export type ClusterSource = 'config' | 'api'
 
+export type KafkaSaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'
+
+/** How the gateway reaches a cluster registered through the API. */
+export interface KafkaClusterConnection {
+  readonly bootstrapServers: readonly string[]
+  readonly sasl?: {
+    readonly mechanism: KafkaSaslMechanism
+    readonly username: string
+    readonly password: string
+  }
+}
+
 export interface KafkaClusterRecord extends Timestamps {
   /** The cluster's own id, as its brokers report it. */
   readonly id: string
@@ -58,6 +70,11 @@ export interface KafkaClusterRecord extends Timestamps {
   readonly displayName: string
   /** Registered from the configuration file at start, or through the API. */
   readonly source: ClusterSource
+  /** For clusters registered through the API: where they are, never the password. */
+  readonly connection?: {
+    readonly bootstrapServers: readonly string[]
+    readonly sasl?: { readonly mechanism: KafkaSaslMechanism; readonly username: string }
+  }
 }
 
 export type UserAuthType = 'AUTH_TYPE_LOCAL' | 'AUTH_TYPE_SSO'
@@ -164,11 +181,36 @@ export interface IdentityStore extends IdentityChangeFeed, StoreHealth {
    * registered; never moves a cluster to another environment.
    */
   registerKafkaCluster(
-    input: { id: string; environmentId: string; displayName: string; source: ClusterSource },
+    input: {
+      id: string
+      environmentId: string
+      displayName: string
+      source: ClusterSource
+      /** Required with `source: 'api'`; a SASL password is stored encrypted. */
+      connection?: KafkaClusterConnection
+    },
     actor: AuditActor,
   ): Promise<KafkaClusterRecord>
   getKafkaCluster(id: string): Promise<KafkaClusterRecord | undefined>
   listKafkaClusters(page: PageRequest, filter?: { environmentId?: string }): Promise<Page<KafkaClusterRecord>>
+  /** Renames a cluster; `source` and connection stay. */
+  updateKafkaCluster(
+    id: string,
+    changes: { displayName?: string },
+    actor: AuditActor,
+  ): Promise<KafkaClusterRecord | undefined>
+  /**
+   * Unregisters a cluster registered through the API, with every API key scoped to it.
+   *
+   * @returns false when there is no such cluster. Rejects with `StoreConflictError` for a cluster
+   *   of the configuration file.
+   */
+  deleteKafkaCluster(id: string, actor: AuditActor): Promise<boolean>
+  /**
+   * The clusters registered through the API with their connections, passwords decrypted, for the
+   * gateway to connect to. Rejects with `StoreSecretError` when a password cannot be decrypted.
+   */
+  listKafkaClusterConnections(): Promise<readonly { clusterId: string; connection: KafkaClusterConnection }[]>
 
   /** Creates the user, or returns the existing one with that email (case-insensitive). */
   ensureUser(
@@ -266,5 +308,16 @@ export class StoreReferenceError extends Error {
     super(message)
     this.name = 'StoreReferenceError'
     this.field = field
+  }
+}
+
+/**
+ * A secret cannot be stored or read back: no encryption key is configured (PostgreSQL without
+ * `store.encryptionKey`), or the configured one does not open what is stored.
+ */
+export class StoreSecretError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'StoreSecretError'
   }
 }

@@ -5,6 +5,7 @@ import { generateKeyId, generateSecret, hashSecret } from '../../src/authn/index
 import { operationReferences } from '../../src/http/api-reference/index.ts'
 import { parseCurlCommand } from '../support/curl-command.ts'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
+import { FakeKafkaCluster } from '../support/fake-kafka-cluster.ts'
 import { openIdentityStore, SYSTEM_ACTOR, type SqlIdentityStore } from '../../src/store/sql/index.ts'
 
 interface DocumentedOperation {
@@ -123,6 +124,8 @@ interface IdentityVariables {
   readonly CLUSTER_ENVIRONMENT_ID: string
   /** An empty environment besides the default one (environment examples, which delete it). */
   readonly SPARE_ENVIRONMENT_ID: string
+  /** A cluster registered through /cmk/v2/clusters (cluster management examples). */
+  readonly REGISTERED_CLUSTER_ID: string
 }
 
 /**
@@ -137,6 +140,8 @@ async function seedIdentities(identities: SqlIdentityStore, clusterId: string): 
       await identities.deleteServiceAccount(account.id, SYSTEM_ACTOR)
   for (const user of (await identities.listUsers(everything)).items)
     await identities.deleteUser(user.id, SYSTEM_ACTOR)
+  for (const { clusterId } of await identities.listKafkaClusterConnections())
+    await identities.deleteKafkaCluster(clusterId, SYSTEM_ACTOR)
   const environments = (await identities.listEnvironments(everything)).items
   const [defaultEnvironment] = environments
   for (const environment of environments.slice(1))
@@ -167,6 +172,16 @@ async function seedIdentities(identities: SqlIdentityStore, clusterId: string): 
     SYSTEM_ACTOR,
   )
   const staging = await identities.createEnvironment({ displayName: 'staging' }, SYSTEM_ACTOR)
+  const analytics = await identities.registerKafkaCluster(
+    {
+      id: 'analytics-cluster',
+      environmentId: defaultEnvironment!.id,
+      displayName: 'analytics',
+      source: 'api',
+      connection: { bootstrapServers: ['kafka-analytics-1:9092'] },
+    },
+    SYSTEM_ACTOR,
+  )
   return {
     ORGANIZATION_ID: (await identities.getOrganization()).id,
     SERVICE_ACCOUNT_ID: account.id,
@@ -174,6 +189,7 @@ async function seedIdentities(identities: SqlIdentityStore, clusterId: string): 
     API_KEY_ID: key.id,
     CLUSTER_ENVIRONMENT_ID: defaultEnvironment!.id,
     SPARE_ENVIRONMENT_ID: staging.id,
+    REGISTERED_CLUSTER_ID: analytics.id,
   }
 }
 
@@ -219,7 +235,15 @@ describe('API reference examples (docs/api-reference.md)', () => {
   for (const operation of served) {
     for (const example of operation.examples) {
       it(`${operation.operationId}: “${example.label}” gets ${operation.successStatuses.join(' or ')}`, async () => {
-        const t = await buildTestApp({ identities: store })
+        const t = await buildTestApp({
+          identities: store,
+          // Registering a cluster connects to its brokers: here every address reaches a fake cluster.
+          registration: {
+            source: { list: () => store.listKafkaClusterConnections() },
+            connect: () => new FakeKafkaCluster('newly-registered-cluster'),
+            refreshIntervalMs: 60_000,
+          },
+        })
         try {
           await seedExampleState(t)
           const ids = await seedIdentities(store, t.kafka.clusterId)
@@ -232,6 +256,7 @@ describe('API reference examples (docs/api-reference.md)', () => {
             SERVICE_ACCOUNT_ID: ids.SERVICE_ACCOUNT_ID,
             USER_ID: ids.USER_ID,
             API_KEY_ID: ids.API_KEY_ID,
+            REGISTERED_CLUSTER_ID: ids.REGISTERED_CLUSTER_ID,
             // One name for the reader, two roles here: the environment an API key's cluster is in,
             // and the environment the environment examples rename and delete.
             ENVIRONMENT_ID: operation.path.startsWith('/org/v2/environments')

@@ -405,5 +405,10 @@ export class FakeKafkaCluster implements KafkaClusterClient {
       )
   }
 
-  async close(): Promise<void> {}
+  /** True once `close()` has been called. */
+  isClosed = false
+
+  async close(): Promise<void> {
+    this.isClosed = true
+  }
 }

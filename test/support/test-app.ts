@@ -14,7 +14,7 @@ import {
 import type { IdentityStore } from '../../src/store/index.ts'
 import { staticKeyAuthenticator } from './static-key.ts'
 import { buildApp, type ReadinessCheck } from '../../src/http/index.ts'
-import { KafkaClusterDirectory } from '../../src/kafka/index.ts'
+import { KafkaClusterDirectory, type RuntimeRegistration } from '../../src/kafka/index.ts'
 import { assertMatchesConfluent } from './confluent-contract.ts'
 import { FakeKafkaCluster } from './fake-kafka-cluster.ts'
 
@@ -39,6 +39,8 @@ export async function buildTestApp(
     identities?: IdentityStore
     throttle?: AuthenticationFailureThrottle
     streamMaxDurationMs?: number
+    /** Clusters registered at runtime (with `identities`, through /cmk/v2/clusters). */
+    registration?: RuntimeRegistration
   } = {},
 ): Promise<TestApp> {
   const kafka = new FakeKafkaCluster()
@@ -60,7 +62,10 @@ export async function buildTestApp(
     },
     isMetricsPublic: options.isMetricsPublic ?? false,
     logger: false,
-    clusters: new KafkaClusterDirectory([kafka]),
+    clusters: new KafkaClusterDirectory(
+      [kafka],
+      options.registration ? { registration: options.registration } : {},
+    ),
     authenticator: options.identities
       ? new ApiKeyAuthenticator(options.identities, { cacheTtlMs: 500 })
       : staticKeyAuthenticator(key, secret),

@@ -13,6 +13,7 @@
  * entry here with at least one example, every entry names a served operation, and every example
  * runs against the app over the fake Kafka cluster and gets the documented success status.
  */
+import { cmkV2Operations } from './cmk-v2.ts'
 import { healthOperations } from './health.ts'
 import { iamV2Operations } from './iam-v2.ts'
 import { orgV2Operations } from './org-v2.ts'
@@ -73,6 +74,11 @@ export const apiAreas: readonly ApiArea[] = [
       'Groups of Kafka clusters, such as one per stage. Clusters of the configuration file join `default`.',
   },
   {
+    name: 'Kafka clusters',
+    description:
+      'The clusters behind the gateway, in Confluent’s cluster-management shape; register more without a restart.',
+  },
+  {
     name: 'Service accounts',
     description: 'The identities applications act as. They own API keys and receive access.',
   },
@@ -95,6 +101,7 @@ export const apiAreas: readonly ApiArea[] = [
 export const operationReferences: Readonly<Record<string, OperationReference>> = {
   ...kafkaV3Operations,
   ...orgV2Operations,
+  ...cmkV2Operations,
   ...iamV2Operations,
   ...healthOperations,
 }

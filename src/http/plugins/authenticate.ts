@@ -4,7 +4,7 @@
  * Authentication for every route, including unknown paths, so that nothing answers without
  * credentials. A route opts out only by declaring `config: { isPublic: true }` (health probes).
  * After the credential is verified, its scope must fit the API the path belongs to: a cluster key
- * opens only its cluster, a management key only `/iam/v2` and `/org/v2`.
+ * opens only its cluster, a management key only `/iam/v2`, `/org/v2` and `/cmk/v2`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { parseAuthorizationHeader, type PresentedCredential } from '../../authn/index.ts'
@@ -52,12 +52,7 @@ export function surfaceOf(request: FastifyRequest): RequestSurface {
     const clusterId = params?.cluster_id ?? decodeURIComponent(CLUSTER_PATH.exec(request.url)?.[1] ?? '')
     return { kind: 'kafka-cluster', clusterId }
   }
-  if (
-    path.startsWith('/iam/v2/') ||
-    path.startsWith('/org/v2/') ||
-    path === '/iam/v2' ||
-    path === '/org/v2'
-  ) {
+  if (/^\/(iam\/v2|org\/v2|cmk\/v2)(\/|$)/.test(path)) {
     return { kind: 'management' }
   }
   return { kind: 'gateway' }
@@ -68,7 +63,7 @@ function describeScope(principal: Principal): string {
     case 'cluster':
       return `Kafka cluster ${principal.scope.clusterId}`
     case 'management':
-      return 'the management API (/iam/v2, /org/v2)'
+      return 'the management API (/iam/v2, /org/v2, /cmk/v2)'
     case 'global':
       return 'everything'
   }

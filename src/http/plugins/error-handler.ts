@@ -20,7 +20,7 @@ interface ValidationIssue {
 export type ErrorShape = 'kafka-rest' | 'control-plane'
 
 export function errorShapeFor(url: string): ErrorShape {
-  return /^\/(iam|org)\//.test(url) ? 'control-plane' : 'kafka-rest'
+  return /^\/(iam|org|cmk)\//.test(url) ? 'control-plane' : 'kafka-rest'
 }
 
 function jsonPointerToField(pointer: string): string {

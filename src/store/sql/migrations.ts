@@ -60,6 +60,22 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'organization-jit-provisioning',
     statements: [`ALTER TABLE organization ADD COLUMN jit_enabled boolean NOT NULL DEFAULT true`],
   },
+  {
+    version: 3,
+    name: 'kafka-cluster-connections',
+    statements: [
+      `ALTER TABLE kafka_clusters ADD COLUMN bootstrap_servers text`,
+      `ALTER TABLE kafka_clusters ADD COLUMN sasl_mechanism text
+        CHECK (sasl_mechanism IN ('PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'))`,
+      `ALTER TABLE kafka_clusters ADD COLUMN sasl_username text`,
+      `ALTER TABLE kafka_clusters ADD COLUMN sasl_password_sealed text`,
+      `ALTER TABLE kafka_clusters ADD CONSTRAINT kafka_clusters_api_connection
+        CHECK ((source = 'api') = (bootstrap_servers IS NOT NULL))`,
+      `ALTER TABLE kafka_clusters ADD CONSTRAINT kafka_clusters_sasl_complete
+        CHECK ((sasl_mechanism IS NULL) = (sasl_username IS NULL)
+          AND (sasl_username IS NULL) = (sasl_password_sealed IS NULL))`,
+    ],
+  },
 ]
 
 /** Any fixed number: every instance takes the same advisory lock while it migrates. */

@@ -14,12 +14,22 @@ import { migrate } from './migrations.ts'
 import { PGliteDialect } from './pglite-dialect.ts'
 import type { Database } from './schema.ts'
 import { SqlIdentityStore, type NotificationSubscriber } from './sql-identity-store.ts'
+import { SecretBox } from './secret-box.ts'
 
+/**
+ * Where the identities live. `encryptionKey` (base64, 32 bytes) encrypts the secrets the store must
+ * read back; the embedded store keeps a generated one in its data directory when none is given.
+ */
 export type StoreLocation =
-  | { readonly kind: 'pglite'; readonly dataDir: string }
+  | { readonly kind: 'pglite'; readonly dataDir: string; readonly encryptionKey?: string | undefined }
   /** Only for tests: a PGlite database that lives in memory and dies with the process. */
   | { readonly kind: 'pglite-memory' }
-  | { readonly kind: 'postgres'; readonly url: string; readonly poolSize: number }
+  | {
+      readonly kind: 'postgres'
+      readonly url: string
+      readonly poolSize: number
+      readonly encryptionKey?: string | undefined
+    }
 
 export interface OpenedStore {
   readonly store: SqlIdentityStore
@@ -39,7 +49,10 @@ function redactUrl(url: string): string {
   }
 }
 
-async function openPGlite(dataDir: string | undefined): Promise<OpenedStore> {
+async function openPGlite(
+  dataDir: string | undefined,
+  encryptionKey: string | undefined,
+): Promise<OpenedStore> {
   let release: (() => Promise<void>) | undefined
   let path: string | undefined
   if (dataDir !== undefined) {
@@ -58,8 +71,15 @@ async function openPGlite(dataDir: string | undefined): Promise<OpenedStore> {
       const unlisten = await database.listen(channel, onPayload)
       return () => unlisten()
     }
+    const secrets =
+      encryptionKey !== undefined
+        ? SecretBox.fromBase64(encryptionKey)
+        : dataDir !== undefined
+          ? await SecretBox.inDirectory(resolve(dataDir))
+          : SecretBox.random()
     const store = await SqlIdentityStore.create(db, {
       subscribe,
+      secrets,
       ...(release ? { onClose: release } : {}),
     })
     return { store, description: path ? `PGlite in ${path}` : 'PGlite in memory', appliedMigrations: applied }
@@ -107,14 +127,23 @@ function createPostgresSubscriber(url: string): NotificationSubscriber {
   }
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<OpenedStore> {
+async function openPostgres(
+  url: string,
+  poolSize: number,
+  encryptionKey: string | undefined,
+): Promise<OpenedStore> {
+  // A bad key is a configuration error, found before anything connects.
+  const secrets = encryptionKey === undefined ? undefined : SecretBox.fromBase64(encryptionKey)
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 })
   // An idle client's error (the server restarted) must not crash the process; the next query fails.
   pool.on('error', () => undefined)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   try {
     const { applied } = await migrate(db)
-    const store = await SqlIdentityStore.create(db, { subscribe: createPostgresSubscriber(url) })
+    const store = await SqlIdentityStore.create(db, {
+      subscribe: createPostgresSubscriber(url),
+      ...(secrets ? { secrets } : {}),
+    })
     return { store, description: `PostgreSQL at ${redactUrl(url)}`, appliedMigrations: applied }
   } catch (error) {
     await db.destroy()
@@ -126,10 +155,10 @@ async function openPostgres(url: string, poolSize: number): Promise<OpenedStore>
 export async function openIdentityStore(location: StoreLocation): Promise<OpenedStore> {
   switch (location.kind) {
     case 'pglite':
-      return openPGlite(location.dataDir)
+      return openPGlite(location.dataDir, location.encryptionKey)
     case 'pglite-memory':
-      return openPGlite(undefined)
+      return openPGlite(undefined, undefined)
     case 'postgres':
-      return openPostgres(location.url, location.poolSize)
+      return openPostgres(location.url, location.poolSize, location.encryptionKey)
   }
 }

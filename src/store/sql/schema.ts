@@ -36,6 +36,12 @@ export interface KafkaClusterTable {
   environment_id: string
   display_name: string
   source: 'config' | 'api'
+  /** Comma-separated `host:port` list; set for clusters registered through the API. */
+  bootstrap_servers: string | null
+  sasl_mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512' | null
+  sasl_username: string | null
+  /** The SASL password sealed by `SecretBox`, never in clear. */
+  sasl_password_sealed: string | null
   created_at: CreatedAt
   updated_at: UpdatedAt
 }

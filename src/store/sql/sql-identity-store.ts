@@ -12,6 +12,7 @@ import {
   InvalidPageTokenError,
   StoreConflictError,
   StoreReferenceError,
+  StoreSecretError,
   type ApiKeyRecord,
   type ApiKeyScope,
   type AuditActor,
@@ -19,6 +20,7 @@ import {
   type ClusterSource,
   type EnvironmentRecord,
   type IdentityStore,
+  type KafkaClusterConnection,
   type KafkaClusterRecord,
   type OrganizationRecord,
   type Page,
@@ -30,6 +32,7 @@ import {
 } from '../port.ts'
 import { generateResourceId, type ResourceIdPrefix } from './resource-ids.ts'
 import type { ApiKeyTable, Database } from './schema.ts'
+import { SecretUnsealError, type SecretBox } from './secret-box.ts'
 
 /** The notification channel that carries the ids of deleted API keys. */
 export const API_KEY_DELETED_CHANNEL = 'gatehouse_api_key_deleted'
@@ -106,6 +109,16 @@ function toCluster(row: Selectable<Database['kafka_clusters']>): KafkaClusterRec
     environmentId: row.environment_id,
     displayName: row.display_name,
     source: row.source,
+    ...(row.bootstrap_servers === null
+      ? {}
+      : {
+          connection: {
+            bootstrapServers: row.bootstrap_servers.split(','),
+            ...(row.sasl_mechanism === null || row.sasl_username === null
+              ? {}
+              : { sasl: { mechanism: row.sasl_mechanism, username: row.sasl_username } }),
+          },
+        }),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -179,6 +192,7 @@ export class SqlIdentityStore implements IdentityStore {
   readonly #deletedKeyListeners = new Set<(keyId: string) => void>()
   #unsubscribe: (() => Promise<void>) | undefined
   #onClose: (() => Promise<void>) | undefined
+  #secrets: SecretBox | undefined
 
   private constructor(db: Kysely<Database>) {
     this.#db = db
@@ -190,10 +204,16 @@ export class SqlIdentityStore implements IdentityStore {
    */
   static async create(
     db: Kysely<Database>,
-    options: { subscribe?: NotificationSubscriber; onClose?: () => Promise<void> } = {},
+    options: {
+      subscribe?: NotificationSubscriber
+      onClose?: () => Promise<void>
+      /** Encrypts the secrets the store must read back; without it, storing one is refused. */
+      secrets?: SecretBox
+    } = {},
   ): Promise<SqlIdentityStore> {
     const store = new SqlIdentityStore(db)
     store.#onClose = options.onClose
+    store.#secrets = options.secrets
     if (options.subscribe) {
       store.#unsubscribe = await options.subscribe(API_KEY_DELETED_CHANNEL, (keyId) =>
         store.#announceDeleted(keyId),
@@ -387,9 +407,29 @@ export class SqlIdentityStore implements IdentityStore {
   // --- Kafka clusters ---------------------------------------------------------------------
 
   async registerKafkaCluster(
-    input: { id: string; environmentId: string; displayName: string; source: ClusterSource },
+    input: {
+      id: string
+      environmentId: string
+      displayName: string
+      source: ClusterSource
+      connection?: KafkaClusterConnection
+    },
     actor: AuditActor,
   ): Promise<KafkaClusterRecord> {
+    const { connection, ...described } = input
+    if ((input.source === 'api') !== (connection !== undefined)) {
+      throw new TypeError('A cluster registered through the API needs a connection, and only such a cluster.')
+    }
+    let sealedPassword: string | null = null
+    if (connection?.sasl) {
+      if (!this.#secrets) {
+        throw new StoreSecretError(
+          'Kafka credentials cannot be stored: set store.encryptionKey (32 random bytes in base64) ' +
+            'so that the gateway can encrypt them in PostgreSQL.',
+        )
+      }
+      sealedPassword = this.#secrets.seal(connection.sasl.password)
+    }
     return this.#transaction(async (trx) => {
       const environment = await trx
         .selectFrom('environments')
@@ -432,15 +472,30 @@ export class SqlIdentityStore implements IdentityStore {
           environment_id: input.environmentId,
           display_name: input.displayName,
           source: input.source,
+          bootstrap_servers: connection ? connection.bootstrapServers.join(',') : null,
+          sasl_mechanism: connection?.sasl?.mechanism ?? null,
+          sasl_username: connection?.sasl?.username ?? null,
+          sasl_password_sealed: sealedPassword,
         })
         .returningAll()
         .executeTakeFirstOrThrow()
+      // The audit names where the cluster is and as whom the gateway connects, never the password.
       await this.#audit(
         trx,
         actor,
         'kafka_cluster.registered',
         { kind: 'Cluster', id: input.id },
-        { ...input },
+        {
+          ...described,
+          ...(connection
+            ? {
+                bootstrapServers: connection.bootstrapServers,
+                ...(connection.sasl
+                  ? { saslMechanism: connection.sasl.mechanism, saslUsername: connection.sasl.username }
+                  : {}),
+              }
+            : {}),
+        },
       )
       return toCluster(row)
     })
@@ -469,6 +524,99 @@ export class SqlIdentityStore implements IdentityStore {
       .limit(page.pageSize + 1)
       .execute()
     return toPage(rows, page, toCluster)
+  }
+
+  async updateKafkaCluster(
+    id: string,
+    changes: { displayName?: string },
+    actor: AuditActor,
+  ): Promise<KafkaClusterRecord | undefined> {
+    return this.#transaction(async (trx) => {
+      const row = await trx
+        .updateTable('kafka_clusters')
+        .set({ ...definedOnly({ display_name: changes.displayName }), updated_at: new Date() })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst()
+      if (row) await this.#audit(trx, actor, 'kafka_cluster.updated', { kind: 'Cluster', id }, { ...changes })
+      return row && toCluster(row)
+    })
+  }
+
+  async deleteKafkaCluster(id: string, actor: AuditActor): Promise<boolean> {
+    const { deleted, keyIds } = await this.#transaction(async (trx) => {
+      const cluster = await trx
+        .selectFrom('kafka_clusters')
+        .select('source')
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst()
+      if (!cluster) return { deleted: false, keyIds: [] as string[] }
+      if (cluster.source === 'config') {
+        throw new StoreConflictError(
+          `Kafka cluster ${id} is defined in the configuration file; remove it there instead.`,
+          '/id',
+        )
+      }
+      const keys = await trx.deleteFrom('api_keys').where('cluster_id', '=', id).returning('id').execute()
+      const keyIds = keys.map((key) => key.id)
+      for (const keyId of keyIds) {
+        await this.#audit(
+          trx,
+          actor,
+          'api_key.deleted',
+          { kind: 'ApiKey', id: keyId },
+          { reason: 'cluster deleted' },
+        )
+        await sql`SELECT pg_notify(${API_KEY_DELETED_CHANNEL}, ${keyId})`.execute(trx)
+      }
+      await trx.deleteFrom('kafka_clusters').where('id', '=', id).execute()
+      await this.#audit(
+        trx,
+        actor,
+        'kafka_cluster.deleted',
+        { kind: 'Cluster', id },
+        { deletedApiKeys: keyIds },
+      )
+      return { deleted: true, keyIds }
+    })
+    if (deleted) keyIds.forEach((keyId) => this.#announceDeleted(keyId))
+    return deleted
+  }
+
+  async listKafkaClusterConnections(): Promise<
+    readonly { clusterId: string; connection: KafkaClusterConnection }[]
+  > {
+    const rows = await this.#db
+      .selectFrom('kafka_clusters')
+      .selectAll()
+      .where('source', '=', 'api')
+      .orderBy('seq')
+      .execute()
+    return rows.map((row) => {
+      let sasl: KafkaClusterConnection['sasl']
+      if (row.sasl_mechanism !== null && row.sasl_username !== null && row.sasl_password_sealed !== null) {
+        if (!this.#secrets) {
+          throw new StoreSecretError(
+            `Kafka cluster ${row.id} has stored credentials, but store.encryptionKey is not set.`,
+          )
+        }
+        let password: string
+        try {
+          password = this.#secrets.open(row.sasl_password_sealed)
+        } catch (error) {
+          if (!(error instanceof SecretUnsealError)) throw error
+          throw new StoreSecretError(
+            `The credentials of Kafka cluster ${row.id} cannot be decrypted with the configured store.encryptionKey.`,
+          )
+        }
+        sasl = { mechanism: row.sasl_mechanism, username: row.sasl_username, password }
+      }
+      return {
+        clusterId: row.id,
+        connection: { bootstrapServers: (row.bootstrap_servers ?? '').split(','), ...(sasl ? { sasl } : {}) },
+      }
+    })
   }
 
   // --- users -------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { InvalidPageTokenError, type IdentityStore } from '../../../src/store/index.ts'
+import { InvalidPageTokenError, StoreConflictError, type IdentityStore } from '../../../src/store/index.ts'
 
 const actor = { principal: 'User:sa-tester', credentialId: 'TESTKEY' }
 const hash = { salt: 'c2FsdA', hash: 'aGFzaA' }
@@ -41,6 +41,62 @@ export function identityStoreContract(backend: string, open: () => Promise<Ident
       assert.deepEqual([switched.displayName, switched.jitEnabled], ['Renamed', false])
       assert.ok(switched.updatedAt.getTime() >= before.updatedAt.getTime())
       await store.updateOrganization({ displayName: before.displayName, jitEnabled: true }, actor)
+    })
+
+    it('keeps a registered cluster’s connection, its password readable only through listKafkaClusterConnections', async () => {
+      const connection = {
+        bootstrapServers: ['broker-1:9092', 'broker-2:9092'],
+        sasl: { mechanism: 'SCRAM-SHA-256' as const, username: 'gatehouse', password: 'cluster-b-password' },
+      }
+      const registered = await store.registerKafkaCluster(
+        { id: 'cluster-b', environmentId, displayName: 'b', source: 'api', connection },
+        actor,
+      )
+      assert.deepEqual(registered.connection, {
+        bootstrapServers: connection.bootstrapServers,
+        sasl: { mechanism: 'SCRAM-SHA-256', username: 'gatehouse' },
+      })
+      assert.equal(
+        JSON.stringify(await store.getKafkaCluster('cluster-b')).includes('cluster-b-password'),
+        false,
+      )
+      const audit = await store.listAuditEvents({ pageSize: 10 }, { resourceId: 'cluster-b' })
+      assert.equal(JSON.stringify(audit.items).includes('cluster-b-password'), false)
+      assert.deepEqual(await store.listKafkaClusterConnections(), [{ clusterId: 'cluster-b', connection }])
+
+      await assert.rejects(
+        store.registerKafkaCluster(
+          { id: 'cluster-b', environmentId, displayName: 'again', source: 'api', connection },
+          actor,
+        ),
+        StoreConflictError,
+      )
+      await assert.rejects(store.deleteKafkaCluster('cluster-a', actor), StoreConflictError)
+
+      const owner = await store.createServiceAccount({ displayName: 'cluster-b-app', description: '' }, actor)
+      await store.createApiKey(
+        {
+          id: 'CLUSTERBKEY00001',
+          displayName: '',
+          description: '',
+          ownerId: owner.id,
+          ownerKind: 'ServiceAccount',
+          scope: { kind: 'cluster', clusterId: 'cluster-b', environmentId },
+          secretHash: hash,
+        },
+        actor,
+      )
+      const announced: string[] = []
+      const stop = store.onApiKeyDeleted((keyId) => announced.push(keyId))
+      assert.equal(await store.deleteKafkaCluster('cluster-b', actor), true)
+      stop()
+      // At least once: locally, and again through the database's notification.
+      assert.deepEqual([...new Set(announced)], ['CLUSTERBKEY00001'])
+      assert.equal(await store.getApiKey('CLUSTERBKEY00001'), undefined)
+      assert.equal(await store.getKafkaCluster('cluster-b'), undefined)
+      assert.deepEqual(await store.listKafkaClusterConnections(), [])
+      assert.equal(await store.deleteKafkaCluster('cluster-b', actor), false)
+      await store.deleteServiceAccount(owner.id, actor)
     })
 
     it('keeps service account names unique, also under concurrent creation', async () => {

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { openIdentityStore, SYSTEM_ACTOR, type OpenedStore } from '../../../src/store/sql/index.ts'
+import { StoreSecretError } from '../../../src/store/index.ts'
 import { MIGRATIONS } from '../../../src/store/sql/migrations.ts'
 import { ApiKeyAuthenticator, hashSecret } from '../../../src/authn/index.ts'
 import { createTestDatabase } from '../../support/postgres.ts'
 import { identityStoreContract } from './identity-store.contract.ts'
+
+const TEST_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64')
 
 const databases: { drop: () => Promise<void> }[] = []
 after(async () => {
@@ -14,7 +17,14 @@ after(async () => {
 identityStoreContract('PostgreSQL', async () => {
   const database = await createTestDatabase()
   databases.push(database)
-  return (await openIdentityStore({ kind: 'postgres', url: database.url, poolSize: 5 })).store
+  return (
+    await openIdentityStore({
+      kind: 'postgres',
+      url: database.url,
+      poolSize: 5,
+      encryptionKey: TEST_ENCRYPTION_KEY,
+    })
+  ).store
 })
 
 describe('two gateway instances sharing PostgreSQL', () => {
@@ -40,6 +50,31 @@ describe('two gateway instances sharing PostgreSQL', () => {
       MIGRATIONS.map((migration) => migration.version),
     )
     assert.equal((await first.store.getOrganization()).id, (await second.store.getOrganization()).id)
+  })
+
+  it('refuses to store Kafka credentials without an encryption key, and stores clusters without them', async () => {
+    const environmentId = (await first.store.listEnvironments({ pageSize: 1 })).items[0]!.id
+    const cluster = (id: string, withSasl: boolean) => ({
+      id,
+      environmentId,
+      displayName: id,
+      source: 'api' as const,
+      connection: {
+        bootstrapServers: ['kafka:9092'],
+        ...(withSasl ? { sasl: { mechanism: 'PLAIN' as const, username: 'u', password: 'p' } } : {}),
+      },
+    })
+    await assert.rejects(
+      first.store.registerKafkaCluster(cluster('keyless-sasl', true), SYSTEM_ACTOR),
+      StoreSecretError,
+    )
+    assert.equal(await first.store.getKafkaCluster('keyless-sasl'), undefined)
+    await first.store.registerKafkaCluster(cluster('keyless-plain', false), SYSTEM_ACTOR)
+    assert.deepEqual(
+      (await second.store.listKafkaClusterConnections()).find((entry) => entry.clusterId === 'keyless-plain')
+        ?.connection,
+      { bootstrapServers: ['kafka:9092'] },
+    )
   })
 
   it('a key deleted on one instance stops working on the other within a second, with a warm cache', async () => {

@@ -11,6 +11,7 @@ import {
   InvalidPageTokenError,
   StoreConflictError,
   StoreReferenceError,
+  StoreSecretError,
   type IdentityStore,
   type Page,
   type PageRequest,
@@ -98,7 +99,8 @@ export function listEnvelope<T, Item, Version extends string, Kind extends strin
 }
 
 /**
- * Runs a store call and translates its failures: conflicts → 409, missing references → 422,
+ * Runs a store call and translates its failures: conflicts → 409, missing references and secrets
+ * that cannot be encrypted → 422,
  * foreign page tokens → 400, anything else (the database is down) → 503, failing closed.
  */
 export async function fromStore<T>(call: () => Promise<T>): Promise<T> {
@@ -117,6 +119,9 @@ export async function fromStore<T>(call: () => Promise<T>): Promise<T> {
         cause: error,
         source: { pointer: error.field },
       })
+    }
+    if (error instanceof StoreSecretError) {
+      throw new GatewayError('GW_STORE_ENCRYPTION_KEY_REQUIRED', error.message, { cause: error })
     }
     if (error instanceof InvalidPageTokenError) {
       throw new GatewayError('GW_INVALID_PAGE_TOKEN', error.message, {
