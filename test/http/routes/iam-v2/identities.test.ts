@@ -526,7 +526,13 @@ describe('identities API (/iam/v2, /org/v2)', () => {
       })
       assert.equal(defaultDelete.statusCode, 409)
       await store.registerKafkaCluster(
-        { id: 'lkc-staging', environmentId: id, displayName: 'staging', source: 'api' },
+        {
+          id: 'lkc-staging',
+          environmentId: id,
+          displayName: 'staging',
+          source: 'api',
+          connection: { bootstrapServers: ['kafka-staging:9092'] },
+        },
         SYSTEM_ACTOR,
       )
       const busyDelete = await t.app.inject({
