@@ -38,7 +38,8 @@ export const cmkV2Operations: Record<string, OperationReference> = {
       'registers the cluster under the id its brokers report; unreachable brokers or wrong ' +
       'credentials are refused with 422 and nothing is stored. The answer is 202, as in Confluent ' +
       'Cloud, but the cluster is already `PROVISIONED`: `/kafka/v3/clusters/{id}` serves it at ' +
-      'once, on every instance sharing the store. The password is stored encrypted ' +
+      'once, and other instances sharing the store serve it from the first request naming it. ' +
+      'The password is stored encrypted ' +
       '(`store.encryptionKey`) and never shown again.',
     examples: [
       {
