@@ -88,6 +88,18 @@ async function start(): Promise<void> {
   if (bootstrap.generated)
     announceGeneratedCredential(bootstrap.generated.key, bootstrap.generated.secret, config)
 
+  if (config.admin.userEmail !== undefined) {
+    const user = await identities.ensureUser(
+      {
+        email: config.admin.userEmail,
+        fullName: config.admin.userFullName ?? config.admin.userEmail,
+        authType: 'AUTH_TYPE_SSO',
+      },
+      SYSTEM_ACTOR,
+    )
+    logger.info({ userId: user.id }, 'bootstrap administrator user present')
+  }
+
   const organization = await identities.getOrganization()
   const defaultEnvironmentId = (await identities.listEnvironments({ pageSize: 1 })).items[0]?.id
   const registerCluster = (clusterId: string): void => {

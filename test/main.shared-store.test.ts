@@ -27,6 +27,8 @@ describe('two gateway processes sharing a PostgreSQL store', () => {
       GATEHOUSE_STORE_DATABASE_URL: database.url,
       GATEHOUSE_ADMIN_API_KEY: ADMIN_KEY,
       GATEHOUSE_ADMIN_API_SECRET: ADMIN_SECRET,
+      GATEHOUSE_ADMIN_USER_EMAIL: 'Platform.Admin@example.com',
+      GATEHOUSE_ADMIN_USER_FULL_NAME: 'Platform Admin',
     }
     // Started together: both migrate the same empty database at once.
     ;[first, second] = await Promise.all([startGateway({ env }), startGateway({ env })])
@@ -47,6 +49,18 @@ describe('two gateway processes sharing a PostgreSQL store', () => {
     )
     assert.equal(fromFirst.length, 1)
     assert.deepEqual(fromFirst, fromSecond)
+  })
+
+  it('creates the configured administrator user once, though both started together', async () => {
+    const users = await jsonOf(await fetch(`${second.url}/iam/v2/users`, { headers: admin }))
+    assert.deepEqual(
+      users.data.map((user: { email: string; full_name: string; auth_type: string }) => [
+        user.email,
+        user.full_name,
+        user.auth_type,
+      ]),
+      [['Platform.Admin@example.com', 'Platform Admin', 'AUTH_TYPE_SSO']],
+    )
   })
 
   it('a key created through one works on the other, and stops working there within 1 s of its deletion', async () => {

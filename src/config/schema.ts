@@ -126,8 +126,28 @@ const Admin = Type.Object(
           'printed once, and only its salted hash kept in the data directory.',
       }),
     ),
+    userEmail: Type.Optional(
+      Type.String({
+        maxLength: 254,
+        pattern: '^[^@\\s]+@[^@\\s]+$',
+        description:
+          'Email of the first administrator person. A user with this email is created at start when none exists, ' +
+          'so that the person can sign in through SSO as an existing user.',
+      }),
+    ),
+    userFullName: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        description: 'Full name of that user when it is created. Default: the email.',
+      }),
+    ),
   },
-  { additionalProperties: false, default: {}, description: 'The bootstrap administrator credential.' },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'The bootstrap administrator: an API key, and optionally a user.',
+  },
 )
 
 const Log = Type.Object(
