@@ -146,8 +146,10 @@ export interface AuditEventRecord {
 export interface IdentityChangeFeed {
   /**
    * Calls `listener` with the id of every API key deleted from now on, by this process or (with a
-   * shared database) by another one. Delivery is best effort: a listener must not rely on it for
-   * correctness, only for promptness. Returns a function that stops the calls.
+   * shared database) by another one. Delivery is best effort, and the same id may come more than
+   * once (locally and again through the database's notification): a listener must be idempotent
+   * and must not rely on it for correctness, only for promptness. Returns a function that stops
+   * the calls.
    */
   onApiKeyDeleted(listener: (keyId: string) => void): () => void
 }
