@@ -5,14 +5,10 @@
  * (or the bootstrap) API key; `$ENVIRONMENT_ID` comes from `/org/v2/environments`, and
  * `$REGISTERED_CLUSTER_ID` is the `id` of a cluster registered here.
  */
+import { CURL, shellVariable, withBody } from './curl.ts'
 import type { OperationReference } from './types.ts'
 
 const CMK = 'http://localhost:8082/cmk/v2/clusters'
-const CURL = 'curl -s -u "$KEY:$SECRET"'
-const JSON_BODY = "-H 'Content-Type: application/json'"
-
-/** A shell variable inside a single-quoted body: close the quote, expand it double-quoted, reopen. */
-const shellVariable = (name: string) => `'"$${name}"'`
 
 export const cmkV2Operations: Record<string, OperationReference> = {
   listCmkV2Clusters: {
@@ -44,12 +40,13 @@ export const cmkV2Operations: Record<string, OperationReference> = {
     examples: [
       {
         title: 'Register a cluster reached with SASL/SCRAM',
-        command:
-          `${CURL} -X POST ${JSON_BODY} \\\n  ${CMK} \\\n` +
-          `  -d '{"spec":{"display_name":"analytics","environment":{"id":"` +
-          shellVariable('ENVIRONMENT_ID') +
-          `"},"kafka_bootstrap_endpoint":"SASL_PLAINTEXT://kafka-analytics-1:9092,kafka-analytics-2:9092",` +
-          `"kafka_sasl":{"mechanism":"SCRAM-SHA-512","username":"gatehouse","password":"change-me"}}}'`,
+        command: withBody(
+          'POST',
+          CMK,
+          `{"spec":{"display_name":"analytics","environment":{"id":"${shellVariable('ENVIRONMENT_ID')}"},` +
+            `"kafka_bootstrap_endpoint":"SASL_PLAINTEXT://kafka-analytics-1:9092,kafka-analytics-2:9092",` +
+            `"kafka_sasl":{"mechanism":"SCRAM-SHA-512","username":"gatehouse","password":"change-me"}}}`,
+        ),
       },
     ],
   },
@@ -70,9 +67,11 @@ export const cmkV2Operations: Record<string, OperationReference> = {
     examples: [
       {
         title: 'Rename a cluster',
-        command:
-          `${CURL} -X PATCH ${JSON_BODY} \\\n  ${CMK}/$REGISTERED_CLUSTER_ID \\\n` +
-          `  -d '{"spec":{"display_name":"analytics-eu"}}'`,
+        command: withBody(
+          'PATCH',
+          `${CMK}/$REGISTERED_CLUSTER_ID`,
+          '{"spec":{"display_name":"analytics-eu"}}',
+        ),
       },
     ],
   },

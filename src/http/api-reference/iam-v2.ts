@@ -6,16 +6,10 @@
  * reader got from a list or a create. The story: a service account `orders-service` owns a key for
  * the cluster `$CLUSTER_ID` in environment `$ENVIRONMENT_ID`.
  */
+import { CURL, shellVariable, withBody } from './curl.ts'
 import type { OperationReference } from './types.ts'
 
 const IAM = 'http://localhost:8082/iam/v2'
-const CURL = 'curl -s -u "$KEY:$SECRET"'
-const JSON_BODY = "-H 'Content-Type: application/json'"
-
-const withBody = (method: string, url: string, body: string) =>
-  `${CURL} -X ${method} ${JSON_BODY} \\\n  ${url} \\\n  -d '${body}'`
-/** A shell variable inside a single-quoted body: close the quote, expand it double-quoted, reopen. */
-const shellVariable = (name: string) => `'"$${name}"'`
 
 export const iamV2Operations: Record<string, OperationReference> = {
   // Service accounts

@@ -5,15 +5,10 @@
  * through: `$KEY`/`$SECRET` are an API key, `$CLUSTER_ID` comes from `GET /kafka/v3/clusters`, and
  * they share one story (a topic `orders`, a consumer group `billing`) so they can be tried in turn.
  */
+import { CURL, JSON_BODY, withBody } from './curl.ts'
 import type { OperationReference } from './types.ts'
 
 const CLUSTER = 'http://localhost:8082/kafka/v3/clusters/$CLUSTER_ID'
-const CURL = 'curl -s -u "$KEY:$SECRET"'
-const JSON_BODY = "-H 'Content-Type: application/json'"
-
-/** A command with a JSON body, laid out over lines as the README does. */
-const withBody = (method: string, url: string, body: string) =>
-  `${CURL} -X ${method} ${JSON_BODY} \\\n  ${url} \\\n  -d '${body}'`
 
 export const kafkaV3Operations: Record<string, OperationReference> = {
   // Clusters

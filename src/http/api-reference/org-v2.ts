@@ -5,14 +5,10 @@
  * management (or the bootstrap) API key; `$ORGANIZATION_ID` and `$ENVIRONMENT_ID` come from the
  * lists.
  */
+import { CURL, withBody } from './curl.ts'
 import type { OperationReference } from './types.ts'
 
 const ORG = 'http://localhost:8082/org/v2'
-const CURL = 'curl -s -u "$KEY:$SECRET"'
-const JSON_BODY = "-H 'Content-Type: application/json'"
-
-const withBody = (method: string, url: string, body: string) =>
-  `${CURL} -X ${method} ${JSON_BODY} \\\n  ${url} \\\n  -d '${body}'`
 
 export const orgV2Operations: Record<string, OperationReference> = {
   listOrgV2Organizations: {
