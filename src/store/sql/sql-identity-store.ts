@@ -558,18 +558,11 @@ export class SqlIdentityStore implements IdentityStore {
           '/id',
         )
       }
-      const keys = await trx.deleteFrom('api_keys').where('cluster_id', '=', id).returning('id').execute()
-      const keyIds = keys.map((key) => key.id)
-      for (const keyId of keyIds) {
-        await this.#audit(
-          trx,
-          actor,
-          'api_key.deleted',
-          { kind: 'ApiKey', id: keyId },
-          { reason: 'cluster deleted' },
-        )
-        await sql`SELECT pg_notify(${API_KEY_DELETED_CHANNEL}, ${keyId})`.execute(trx)
-      }
+      const keyIds = await this.#deleteKeys(
+        trx,
+        { column: 'cluster_id', value: id, reason: 'cluster deleted' },
+        actor,
+      )
       await trx.deleteFrom('kafka_clusters').where('id', '=', id).execute()
       await this.#audit(
         trx,
@@ -692,7 +685,11 @@ export class SqlIdentityStore implements IdentityStore {
 
   async deleteUser(id: string, actor: AuditActor): Promise<boolean> {
     const { deleted, keyIds } = await this.#transaction(async (trx) => {
-      const keyIds = await this.#deleteKeysOwnedBy(trx, id, actor)
+      const keyIds = await this.#deleteKeys(
+        trx,
+        { column: 'owner_id', value: id, reason: 'owner deleted' },
+        actor,
+      )
       const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst()
       if (result.numDeletedRows === 0n) return { deleted: false, keyIds }
       await this.#audit(trx, actor, 'user.deleted', { kind: 'User', id }, { deletedApiKeys: keyIds })
@@ -806,7 +803,11 @@ export class SqlIdentityStore implements IdentityStore {
           '/id',
         )
       }
-      const keyIds = await this.#deleteKeysOwnedBy(trx, id, actor)
+      const keyIds = await this.#deleteKeys(
+        trx,
+        { column: 'owner_id', value: id, reason: 'owner deleted' },
+        actor,
+      )
       const result = await trx.deleteFrom('service_accounts').where('id', '=', id).executeTakeFirst()
       if (result.numDeletedRows === 0n) return { deleted: false, keyIds }
       await this.#audit(
@@ -822,15 +823,19 @@ export class SqlIdentityStore implements IdentityStore {
     return deleted
   }
 
-  /** Deletes the owner's keys inside `trx`, auditing and notifying each. */
-  async #deleteKeysOwnedBy(
+  /** Deletes the keys of an owner or of a cluster inside `trx`, auditing and notifying each. */
+  async #deleteKeys(
     trx: Transaction<Database>,
-    ownerId: string,
+    which: { column: 'owner_id' | 'cluster_id'; value: string; reason: string },
     actor: AuditActor,
   ): Promise<string[]> {
-    const rows = await trx.deleteFrom('api_keys').where('owner_id', '=', ownerId).returning('id').execute()
+    const rows = await trx
+      .deleteFrom('api_keys')
+      .where(which.column, '=', which.value)
+      .returning('id')
+      .execute()
     for (const { id } of rows) {
-      await this.#audit(trx, actor, 'api_key.deleted', { kind: 'ApiKey', id }, { reason: 'owner deleted' })
+      await this.#audit(trx, actor, 'api_key.deleted', { kind: 'ApiKey', id }, { reason: which.reason })
       await sql`SELECT pg_notify(${API_KEY_DELETED_CHANNEL}, ${id})`.execute(trx)
     }
     return rows.map((row) => row.id)
