@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { parseAuthorizationHeader, type PresentedCredential } from '../../authn/index.ts'
 import { GatewayError, isScopeAllowedOn, type Principal, type RequestSurface } from '../../core/index.ts'
+import { isControlPlanePath } from '../api-family.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,9 +53,7 @@ export function surfaceOf(request: FastifyRequest): RequestSurface {
     const clusterId = params?.cluster_id ?? decodeURIComponent(CLUSTER_PATH.exec(request.url)?.[1] ?? '')
     return { kind: 'kafka-cluster', clusterId }
   }
-  if (/^\/(iam\/v2|org\/v2|cmk\/v2)(\/|$)/.test(path)) {
-    return { kind: 'management' }
-  }
+  if (isControlPlanePath(path)) return { kind: 'management' }
   return { kind: 'gateway' }
 }
 

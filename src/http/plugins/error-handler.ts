@@ -8,6 +8,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { GatewayError } from '../../core/index.ts'
+import { isControlPlanePath } from '../api-family.ts'
 
 interface ValidationIssue {
   keyword: string
@@ -20,7 +21,7 @@ interface ValidationIssue {
 export type ErrorShape = 'kafka-rest' | 'control-plane'
 
 export function errorShapeFor(url: string): ErrorShape {
-  return /^\/(iam|org|cmk)\//.test(url) ? 'control-plane' : 'kafka-rest'
+  return isControlPlanePath(url) ? 'control-plane' : 'kafka-rest'
 }
 
 function jsonPointerToField(pointer: string): string {
