@@ -162,12 +162,13 @@ export class KafkaClusterDirectory {
    *   is reported as such rather than as an empty list.
    */
   async list(): Promise<ClusterEntry[]> {
-    const clients = [...this.#clients, ...this.#registered.values()]
-    const results = await Promise.allSettled(
-      clients.map((client, index) =>
-        index < this.#clients.length ? this.#describe(client) : client.describeCluster(),
-      ),
-    )
+    const registered = [...this.#registered.values()]
+    const clients = [...this.#clients, ...registered]
+    // Only configured clusters are discovered (their ids learnt); registered ones are known by id.
+    const results = await Promise.allSettled([
+      ...this.#clients.map((client) => this.#describe(client)),
+      ...registered.map((client) => client.describeCluster()),
+    ])
     const entries: ClusterEntry[] = []
     for (const [index, result] of results.entries()) {
       if (result.status === 'fulfilled') entries.push({ client: clients[index]!, description: result.value })
