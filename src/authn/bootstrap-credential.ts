@@ -24,6 +24,24 @@ export interface PreparedBootstrapCredential {
  * @throws ConfigError when only one of `admin.apiKey` and `admin.apiSecret` is set.
  */
 export async function prepareBootstrapCredential(
+  store: Pick<IdentityStore, 'ensureBootstrapApiKey' | 'ensureRoleBinding' | 'getOrganization'>,
+  configured: { readonly apiKey?: string | undefined; readonly apiSecret?: string | undefined },
+): Promise<PreparedBootstrapCredential> {
+  const prepared = await prepareKey(store, configured)
+  // The bootstrap account is how the first role bindings are made: it administers the organization.
+  const organization = await store.getOrganization()
+  await store.ensureRoleBinding(
+    {
+      principal: `User:${prepared.serviceAccountId}`,
+      roleName: 'OrganizationAdmin',
+      crnPattern: `crn://confluent.cloud/organization=${organization.id}`,
+    },
+    { principal: 'System:gatehouse' },
+  )
+  return prepared
+}
+
+async function prepareKey(
   store: Pick<IdentityStore, 'ensureBootstrapApiKey'>,
   configured: { readonly apiKey?: string | undefined; readonly apiSecret?: string | undefined },
 ): Promise<PreparedBootstrapCredential> {

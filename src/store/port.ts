@@ -116,6 +116,17 @@ export interface ApiKeyRecord extends Timestamps {
   readonly secretHash: StoredSecretHash
 }
 
+/** A role granted to a principal on the resources a CRN pattern covers. */
+export interface RoleBindingRecord extends Timestamps {
+  /** `rb-` + 6 characters. */
+  readonly id: string
+  /** `User:u-…`, `User:sa-…`, `User:pool-…` or `User:group-…`. */
+  readonly principal: string
+  readonly roleName: string
+  /** e.g. `crn://confluent.cloud/organization=<uuid>/environment=env-1/cloud-cluster=lkc-1/kafka=lkc-1/topic=orders-*` */
+  readonly crnPattern: string
+}
+
 /** One page of a listing, in creation order. */
 export interface Page<T> {
   readonly items: readonly T[]
@@ -152,6 +163,12 @@ export interface IdentityChangeFeed {
    * the calls.
    */
   onApiKeyDeleted(listener: (keyId: string) => void): () => void
+  /**
+   * Calls `listener` after role bindings were created or deleted, by this process or (with a
+   * shared database) by another one. Best effort and possibly repeated: readers that cache
+   * bindings must also reload them now and then. Returns a function that stops the calls.
+   */
+  onRoleBindingsChanged(listener: () => void): () => void
 }
 
 /**
@@ -222,7 +239,7 @@ export interface IdentityStore extends IdentityChangeFeed, StoreHealth {
   getUser(id: string): Promise<UserRecord | undefined>
   listUsers(page: PageRequest): Promise<Page<UserRecord>>
   updateUser(id: string, changes: { fullName?: string }, actor: AuditActor): Promise<UserRecord | undefined>
-  /** Deletes the user and every API key it owns. @returns false when there is no such user. */
+  /** Deletes the user, every API key it owns and its role bindings. @returns false when there is no such user. */
   deleteUser(id: string, actor: AuditActor): Promise<boolean>
 
   createServiceAccount(
@@ -240,7 +257,7 @@ export interface IdentityStore extends IdentityChangeFeed, StoreHealth {
     changes: { displayName?: string; description?: string },
     actor: AuditActor,
   ): Promise<ServiceAccountRecord | undefined>
-  /** Deletes the service account and every API key it owns. @returns false when there is none. */
+  /** Deletes the service account, every API key it owns and its role bindings. @returns false when there is none. */
   deleteServiceAccount(id: string, actor: AuditActor): Promise<boolean>
 
   /** Rejects with `StoreReferenceError` when the owner or the scoped cluster does not exist. */
@@ -277,6 +294,33 @@ export interface IdentityStore extends IdentityChangeFeed, StoreHealth {
         }
       | { readonly generate: () => { readonly id: string; readonly secretHash: StoredSecretHash } },
   ): Promise<{ key: ApiKeyRecord; created: boolean }>
+
+  /**
+   * Rejects with `StoreConflictError` (field `/crn_pattern`) when the same principal already holds
+   * the role on the same pattern. Role names and patterns are not checked here: the API does.
+   */
+  createRoleBinding(
+    input: { principal: string; roleName: string; crnPattern: string },
+    actor: AuditActor,
+  ): Promise<RoleBindingRecord>
+  /** The identical binding if it exists, else a new one; safe when several instances call it at once. */
+  ensureRoleBinding(
+    input: { principal: string; roleName: string; crnPattern: string },
+    actor: AuditActor,
+  ): Promise<RoleBindingRecord>
+  getRoleBinding(id: string): Promise<RoleBindingRecord | undefined>
+  /**
+   * Bindings on `crnPattern` or beneath it (whose pattern continues it after a `/`), optionally
+   * of one principal and one role (exact matches), in creation order.
+   */
+  listRoleBindings(
+    page: PageRequest,
+    filter: { crnPattern: string; principal?: string; roleName?: string },
+  ): Promise<Page<RoleBindingRecord>>
+  /** Every binding, for the authorizer's in-memory index. */
+  listAllRoleBindings(): Promise<readonly RoleBindingRecord[]>
+  /** @returns the deleted binding, or undefined when there was none. */
+  deleteRoleBinding(id: string, actor: AuditActor): Promise<RoleBindingRecord | undefined>
 
   /** The most recent audit events first. */
   listAuditEvents(page: PageRequest, filter?: { resourceId?: string }): Promise<Page<AuditEventRecord>>

@@ -76,6 +76,16 @@ export const MIGRATIONS: readonly Migration[] = [
           AND (sasl_username IS NULL) = (sasl_password_sealed IS NULL))`,
     ],
   },
+  {
+    version: 4,
+    name: 'role-bindings',
+    statements: [
+      `CREATE TABLE role_bindings (
+        seq bigserial UNIQUE, id text PRIMARY KEY, principal text NOT NULL, role_name text NOT NULL,
+        crn_pattern text NOT NULL, ${timestamps}, UNIQUE (principal, role_name, crn_pattern))`,
+      `CREATE INDEX role_bindings_principal ON role_bindings (principal)`,
+    ],
+  },
 ]
 
 /** Any fixed number: every instance takes the same advisory lock while it migrates. */

@@ -9,7 +9,7 @@ import { randomInt } from 'node:crypto'
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 
-export type ResourceIdPrefix = 'env' | 'sa' | 'u'
+export type ResourceIdPrefix = 'env' | 'sa' | 'u' | 'rb'
 
 export function generateResourceId(prefix: ResourceIdPrefix): string {
   let suffix = ''

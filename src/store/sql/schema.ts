@@ -81,6 +81,16 @@ export interface ApiKeyTable {
   updated_at: UpdatedAt
 }
 
+export interface RoleBindingTable {
+  seq: Generated<number>
+  id: string
+  principal: string
+  role_name: string
+  crn_pattern: string
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
 export interface AuditEventTable {
   seq: Generated<number>
   id: string
@@ -108,4 +118,5 @@ export interface Database {
   service_accounts: ServiceAccountTable
   api_keys: ApiKeyTable
   audit_events: AuditEventTable
+  role_bindings: RoleBindingTable
 }

@@ -25,17 +25,20 @@ import {
   type OrganizationRecord,
   type Page,
   type PageRequest,
+  type RoleBindingRecord,
   type ServiceAccountRecord,
   type StoredSecretHash,
   type UserAuthType,
   type UserRecord,
 } from '../port.ts'
 import { generateResourceId, type ResourceIdPrefix } from './resource-ids.ts'
-import type { ApiKeyTable, Database } from './schema.ts'
+import type { ApiKeyTable, Database, RoleBindingTable } from './schema.ts'
 import { SecretUnsealError, type SecretBox } from './secret-box.ts'
 
 /** The notification channel that carries the ids of deleted API keys. */
 export const API_KEY_DELETED_CHANNEL = 'gatehouse_api_key_deleted'
+/** Notified (payload: the binding id) when a role binding is created or deleted. */
+export const ROLE_BINDINGS_CHANGED_CHANNEL = 'gatehouse_role_bindings_changed'
 
 /** Who the store itself acts as when it makes changes no caller asked for (the bootstrap). */
 export const SYSTEM_ACTOR: AuditActor = { principal: 'System:gatehouse' }
@@ -166,6 +169,22 @@ function toApiKey(row: Selectable<ApiKeyTable>): ApiKeyRecord {
   }
 }
 
+function toRoleBinding(row: Selectable<RoleBindingTable>): RoleBindingRecord {
+  return {
+    id: row.id,
+    principal: row.principal,
+    roleName: row.role_name,
+    crnPattern: row.crn_pattern,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+/** `text` for a LIKE pattern that matches it literally. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`)
+}
+
 function toAuditEvent(row: Selectable<Database['audit_events']>): AuditEventRecord {
   return {
     id: row.id,
@@ -190,7 +209,9 @@ function definedOnly<T extends Record<string, unknown>>(changes: T): Partial<T> 
 export class SqlIdentityStore implements IdentityStore {
   readonly #db: Kysely<Database>
   readonly #deletedKeyListeners = new Set<(keyId: string) => void>()
+  readonly #roleBindingListeners = new Set<() => void>()
   #unsubscribe: (() => Promise<void>) | undefined
+  #unsubscribeRoleBindings: (() => Promise<void>) | undefined
   #onClose: (() => Promise<void>) | undefined
   #secrets: SecretBox | undefined
 
@@ -218,6 +239,9 @@ export class SqlIdentityStore implements IdentityStore {
       store.#unsubscribe = await options.subscribe(API_KEY_DELETED_CHANNEL, (keyId) =>
         store.#announceDeleted(keyId),
       )
+      store.#unsubscribeRoleBindings = await options.subscribe(ROLE_BINDINGS_CHANGED_CHANNEL, () =>
+        store.#announceRoleBindingsChanged(),
+      )
     }
     return store
   }
@@ -232,6 +256,21 @@ export class SqlIdentityStore implements IdentityStore {
     }
   }
 
+  #announceRoleBindingsChanged(): void {
+    for (const listener of this.#roleBindingListeners) {
+      try {
+        listener()
+      } catch {
+        // As for deletions: a listener's failure must not hide a committed change.
+      }
+    }
+  }
+
+  onRoleBindingsChanged(listener: () => void): () => void {
+    this.#roleBindingListeners.add(listener)
+    return () => this.#roleBindingListeners.delete(listener)
+  }
+
   onApiKeyDeleted(listener: (keyId: string) => void): () => void {
     this.#deletedKeyListeners.add(listener)
     return () => this.#deletedKeyListeners.delete(listener)
@@ -243,6 +282,7 @@ export class SqlIdentityStore implements IdentityStore {
 
   async close(): Promise<void> {
     await this.#unsubscribe?.().catch(() => undefined)
+    await this.#unsubscribeRoleBindings?.().catch(() => undefined)
     await this.#db.destroy()
     await this.#onClose?.()
   }
@@ -692,10 +732,18 @@ export class SqlIdentityStore implements IdentityStore {
       )
       const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst()
       if (result.numDeletedRows === 0n) return { deleted: false, keyIds }
-      await this.#audit(trx, actor, 'user.deleted', { kind: 'User', id }, { deletedApiKeys: keyIds })
+      const bindingIds = await this.#deletePrincipalBindings(trx, `User:${id}`, actor)
+      await this.#audit(
+        trx,
+        actor,
+        'user.deleted',
+        { kind: 'User', id },
+        { deletedApiKeys: keyIds, deletedRoleBindings: bindingIds },
+      )
       return { deleted: true, keyIds }
     })
     if (deleted) keyIds.forEach((keyId) => this.#announceDeleted(keyId))
+    if (deleted) this.#announceRoleBindingsChanged()
     return deleted
   }
 
@@ -810,17 +858,49 @@ export class SqlIdentityStore implements IdentityStore {
       )
       const result = await trx.deleteFrom('service_accounts').where('id', '=', id).executeTakeFirst()
       if (result.numDeletedRows === 0n) return { deleted: false, keyIds }
+      const bindingIds = await this.#deletePrincipalBindings(trx, `User:${id}`, actor)
       await this.#audit(
         trx,
         actor,
         'service_account.deleted',
         { kind: 'ServiceAccount', id },
-        { deletedApiKeys: keyIds },
+        { deletedApiKeys: keyIds, deletedRoleBindings: bindingIds },
       )
       return { deleted: true, keyIds }
     })
     if (deleted) keyIds.forEach((keyId) => this.#announceDeleted(keyId))
+    if (deleted) this.#announceRoleBindingsChanged()
     return deleted
+  }
+
+  /** Deletes a principal's role bindings inside `trx`, auditing each and notifying other instances. */
+  async #deletePrincipalBindings(
+    trx: Transaction<Database>,
+    principal: string,
+    actor: AuditActor,
+  ): Promise<string[]> {
+    const rows = await trx
+      .deleteFrom('role_bindings')
+      .where('principal', '=', principal)
+      .returningAll()
+      .execute()
+    for (const row of rows) {
+      await this.#audit(
+        trx,
+        actor,
+        'role_binding.deleted',
+        { kind: 'RoleBinding', id: row.id },
+        {
+          principal: row.principal,
+          roleName: row.role_name,
+          crnPattern: row.crn_pattern,
+          reason: 'principal deleted',
+        },
+      )
+    }
+    if (rows.length > 0)
+      await sql`SELECT pg_notify(${ROLE_BINDINGS_CHANGED_CHANNEL}, ${principal})`.execute(trx)
+    return rows.map((row) => row.id)
   }
 
   /** Deletes the keys of an owner or of a cluster inside `trx`, auditing and notifying each. */
@@ -978,6 +1058,126 @@ export class SqlIdentityStore implements IdentityStore {
       return true
     })
     if (deleted) this.#announceDeleted(id)
+    return deleted
+  }
+
+  // --- role bindings ---------------------------------------------------------------------------
+
+  async createRoleBinding(
+    input: { principal: string; roleName: string; crnPattern: string },
+    actor: AuditActor,
+  ): Promise<RoleBindingRecord> {
+    const binding = await this.#withFreshId('rb', (id) =>
+      this.#transaction(
+        async (trx) => {
+          const row = await trx
+            .insertInto('role_bindings')
+            .values({
+              id,
+              principal: input.principal,
+              role_name: input.roleName,
+              crn_pattern: input.crnPattern,
+            })
+            .returningAll()
+            .executeTakeFirstOrThrow()
+          await this.#audit(trx, actor, 'role_binding.created', { kind: 'RoleBinding', id }, { ...input })
+          await sql`SELECT pg_notify(${ROLE_BINDINGS_CHANGED_CHANNEL}, ${id})`.execute(trx)
+          return toRoleBinding(row)
+        },
+        {
+          message: `${input.principal} already holds ${input.roleName} on ${input.crnPattern}.`,
+          field: '/crn_pattern',
+        },
+      ),
+    )
+    this.#announceRoleBindingsChanged()
+    return binding
+  }
+
+  async ensureRoleBinding(
+    input: { principal: string; roleName: string; crnPattern: string },
+    actor: AuditActor,
+  ): Promise<RoleBindingRecord> {
+    const findExisting = async (): Promise<RoleBindingRecord | undefined> => {
+      const row = await this.#db
+        .selectFrom('role_bindings')
+        .selectAll()
+        .where('principal', '=', input.principal)
+        .where('role_name', '=', input.roleName)
+        .where('crn_pattern', '=', input.crnPattern)
+        .executeTakeFirst()
+      return row && toRoleBinding(row)
+    }
+    const existing = await findExisting()
+    if (existing) return existing
+    try {
+      return await this.createRoleBinding(input, actor)
+    } catch (error) {
+      // Another instance created it in the meantime: theirs is the one.
+      if (error instanceof StoreConflictError) {
+        const winner = await findExisting()
+        if (winner) return winner
+      }
+      throw error
+    }
+  }
+
+  async getRoleBinding(id: string): Promise<RoleBindingRecord | undefined> {
+    const row = await this.#db.selectFrom('role_bindings').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && toRoleBinding(row)
+  }
+
+  async listRoleBindings(
+    page: PageRequest,
+    filter: { crnPattern: string; principal?: string; roleName?: string },
+  ): Promise<Page<RoleBindingRecord>> {
+    let query = this.#db
+      .selectFrom('role_bindings')
+      .selectAll()
+      .where('seq', '>', decodePageToken(page.pageToken))
+      .where((where) =>
+        where.or([
+          where('crn_pattern', '=', filter.crnPattern),
+          where(
+            sql<string>`crn_pattern`,
+            'like',
+            sql<string>`${`${escapeLike(filter.crnPattern)}/%`} ESCAPE '\\'`,
+          ),
+        ]),
+      )
+    if (filter.principal !== undefined) query = query.where('principal', '=', filter.principal)
+    if (filter.roleName !== undefined) query = query.where('role_name', '=', filter.roleName)
+    const rows = await query
+      .orderBy('seq')
+      .limit(page.pageSize + 1)
+      .execute()
+    return toPage(rows, page, toRoleBinding)
+  }
+
+  async listAllRoleBindings(): Promise<readonly RoleBindingRecord[]> {
+    const rows = await this.#db.selectFrom('role_bindings').selectAll().orderBy('seq').execute()
+    return rows.map(toRoleBinding)
+  }
+
+  async deleteRoleBinding(id: string, actor: AuditActor): Promise<RoleBindingRecord | undefined> {
+    const deleted = await this.#transaction(async (trx) => {
+      const row = await trx.deleteFrom('role_bindings').where('id', '=', id).returningAll().executeTakeFirst()
+      if (row === undefined) return undefined
+      await this.#audit(
+        trx,
+        actor,
+        'role_binding.deleted',
+        { kind: 'RoleBinding', id },
+        {
+          principal: row.principal,
+          roleName: row.role_name,
+          crnPattern: row.crn_pattern,
+        },
+      )
+      await sql`SELECT pg_notify(${ROLE_BINDINGS_CHANGED_CHANNEL}, ${id})`.execute(trx)
+      return toRoleBinding(row)
+    })
+    if (deleted) this.#announceRoleBindingsChanged()
     return deleted
   }
 

@@ -228,6 +228,89 @@ export function identityStoreContract(backend: string, open: () => Promise<Ident
       assert.equal(after.length, 1)
     })
 
+    it('stores role bindings, refuses duplicates, and lists those on a pattern and beneath it', async () => {
+      const organization = `crn://confluent.cloud/organization=${(await store.getOrganization()).id}`
+      const env1 = `${organization}/environment=env-rb1`
+      const env10 = `${organization}/environment=env-rb10`
+      const topic = `${env1}/cloud-cluster=lkc-1/kafka=lkc-1/topic=my_topic%`
+      const changes: number[] = []
+      const stop = store.onRoleBindingsChanged(() => changes.push(1))
+      const onEnv = await store.createRoleBinding(
+        { principal: 'User:sa-rb0001', roleName: 'EnvironmentAdmin', crnPattern: env1 },
+        actor,
+      )
+      const onTopic = await store.createRoleBinding(
+        { principal: 'User:sa-rb0002', roleName: 'DeveloperRead', crnPattern: topic },
+        actor,
+      )
+      const onSibling = await store.createRoleBinding(
+        { principal: 'User:sa-rb0001', roleName: 'EnvironmentAdmin', crnPattern: env10 },
+        actor,
+      )
+      assert.match(onEnv.id, /^rb-[a-z0-9]{6}$/)
+      assert.deepEqual(await store.getRoleBinding(onTopic.id), onTopic)
+      await assert.rejects(
+        store.createRoleBinding(
+          { principal: 'User:sa-rb0001', roleName: 'EnvironmentAdmin', crnPattern: env1 },
+          actor,
+        ),
+        (error: unknown) => error instanceof StoreConflictError && error.field === '/crn_pattern',
+      )
+      const ids = async (filter: { crnPattern: string; principal?: string; roleName?: string }) =>
+        (await store.listRoleBindings({ pageSize: 100 }, filter)).items.map((binding) => binding.id)
+      // Then: beneath means after a "/", so env-rb1 does not list env-rb10
+      assert.deepEqual(await ids({ crnPattern: env1 }), [onEnv.id, onTopic.id])
+      assert.deepEqual(await ids({ crnPattern: env10 }), [onSibling.id])
+      // LIKE wildcards in names are literal: "my_topic%" does not match "myXtopicY"
+      assert.deepEqual(await ids({ crnPattern: topic }), [onTopic.id])
+      assert.deepEqual(
+        await ids({ crnPattern: `${env1}/cloud-cluster=lkc-1/kafka=lkc-1/topic=myXtopicY` }),
+        [],
+      )
+      assert.deepEqual(await ids({ crnPattern: organization, principal: 'User:sa-rb0001' }), [
+        onEnv.id,
+        onSibling.id,
+      ])
+      assert.deepEqual(await ids({ crnPattern: organization, roleName: 'DeveloperRead' }), [onTopic.id])
+      // Paging
+      const first = await store.listRoleBindings({ pageSize: 1 }, { crnPattern: env1 })
+      const second = await store.listRoleBindings(
+        { pageSize: 1, pageToken: first.nextPageToken },
+        { crnPattern: env1 },
+      )
+      assert.deepEqual(
+        [...first.items, ...second.items].map((binding) => binding.id),
+        [onEnv.id, onTopic.id],
+      )
+      assert.equal(second.nextPageToken, undefined)
+      // Every binding, for the authorizer
+      const all = (await store.listAllRoleBindings()).map((binding) => binding.id)
+      for (const id of [onEnv.id, onTopic.id, onSibling.id]) assert.ok(all.includes(id))
+      // Delete answers what it deleted, once
+      assert.deepEqual(await store.deleteRoleBinding(onSibling.id, actor), onSibling)
+      assert.equal(await store.deleteRoleBinding(onSibling.id, actor), undefined)
+      const events = (await store.listAuditEvents({ pageSize: 10 }, { resourceId: onSibling.id })).items
+      assert.deepEqual(
+        events.map((event) => event.action),
+        ['role_binding.deleted', 'role_binding.created'],
+      )
+      stop()
+      assert.ok(changes.length >= 4, `listeners heard ${changes.length} changes`)
+    })
+
+    it('ensures a role binding once under concurrency, and deletes an owner’s bindings with it', async () => {
+      const account = await store.createServiceAccount({ displayName: 'bound', description: '' }, actor)
+      const input = {
+        principal: `User:${account.id}`,
+        roleName: 'DeveloperWrite',
+        crnPattern: 'crn://confluent.cloud/organization=x/environment=env-e/cloud-cluster=c/kafka=c/topic=t',
+      }
+      const ensured = await Promise.all([1, 2, 3].map(() => store.ensureRoleBinding(input, actor)))
+      assert.equal(new Set(ensured.map((binding) => binding.id)).size, 1)
+      await store.deleteServiceAccount(account.id, actor)
+      assert.equal(await store.getRoleBinding(ensured[0]!.id), undefined)
+    })
+
     it('creates the bootstrap key once, even when asked concurrently', async () => {
       let generated = 0
       const results = await Promise.all(

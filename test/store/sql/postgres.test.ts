@@ -77,6 +77,23 @@ describe('two gateway instances sharing PostgreSQL', () => {
     )
   })
 
+  it('tells the other instance when role bindings change', async () => {
+    let heard = 0
+    const stop = second.store.onRoleBindingsChanged(() => heard++)
+    await first.store.createRoleBinding(
+      {
+        principal: 'User:sa-shared',
+        roleName: 'Operator',
+        crnPattern: 'crn://confluent.cloud/organization=o',
+      },
+      SYSTEM_ACTOR,
+    )
+    const deadline = Date.now() + 2_000
+    while (heard === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    stop()
+    assert.ok(heard > 0, 'the change reached the other instance within 2 s')
+  })
+
   it('a key deleted on one instance stops working on the other within a second, with a warm cache', async () => {
     // Given a key that the second instance has verified and cached (cache TTL longer than the bound)
     const account = await first.store.createServiceAccount(
