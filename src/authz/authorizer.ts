@@ -27,9 +27,9 @@ export interface RoleBindingSource {
   onRoleBindingsChanged(listener: () => void): () => void
 }
 
-/** Where a cluster's ACLs come from: every ACL of the cluster. */
+/** Where a cluster's ACLs come from: every ACL of the cluster, or undefined when there is no such cluster. */
 export interface AclSource {
-  listAcls(clusterId: string): Promise<readonly Acl[]>
+  listAcls(clusterId: string): Promise<readonly Acl[] | undefined>
 }
 
 /** Who is asking: every principal the caller holds, and the address the request came from. */
@@ -150,6 +150,8 @@ export function decide(
   return { action, allowed: false, reason: 'no-rule' }
 }
 
+const EMPTY_ACLS = new AclIndex([])
+
 interface ClusterAcls {
   index?: AclIndex
   loadedAt: number
@@ -254,6 +256,11 @@ export class Authorizer {
     const startedAt = this.#now()
     const loading = this.#options.acls.listAcls(clusterId).then(
       (acls) => {
+        if (acls === undefined) {
+          // No such cluster: nothing to remember, or made-up ids would fill this map.
+          this.#clusters.delete(clusterId)
+          return EMPTY_ACLS
+        }
         const index = new AclIndex(acls)
         if (entry.loading === loading) {
           entry.index = index

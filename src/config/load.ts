@@ -232,7 +232,13 @@ export function loadConfig(options: {
     const problems = [...new Set(errors.map((error) => describeError(error, envByPath, options.file)))]
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`)
   }
-  return deepFreeze(raw as AppConfig)
+  const config = raw as AppConfig
+  if (config.authorization.aclMaxStalenessMs < config.authorization.aclRefreshIntervalMs) {
+    throw new ConfigError(
+      `Invalid configuration: authorization.aclMaxStalenessMs (${config.authorization.aclMaxStalenessMs}) must not be shorter than authorization.aclRefreshIntervalMs (${config.authorization.aclRefreshIntervalMs}).`,
+    )
+  }
+  return deepFreeze(config)
 }
 
 function deepFreeze<T>(value: T): T {

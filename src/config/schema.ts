@@ -273,6 +273,40 @@ const Authentication = Type.Object(
   { additionalProperties: false, default: {}, description: 'Verifying credentials.' },
 )
 
+const Authorization = Type.Object(
+  {
+    aclRefreshIntervalMs: Type.Integer({
+      minimum: 100,
+      maximum: 3_600_000,
+      default: 10_000,
+      description:
+        'How old a cluster’s ACLs may get before a request triggers a reload in the background. ACLs changed ' +
+        'through Gatehouse apply at once; ACLs changed directly in Kafka apply within this time (plus one reload).',
+    }),
+    aclMaxStalenessMs: Type.Integer({
+      minimum: 100,
+      maximum: 86_400_000,
+      default: 300_000,
+      description:
+        'ACLs older than this are not used: requests wait for a reload and are denied (403) when the cluster ' +
+        'cannot be asked. Must not be shorter than `aclRefreshIntervalMs`.',
+    }),
+    roleBindingRefreshIntervalMs: Type.Integer({
+      minimum: 1_000,
+      maximum: 3_600_000,
+      default: 30_000,
+      description:
+        'Role bindings are reloaded at once after changes (on other instances through PostgreSQL notifications), ' +
+        'and also at this interval in case a notification was lost.',
+    }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'Deciding what callers may do (role bindings and Kafka ACLs).',
+  },
+)
+
 export const ConfigSchema = Type.Object(
   {
     server: Server,
@@ -281,6 +315,7 @@ export const ConfigSchema = Type.Object(
     produce: Produce,
     store: Store,
     authentication: Authentication,
+    authorization: Authorization,
     dataDir: Type.String({
       minLength: 1,
       default: './gatehouse-data',
@@ -300,3 +335,4 @@ export type ServerConfig = AppConfig['server']
 export type ProduceConfig = AppConfig['produce']
 export type StoreConfig = AppConfig['store']
 export type AuthenticationConfig = AppConfig['authentication']
+export type AuthorizationConfig = AppConfig['authorization']

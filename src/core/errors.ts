@@ -299,6 +299,15 @@ export const errorRegistry = {
     title: 'Kafka returned an unexpected error.',
     howToSolve: 'Read Kafka’s message in the response and the gateway log (same request id).',
   },
+  GW_ROLE_BINDING_INVALID: {
+    status: 400,
+    errorCode: 40002,
+    code: 'invalid_role_binding',
+    title: 'The role binding is not valid.',
+    howToSolve:
+      'Use a principal `User:<u-…|sa-…|pool-…|group-…>`, a predefined role (docs/access-control.md) and a CRN ' +
+      'pattern of this organization on a level the role can be bound to; the message says which part is wrong.',
+  },
   GW_RESOURCE_NOT_FOUND: {
     status: 404,
     errorCode: 40403,

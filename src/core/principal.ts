@@ -18,8 +18,13 @@ export type CredentialScope =
   | { readonly kind: 'global' }
 
 export interface Principal {
-  /** Kafka-style principal, e.g. `User:sa-x1y2z3`. */
+  /** Kafka-style principal, e.g. `User:sa-x1y2z3`: the identity the credential belongs to. */
   readonly name: string
+  /**
+   * Every principal the caller holds, `name` first: authorization covers all of them (later also
+   * matched identity pools and group mappings).
+   */
+  readonly principals: readonly string[]
   readonly method: AuthenticationMethod
   /** Identifier of the credential that was used (an API key id): safe to log, never a secret. */
   readonly credentialId: string

@@ -10,7 +10,7 @@
  * read at start, at a fixed interval, and at once when a request names an id not known here, so a
  * cluster registered on another instance is served without waiting for the interval.
  */
-import { GatewayError } from '../core/index.ts'
+import { GatewayError, type Acl } from '../core/index.ts'
 import type { KafkaClusterClient, KafkaClusterDescription } from './port.ts'
 
 /** Clients reject with GatewayErrors by contract; anything else is a bug, surfaced as such. */
@@ -207,6 +207,26 @@ export class KafkaClusterDirectory {
     }
     if (firstError !== undefined) throw asError(firstError)
     throw new GatewayError('GW_CLUSTER_NOT_FOUND', `Cluster ${clusterId} cannot be found.`)
+  }
+
+  /**
+   * Every ACL of a cluster, for the authorizer; undefined when no cluster has that id (it holds
+   * no ACLs). Rejects when the cluster cannot be asked.
+   */
+  async listAcls(clusterId: string): Promise<Acl[] | undefined> {
+    let client: KafkaClusterClient
+    try {
+      client = await this.resolve(clusterId)
+    } catch (error) {
+      if (error instanceof GatewayError && error.code === 'GW_CLUSTER_NOT_FOUND') return undefined
+      throw error
+    }
+    return client.describeAcls({
+      resourceType: 'ANY',
+      patternType: 'ANY',
+      operation: 'ANY',
+      permission: 'ANY',
+    })
   }
 
   async #describe(client: KafkaClusterClient): Promise<KafkaClusterDescription> {
