@@ -6,6 +6,7 @@
  * document (route schemas plus `src/http/api-reference/`). `npm run docs` runs it; a test fails when
  * the committed files differ from what this would write.
  */
+import { Authorizer } from '../src/authz/index.ts'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { listConfigLeaves, type ConfigLeaf } from '../src/config/index.ts'
@@ -14,6 +15,7 @@ import { buildApp } from '../src/http/index.ts'
 import { KafkaClusterDirectory, type KafkaClusterClient } from '../src/kafka/index.ts'
 import type { IdentityStore } from '../src/store/index.ts'
 import { renderApiReference, type OpenApiDocument } from './api-reference-markdown.ts'
+import { renderAccessControl } from './access-control-markdown.ts'
 
 const escapeCell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 
@@ -116,6 +118,15 @@ export async function loadOpenApiDocument(): Promise<OpenApiDocument> {
     logger: false,
     clusters: new KafkaClusterDirectory([noKafka]),
     identities: noStore,
+    // Never asked: the docs build sends no requests.
+    authorizer: new Authorizer({
+      roleBindings: { listAllRoleBindings: async () => [], onRoleBindingsChanged: () => () => undefined },
+      acls: { listAcls: async () => undefined },
+      aclRefreshIntervalMs: 1_000,
+      aclMaxStalenessMs: 1_000,
+      roleBindingRefreshIntervalMs: 1_000,
+    }),
+    resources: { organizationId: 'docs', environmentOfCluster: async () => undefined },
     authenticator: {
       authenticate: () => {
         throw new GatewayError('GW_AUTHN_FAILED')
@@ -134,6 +145,7 @@ export const generatedDocs: Record<string, () => string | Promise<string>> = {
   'docs/configuration.md': renderConfigurationReference,
   'docs/errors.md': renderErrorReference,
   'docs/api-reference.md': async () => renderApiReference(await loadOpenApiDocument()),
+  'docs/access-control.md': async () => renderAccessControl(await loadOpenApiDocument()),
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -11,6 +11,7 @@ import {
   AuthenticationFailureThrottle,
   prepareBootstrapCredential,
 } from './authn/index.ts'
+import { Authorizer } from './authz/index.ts'
 import { loadConfig, type AppConfig } from './config/index.ts'
 import { ConfigError } from './core/index.ts'
 import { buildApp } from './http/index.ts'
@@ -164,6 +165,14 @@ async function start(): Promise<void> {
     },
   )
   await clusters.refresh()
+  const authorizer = new Authorizer({
+    roleBindings: identities,
+    acls: clusters,
+    ...config.authorization,
+    onLoadError: (error, what) =>
+      logger.error({ err: error }, `could not read ${what}; decisions that need them are denied`),
+  })
+  await authorizer.start()
   const authenticator = new ApiKeyAuthenticator(identities, {
     cacheTtlMs: config.authentication.apiKeyCacheTtlMs,
   })
@@ -181,6 +190,11 @@ async function start(): Promise<void> {
       maxDelayMs: config.authentication.failureMaxDelayMs,
     }),
     identities,
+    authorizer,
+    resources: {
+      organizationId: organization.id,
+      environmentOfCluster: async (clusterId) => (await identities.getKafkaCluster(clusterId))?.environmentId,
+    },
     readinessChecks: [
       { name: 'kafka', check: async () => void (await clusters.list()) },
       { name: 'store', check: () => identities.checkReady() },
@@ -205,6 +219,7 @@ async function start(): Promise<void> {
       .then(() => clusters.close())
       .then(() => {
         authenticator.close()
+        authorizer.close()
         return identities.close()
       })
       .then(() => {

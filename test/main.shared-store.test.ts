@@ -80,8 +80,8 @@ describe('two gateway processes sharing a PostgreSQL store', () => {
     const key = await jsonOf(issued)
     const asApp = { authorization: basicAuthorization(key.id, key.spec.secret) }
 
-    // The second instance has verified (and cached) the key.
-    const used = await fetch(`${second.url}/iam/v2/service-accounts/${accountId}`, { headers: asApp })
+    // The second instance has verified (and cached) the key; any owner may list its own keys.
+    const used = await fetch(`${second.url}/iam/v2/api-keys?spec.owner=${accountId}`, { headers: asApp })
     assert.equal(used.status, 200)
 
     const deleted = await fetch(`${first.url}/iam/v2/api-keys/${key.id}`, {
@@ -92,10 +92,11 @@ describe('two gateway processes sharing a PostgreSQL store', () => {
     const deletedAt = Date.now()
     let status = 200
     while (status !== 401 && Date.now() - deletedAt < 1_000) {
-      status = (await fetch(`${second.url}/iam/v2/service-accounts/${accountId}`, { headers: asApp })).status
+      status = (await fetch(`${second.url}/iam/v2/api-keys?spec.owner=${accountId}`, { headers: asApp }))
+        .status
     }
     assert.equal(status, 401, 'the other instance still accepted the key 1 s after its deletion')
-    const onFirst = await fetch(`${first.url}/iam/v2/service-accounts/${accountId}`, { headers: asApp })
+    const onFirst = await fetch(`${first.url}/iam/v2/api-keys?spec.owner=${accountId}`, { headers: asApp })
     assert.equal(onFirst.status, 401)
   })
 })

@@ -246,7 +246,7 @@ describe('gatehouse process restarts', () => {
         headers: { authorization },
       })
       assert.equal(read.status, 200)
-      const management = await fetch(`${restarted.url}/iam/v2/users`, {
+      const management = await fetch(`${restarted.url}/iam/v2/api-keys?spec.owner=${accountId}`, {
         headers: { authorization: basicAuthorization(created.id, created.spec.secret) },
       })
       assert.equal(management.status, 200, 'the key acknowledged before the kill still works')

@@ -22,6 +22,10 @@ import {
 } from './plugins/authenticate.ts'
 import type { IdentityStore } from '../store/index.ts'
 import { installErrorHandling } from './plugins/error-handler.ts'
+import { authenticationRecord, installAuthorization } from './plugins/authorize.ts'
+import { ResourcePaths, type ResourceDirectory } from './authorization/resource-paths.ts'
+import type { Authorizer } from '../authz/index.ts'
+import type { AuditTrail } from '../core/index.ts'
 import { createGatewayMetrics, installMetrics, type GatewayMetrics } from './plugins/metrics.ts'
 import { generateRequestId, installRequestIdHeader } from './plugins/request-id.ts'
 import { registerHealthRoutes, type ReadinessCheck } from './routes/health.ts'
@@ -39,6 +43,7 @@ import { registerServiceAccountRoutes } from './routes/iam-v2/service-accounts.t
 import { registerUserRoutes } from './routes/iam-v2/users.ts'
 import { registerOrganizationRoutes } from './routes/org-v2/environments.ts'
 import { registerClusterManagementRoutes } from './routes/cmk-v2/clusters.ts'
+import { registerRoleBindingRoutes } from './routes/iam-v2/role-bindings.ts'
 
 export interface AppDependencies {
   readonly server: Pick<ServerConfig, 'publicUrl' | 'trustProxy' | 'bodyLimitBytes'>
@@ -55,7 +60,15 @@ export interface AppDependencies {
   readonly identities?: IdentityStore
   readonly readinessChecks: readonly ReadinessCheck[]
   readonly metrics?: GatewayMetrics
+  /** Decides what callers may do: every route that needs credentials asks it before its handler. */
+  readonly authorizer: Authorizer
+  /** Where resources sit (the organization, each cluster's environment), for role bindings. */
+  readonly resources: ResourceDirectory
+  /** Receives a record of every authentication and authorization decision. */
+  readonly audit?: AuditTrail
 }
+
+const NO_AUDIT: AuditTrail = { record: () => undefined }
 
 /**
  * Request bodies are validated strictly, as Confluent's Jackson mapper does: no type coercion and
@@ -108,11 +121,20 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   installErrorHandling(app)
   installRequestIdHeader(app)
+  const audit = deps.audit ?? NO_AUDIT
+  const auditSource = `gatehouse://${deps.resources.organizationId}`
   installAuthentication(app, {
     authenticator: deps.authenticator,
     ...(deps.authenticationThrottle ? { throttle: deps.authenticationThrottle } : {}),
     onFailure: (reason) => metrics.authenticationFailures.inc({ reason }),
     onThrottled: () => metrics.authenticationThrottled.inc(),
+    onOutcome: (request, outcome) => audit.record(authenticationRecord(request, outcome, auditSource)),
+  })
+  installAuthorization(app, {
+    authorizer: deps.authorizer,
+    paths: new ResourcePaths(deps.resources),
+    audit,
+    auditSource,
   })
   installMetrics(app, metrics, deps.isMetricsPublic)
   // Our own OpenAPI document, generated from the route schemas (never Confluent's files).
@@ -134,10 +156,17 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         ? annotateOpenApiDocument(documentObject.openapiObject)
         : documentObject.swaggerObject,
   })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  app.get('/openapi.json', { schema: { hide: true, operationId: 'getOpenApiDocument' } }, async () =>
+    app.swagger(),
+  )
   registerHealthRoutes(app, deps.readinessChecks)
 
-  const kafkaV3 = { clusters: deps.clusters, publicUrl: deps.server.publicUrl, produce: deps.produce }
+  const kafkaV3 = {
+    clusters: deps.clusters,
+    publicUrl: deps.server.publicUrl,
+    produce: deps.produce,
+    onAclsChanged: (clusterId: string) => deps.authorizer.reloadAcls(clusterId),
+  }
   registerClusterRoutes(app, kafkaV3)
   registerTopicRoutes(app, kafkaV3)
   registerRecordRoutes(app, kafkaV3)
@@ -155,6 +184,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     registerApiKeyRoutes(app, controlPlane)
     registerOrganizationRoutes(app, controlPlane)
     registerClusterManagementRoutes(app, { ...controlPlane, clusters: deps.clusters })
+    registerRoleBindingRoutes(app, { ...controlPlane, authorizer: deps.authorizer })
   }
 
   await app.ready()

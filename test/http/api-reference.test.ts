@@ -126,6 +126,8 @@ interface IdentityVariables {
   readonly SPARE_ENVIRONMENT_ID: string
   /** A cluster registered through /cmk/v2/clusters (cluster management examples). */
   readonly REGISTERED_CLUSTER_ID: string
+  /** orders-service's DeveloperRead on the topic orders. */
+  readonly ROLE_BINDING_ID: string
 }
 
 /**
@@ -142,6 +144,9 @@ async function seedIdentities(identities: SqlIdentityStore, clusterId: string): 
     await identities.deleteUser(user.id, SYSTEM_ACTOR)
   for (const { clusterId } of await identities.listKafkaClusterConnections())
     await identities.deleteKafkaCluster(clusterId, SYSTEM_ACTOR)
+  const organizationCrn = `crn://confluent.cloud/organization=${(await identities.getOrganization()).id}`
+  for (const binding of await identities.listAllRoleBindings())
+    if (binding.roleName !== 'OrganizationAdmin') await identities.deleteRoleBinding(binding.id, SYSTEM_ACTOR)
   const environments = (await identities.listEnvironments(everything)).items
   const [defaultEnvironment] = environments
   for (const environment of environments.slice(1))
@@ -182,7 +187,16 @@ async function seedIdentities(identities: SqlIdentityStore, clusterId: string): 
     },
     SYSTEM_ACTOR,
   )
+  const binding = await identities.createRoleBinding(
+    {
+      principal: `User:${account.id}`,
+      roleName: 'DeveloperRead',
+      crnPattern: `${organizationCrn}/environment=${defaultEnvironment!.id}/cloud-cluster=${clusterId}/kafka=${clusterId}/topic=orders`,
+    },
+    SYSTEM_ACTOR,
+  )
   return {
+    ROLE_BINDING_ID: binding.id,
     ORGANIZATION_ID: (await identities.getOrganization()).id,
     SERVICE_ACCOUNT_ID: account.id,
     USER_ID: user.id,
@@ -247,6 +261,7 @@ describe('API reference examples (docs/api-reference.md)', () => {
         try {
           await seedExampleState(t)
           const ids = await seedIdentities(store, t.kafka.clusterId)
+          await t.authorizer.reloadRoleBindings()
           const request = parseCurlCommand(example.source, {
             KEY: t.key,
             SECRET: t.secret,
@@ -257,6 +272,7 @@ describe('API reference examples (docs/api-reference.md)', () => {
             USER_ID: ids.USER_ID,
             API_KEY_ID: ids.API_KEY_ID,
             REGISTERED_CLUSTER_ID: ids.REGISTERED_CLUSTER_ID,
+            ROLE_BINDING_ID: ids.ROLE_BINDING_ID,
             // One name for the reader, two roles here: the environment an API key's cluster is in,
             // and the environment the environment examples rename and delete.
             ENVIRONMENT_ID: operation.path.startsWith('/org/v2/environments')

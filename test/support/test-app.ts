@@ -12,11 +12,22 @@ import {
   prepareBootstrapCredential,
 } from '../../src/authn/index.ts'
 import type { IdentityStore } from '../../src/store/index.ts'
-import { staticKeyAuthenticator } from './static-key.ts'
+import { staticKeyAuthenticator, type ExtraStaticKey } from './static-key.ts'
+import type { AuditTrail } from '../../src/core/index.ts'
 import { buildApp, type ReadinessCheck } from '../../src/http/index.ts'
 import { KafkaClusterDirectory, type RuntimeRegistration } from '../../src/kafka/index.ts'
 import { assertMatchesConfluent } from './confluent-contract.ts'
 import { FakeKafkaCluster } from './fake-kafka-cluster.ts'
+import type { Authorizer, RoleBindingSource } from '../../src/authz/index.ts'
+import type { ResourceDirectory } from '../../src/http/authorization/resource-paths.ts'
+import {
+  type MemoryRoleBindings,
+  startTestAuthorizer,
+  testResourceDirectory,
+  TEST_ENVIRONMENT_ID,
+  TEST_ORGANIZATION_ID,
+  TEST_PRINCIPAL,
+} from './authorization.ts'
 
 export interface TestApp {
   readonly app: FastifyInstance
@@ -25,6 +36,13 @@ export interface TestApp {
   readonly secret: string
   /** `Authorization` header value for the bootstrap credential. */
   readonly authorization: string
+  readonly authorizer: Authorizer
+  /** Where the authorizer reads role bindings (the store's, with `identities`). */
+  readonly roleBindings: RoleBindingSource
+  /** The organization's CRN, `crn://confluent.cloud/organization=<id>`. */
+  readonly organizationCrn: string
+  /** Binds a role and waits until the authorizer uses it. */
+  grant(principal: string, roleName: string, crnPattern: string): Promise<void>
 }
 
 export async function buildTestApp(
@@ -41,14 +59,38 @@ export async function buildTestApp(
     streamMaxDurationMs?: number
     /** Clusters registered at runtime (with `identities`, through /cmk/v2/clusters). */
     registration?: RuntimeRegistration
+    /** More keys for the static authenticator (without `identities`), e.g. of principals with no bindings. */
+    extraKeys?: readonly ExtraStaticKey[]
+    /** Receives the audit records. */
+    audit?: AuditTrail
   } = {},
 ): Promise<TestApp> {
   const kafka = new FakeKafkaCluster()
   const key = generateKeyId()
   const secret = generateSecret()
+  let adminPrincipal = TEST_PRINCIPAL
   if (options.identities) {
-    await prepareBootstrapCredential(options.identities, { apiKey: key, apiSecret: secret })
+    const bootstrap = await prepareBootstrapCredential(options.identities, { apiKey: key, apiSecret: secret })
+    adminPrincipal = `User:${bootstrap.serviceAccountId}`
   }
+  const clusters = new KafkaClusterDirectory(
+    [kafka],
+    options.registration ? { registration: options.registration } : {},
+  )
+  const identities = options.identities
+  const organizationId = identities ? (await identities.getOrganization()).id : TEST_ORGANIZATION_ID
+  const { authorizer, roleBindings } = await startTestAuthorizer(clusters, {
+    adminPrincipal,
+    organizationId,
+    ...(identities ? { roleBindings: identities } : {}),
+  })
+  const resources: ResourceDirectory = identities
+    ? {
+        organizationId,
+        environmentOfCluster: async (clusterId) =>
+          (await identities.getKafkaCluster(clusterId))?.environmentId ?? TEST_ENVIRONMENT_ID,
+      }
+    : testResourceDirectory
   const app = await buildApp({
     server: {
       trustProxy: false,
@@ -62,13 +104,13 @@ export async function buildTestApp(
     },
     isMetricsPublic: options.isMetricsPublic ?? false,
     logger: false,
-    clusters: new KafkaClusterDirectory(
-      [kafka],
-      options.registration ? { registration: options.registration } : {},
-    ),
+    clusters,
+    authorizer,
+    resources,
     authenticator: options.identities
       ? new ApiKeyAuthenticator(options.identities, { cacheTtlMs: 500 })
-      : staticKeyAuthenticator(key, secret),
+      : staticKeyAuthenticator(key, secret, options.extraKeys),
+    ...(options.audit ? { audit: options.audit } : {}),
     ...(options.identities ? { identities: options.identities } : {}),
     ...(options.throttle ? { authenticationThrottle: options.throttle } : {}),
     readinessChecks: options.readinessChecks ?? [
@@ -88,5 +130,16 @@ export async function buildTestApp(
     key,
     secret,
     authorization: `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`,
+    authorizer,
+    roleBindings,
+    organizationCrn: `crn://confluent.cloud/organization=${organizationId}`,
+    grant: async (principal, roleName, crnPattern) => {
+      if (identities) {
+        await identities.createRoleBinding({ principal, roleName, crnPattern }, { principal: 'User:test' })
+      } else {
+        ;(roleBindings as MemoryRoleBindings).add(principal, roleName, crnPattern)
+      }
+      await authorizer.reloadRoleBindings()
+    },
   }
 }

@@ -79,6 +79,7 @@ export class ApiKeyAuthenticator {
     if (!record || !isSecretRight) throw new GatewayError('GW_AUTHN_FAILED')
     return {
       name: `User:${record.ownerId}`,
+      principals: [`User:${record.ownerId}`],
       method: 'api_key',
       credentialId: record.id,
       scope:

@@ -200,4 +200,78 @@ export const iamV2Operations: Record<string, OperationReference> = {
       'other instance sharing the PostgreSQL store within `authentication.apiKeyCacheTtlMs`.',
     examples: [{ title: 'Delete an API key', command: `${CURL} -X DELETE ${IAM}/api-keys/$API_KEY_ID` }],
   },
+
+  // Role bindings and explanations
+  listIamV2RoleBindings: {
+    area: 'Role bindings',
+    summary: 'List role bindings',
+    description:
+      '`crn_pattern` is required: the bindings on that pattern and on everything beneath it (the ' +
+      'organization CRN lists them all). `principal` and `role_name` narrow the list to exact matches. ' +
+      'Needs DescribeAccess on the pattern.',
+    examples: [
+      {
+        title: 'Every binding in the organization',
+        command: `${CURL} 'http://localhost:8082/iam/v2/role-bindings?crn_pattern=crn://confluent.cloud/organization='$ORGANIZATION_ID`,
+      },
+      {
+        title: 'What one service account holds',
+        command: `${CURL} 'http://localhost:8082/iam/v2/role-bindings?crn_pattern=crn://confluent.cloud/organization='$ORGANIZATION_ID'&principal=User:'$SERVICE_ACCOUNT_ID`,
+      },
+    ],
+  },
+  createIamV2RoleBinding: {
+    area: 'Role bindings',
+    summary: 'Grant a role',
+    description:
+      'Binds a predefined role (docs/access-control.md) to a principal on the resources a CRN pattern ' +
+      'covers: the named resource and everything beneath it; a trailing `*` on the last name makes it a ' +
+      'prefix. Applies before the answer on this instance, and on the others within ' +
+      '`authorization.roleBindingRefreshIntervalMs` (at once with PostgreSQL notifications). Needs ' +
+      'AlterAccess on the pattern; the same binding twice is refused with 409.',
+    examples: [
+      {
+        title: 'Let orders-service produce to every topic starting with orders-',
+        command: withBody(
+          'POST',
+          `${IAM}/role-bindings`,
+          `{"principal":"User:${shellVariable('SERVICE_ACCOUNT_ID')}","role_name":"DeveloperWrite","crn_pattern":"crn://confluent.cloud/organization=${shellVariable('ORGANIZATION_ID')}/environment=${shellVariable('ENVIRONMENT_ID')}/cloud-cluster=${shellVariable('CLUSTER_ID')}/kafka=${shellVariable('CLUSTER_ID')}/topic=orders-*"}`,
+        ),
+      },
+    ],
+  },
+  getIamV2RoleBinding: {
+    area: 'Role bindings',
+    summary: 'Get a role binding',
+    description: 'Reads one binding by its `rb-` id. Needs DescribeAccess on its pattern.',
+    examples: [{ title: 'Get a role binding', command: `${CURL} ${IAM}/role-bindings/$ROLE_BINDING_ID` }],
+  },
+  deleteIamV2RoleBinding: {
+    area: 'Role bindings',
+    summary: 'Revoke a role',
+    description:
+      'Deletes the binding and answers with it. Requests that needed it are refused from this answer on. ' +
+      'Needs AlterAccess on its pattern.',
+    examples: [
+      { title: 'Revoke a role', command: `${CURL} -X DELETE ${IAM}/role-bindings/$ROLE_BINDING_ID` },
+    ],
+  },
+  explainAccess: {
+    area: 'Role bindings',
+    summary: 'Explain a decision',
+    description:
+      'Tells why the given principals may or may not do an operation on a resource: the decision, the ' +
+      'reason, and every Kafka ACL (denying and allowing) and role binding that took part. A Gatehouse ' +
+      'extension; needs DescribeAccess on the resource. `host` is the client address ACLs match on.',
+    examples: [
+      {
+        title: 'May orders-service read the topic orders?',
+        command: withBody(
+          'POST',
+          `${IAM}/access:explain`,
+          `{"principals":["User:${shellVariable('SERVICE_ACCOUNT_ID')}"],"operation":"Read","resource_crn":"crn://confluent.cloud/organization=${shellVariable('ORGANIZATION_ID')}/environment=${shellVariable('ENVIRONMENT_ID')}/cloud-cluster=${shellVariable('CLUSTER_ID')}/kafka=${shellVariable('CLUSTER_ID')}/topic=orders"}`,
+        ),
+      },
+    ],
+  },
 }

@@ -87,6 +87,12 @@ export const apiAreas: readonly ApiArea[] = [
     description: 'People, created when they first sign in to the console.',
   },
   {
+    name: 'Role bindings',
+    description:
+      'Who may do what: predefined roles bound to principals on resource-name (CRN) patterns, and ' +
+      'explanations of single decisions. Kafka ACLs (under ACLs) take part in the same decisions.',
+  },
+  {
     name: 'API keys',
     description:
       'Credentials for HTTP Basic authentication (`key:secret`), owned by a service account or a user and ' +

@@ -8,7 +8,13 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { parseAuthorizationHeader, type PresentedCredential } from '../../authn/index.ts'
-import { GatewayError, isScopeAllowedOn, type Principal, type RequestSurface } from '../../core/index.ts'
+import {
+  GatewayError,
+  isScopeAllowedOn,
+  type AuditCredential,
+  type Principal,
+  type RequestSurface,
+} from '../../core/index.ts'
 import { isControlPlanePath } from '../api-family.ts'
 
 declare module 'fastify' {
@@ -32,11 +38,31 @@ export interface FailureThrottle {
   recordFailure(source: string): number
 }
 
+/** What one authentication came to, for the audit trail. */
+export interface AuthenticationOutcome {
+  readonly credential: AuditCredential
+  readonly principal?: Principal
+  /** The registry code of the failure. */
+  readonly failure?: string
+}
+
 export interface AuthenticationHooks {
   readonly authenticator: RequestAuthenticator
   readonly throttle?: FailureThrottle
   readonly onFailure?: (reason: string) => void
   readonly onThrottled?: () => void
+  /** Called once per authenticated route, with the outcome. */
+  readonly onOutcome?: (request: FastifyRequest, outcome: AuthenticationOutcome) => void
+}
+
+/** API key ids have a fixed shape; anything else in the key field is not logged (it may be a secret). */
+const API_KEY_ID = /^[A-Z2-7]{16}$/
+
+function presentedCredentialOf(credential: PresentedCredential | undefined): AuditCredential {
+  if (credential === undefined) return { kind: 'none' }
+  if (credential.kind === 'basic' && API_KEY_ID.test(credential.key))
+    return { kind: 'api_key', id: credential.key }
+  return { kind: 'unparsable' }
 }
 
 const CLUSTER_PATH = /^\/kafka\/v3\/clusters\/([^/?]+)/
@@ -76,11 +102,15 @@ export function installAuthentication(app: FastifyInstance, hooks: Authenticatio
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.isPublic === true) return
     let principal: Principal
+    let presented: PresentedCredential | undefined
     try {
-      principal = await hooks.authenticator.authenticate(
-        parseAuthorizationHeader(request.headers.authorization),
-      )
+      presented = parseAuthorizationHeader(request.headers.authorization)
+      principal = await hooks.authenticator.authenticate(presented)
     } catch (error) {
+      hooks.onOutcome?.(request, {
+        credential: presentedCredentialOf(presented),
+        failure: error instanceof GatewayError ? error.code : 'GW_INTERNAL',
+      })
       if (error instanceof GatewayError && error.status === 401) {
         hooks.onFailure?.(error.code)
         const delay = hooks.throttle?.recordFailure(request.ip) ?? 0
@@ -98,12 +128,18 @@ export function installAuthentication(app: FastifyInstance, hooks: Authenticatio
     const surface = surfaceOf(request)
     if (!isScopeAllowedOn(principal.scope, surface)) {
       hooks.onFailure?.('GW_AUTHN_WRONG_SCOPE')
+      hooks.onOutcome?.(request, {
+        credential: presentedCredentialOf(presented),
+        principal,
+        failure: 'GW_AUTHN_WRONG_SCOPE',
+      })
       throw new GatewayError(
         'GW_AUTHN_WRONG_SCOPE',
         `Authentication failed: API key ${principal.credentialId} is scoped to ${describeScope(principal)}, not to this API.`,
       )
     }
     request.principal = principal
+    hooks.onOutcome?.(request, { credential: presentedCredentialOf(presented), principal })
     request.log.debug({ principal: principal.name, credentialId: principal.credentialId }, 'authenticated')
   })
 }

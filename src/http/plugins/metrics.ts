@@ -45,8 +45,12 @@ export function installMetrics(app: FastifyInstance, metrics: GatewayMetrics, is
       reply.elapsedTime / 1000,
     )
   })
-  app.get('/metrics', { config: { isPublic }, logLevel: 'warn' }, async (_request, reply) => {
-    void reply.type(metrics.registry.contentType)
-    return metrics.registry.metrics()
-  })
+  app.get(
+    '/metrics',
+    { config: { isPublic }, logLevel: 'warn', schema: { hide: true, operationId: 'getMetrics' } },
+    async (_request, reply) => {
+      void reply.type(metrics.registry.contentType)
+      return metrics.registry.metrics()
+    },
+  )
 }

@@ -4,7 +4,7 @@
  * Request and response shapes of the Kafka REST v3 resources Gatehouse serves.
  */
 import Type from 'typebox'
-import { ACL_OPERATIONS } from '../../core/index.ts'
+import { ACL_OPERATIONS, type AclOperation } from '../../core/index.ts'
 import {
   BrokerParams,
   brokerIdParam,
@@ -42,8 +42,8 @@ export const Cluster = Type.Object({
 
 export const ClusterList = collectionOf('KafkaClusterList', Cluster)
 
-export const AuthorizedOperation = Type.Union(
-  ['UNKNOWN', ...ACL_OPERATIONS].map((operation) => Type.Literal(operation)),
+export const AuthorizedOperation = Type.Unsafe<'UNKNOWN' | AclOperation>(
+  Type.String({ enum: ['UNKNOWN', ...ACL_OPERATIONS] }),
 )
 
 export const Topic = Type.Object({
@@ -121,7 +121,8 @@ export const CreateTopicRequest = Type.Object(
 )
 
 const includeAuthorizedOperations = Type.Boolean({
-  description: 'Accepted for compatibility; `authorized_operations` is empty until access control arrives.',
+  description:
+    'Fill `authorized_operations` with the operations the caller may do on each topic (Kafka names).',
 })
 
 export const ListTopicsQuery = Type.Object({

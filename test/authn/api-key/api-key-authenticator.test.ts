@@ -54,6 +54,7 @@ describe('API key authenticator', () => {
     )
     assert.deepEqual(principal, {
       name: 'User:sa-abc123',
+      principals: ['User:sa-abc123'],
       method: 'api_key',
       credentialId: 'K1',
       scope: { kind: 'cluster', clusterId: 'c-1' },

@@ -28,9 +28,11 @@ import {
   originOf,
   pageRequestOf,
   type ControlPlaneContext,
+  visiblePage,
 } from '../control-plane/common.ts'
 import { environmentCrn } from '../org-v2/environments.ts'
 import { NoContent } from '../../schemas/common.ts'
+import { accessOf } from '../../plugins/authorize.ts'
 
 export interface ClusterRouteContext extends ControlPlaneContext {
   readonly clusters: KafkaClusterDirectory
@@ -229,11 +231,23 @@ export function registerClusterManagementRoutes(app: FastifyInstance, context: C
     },
     async (request) => {
       const environment = request.query.environment
-      const page = await fromStore(() =>
-        store.listKafkaClusters(
-          pageRequestOf(request.query),
-          environment === undefined ? {} : { environmentId: environment },
+      const paths = accessOf(request).paths
+      const page = await visiblePage(
+        request,
+        await fromStore(() =>
+          store.listKafkaClusters(
+            pageRequestOf(request.query),
+            environment === undefined ? {} : { environmentId: environment },
+          ),
         ),
+        (cluster) => ({
+          resource: [
+            ...paths.environment(cluster.environmentId),
+            { type: 'cloud-cluster', name: cluster.id },
+          ],
+          operation: 'Describe',
+        }),
+        { resource: paths.environment(environment ?? '*'), operation: 'Describe' },
       )
       const render = await renderer(request, context)
       return listEnvelope(request, context, { apiVersion: 'cmk/v2', kind: 'ClusterList' }, page, render)

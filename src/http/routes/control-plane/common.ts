@@ -6,7 +6,8 @@
  */
 import type { FastifyRequest } from 'fastify'
 import Type from 'typebox'
-import { GatewayError } from '../../../core/index.ts'
+import { GatewayError, type Action } from '../../../core/index.ts'
+import { accessOf } from '../../plugins/authorize.ts'
 import {
   InvalidPageTokenError,
   StoreConflictError,
@@ -72,6 +73,20 @@ export function objectMeta(
 
 export function pageRequestOf(query: Type.Static<typeof ListQuery>): PageRequest {
   return { pageSize: query.page_size, pageToken: query.page_token }
+}
+
+/**
+ * The page without the items the caller may not see. Pages may then hold fewer than `page_size`
+ * items; `next` still leads on, so a client that follows it sees everything it may.
+ */
+export async function visiblePage<T>(
+  request: FastifyRequest,
+  page: Page<T>,
+  toAction: (item: T) => Promise<Action> | Action,
+  listing: Action,
+): Promise<Page<T>> {
+  const items = await accessOf(request).filter(page.items, toAction, listing)
+  return page.nextPageToken === undefined ? { items } : { items, nextPageToken: page.nextPageToken }
 }
 
 /** The list envelope, with `next` pointing at the same URL and the next page's token. */

@@ -9,8 +9,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { generateKeyId, generateSecret, hashSecret } from '../../../authn/index.ts'
-import { GatewayError } from '../../../core/index.ts'
-import type { ApiKeyRecord } from '../../../store/index.ts'
+import { GatewayError, type Action } from '../../../core/index.ts'
+import type { ApiKeyRecord, ApiKeyScope } from '../../../store/index.ts'
+import { accessOf } from '../../plugins/authorize.ts'
 import {
   CRN_ROOT,
   EchoedEnvelope,
@@ -180,6 +181,44 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: ControlPlane
   const routes = app.withTypeProvider<TypeBoxTypeProvider>()
   const store = context.identities
 
+  /**
+   * Who may manage a key: its owner, or whoever may ManageApiKeys on what it opens (its cluster,
+   * or the organization for management keys) or on its owning service account.
+   */
+  async function requireKeyManagement(
+    request: FastifyRequest,
+    key: { ownerId: string; scope: ApiKeyScope | { kind: 'cluster'; clusterId: string } },
+  ): Promise<void> {
+    const access = accessOf(request)
+    const paths = access.paths
+    const scopeResource =
+      key.scope.kind === 'cluster' ? await paths.cloudCluster(key.scope.clusterId) : paths.organization()
+    if (access.holds(`User:${key.ownerId}`)) {
+      access.allowOwn({ resource: scopeResource, operation: 'ManageApiKeys' })
+      return
+    }
+    const alternatives: Action[] = [{ resource: scopeResource, operation: 'ManageApiKeys' }]
+    if (key.ownerId.startsWith('sa-')) {
+      alternatives.push({ resource: paths.serviceAccount(key.ownerId), operation: 'ManageApiKeys' })
+    }
+    if (!(await access.allowsAny(alternatives))) throw new GatewayError('GW_AUTHZ_DENIED')
+  }
+
+  /**
+   * The stored key, once the caller may manage it. A key that does not exist is reported as such
+   * only to those who may manage every key; others get 403 either way.
+   */
+  async function manageableKey(request: FastifyRequest, id: string): Promise<ApiKeyRecord> {
+    const key = await fromStore(() => store.getApiKey(id))
+    if (key === undefined) {
+      const access = accessOf(request)
+      await access.require({ resource: access.paths.organization(), operation: 'ManageApiKeys' })
+      throw notFound('API key', id)
+    }
+    await requireKeyManagement(request, key)
+    return key
+  }
+
   routes.get(
     '/iam/v2/api-keys',
     {
@@ -192,6 +231,22 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: ControlPlane
     async (request) => {
       const owner = request.query['spec.owner']
       const resource = request.query['spec.resource']
+      const access = accessOf(request)
+      if (owner !== undefined && access.holds(`User:${owner}`)) {
+        access.allowOwn({ resource: access.paths.organization(), operation: 'ManageApiKeys' })
+      } else {
+        const alternatives: Action[] = [{ resource: access.paths.organization(), operation: 'ManageApiKeys' }]
+        if (resource !== undefined) {
+          alternatives.push({
+            resource: await access.paths.cloudCluster(resource),
+            operation: 'ManageApiKeys',
+          })
+        }
+        if (owner?.startsWith('sa-') === true) {
+          alternatives.push({ resource: access.paths.serviceAccount(owner), operation: 'ManageApiKeys' })
+        }
+        if (!(await access.allowsAny(alternatives))) throw new GatewayError('GW_AUTHZ_DENIED')
+      }
       const page = await fromStore(() =>
         store.listApiKeys(pageRequestOf(request.query), {
           ...(owner === undefined ? {} : { ownerId: owner }),
@@ -219,6 +274,10 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: ControlPlane
       const ownerKind = ownerKindOf(spec.owner.id)
       const secret = generateSecret()
       const resource = spec.resource ?? undefined
+      await requireKeyManagement(request, {
+        ownerId: spec.owner.id,
+        scope: resource === undefined ? { kind: 'management' } : { kind: 'cluster', clusterId: resource.id },
+      })
       const key = await fromStore(() =>
         store.createApiKey(
           {
@@ -254,8 +313,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: ControlPlane
     '/iam/v2/api-keys/:id',
     { schema: { operationId: 'getIamV2ApiKey', params: IdParams, response: { 200: ApiKey } } },
     async (request) => {
-      const key = await fromStore(() => store.getApiKey(request.params.id))
-      if (!key) throw notFound('API key', request.params.id)
+      const key = await manageableKey(request, request.params.id)
       return (await renderer(request, context))(key)
     },
   )
@@ -276,6 +334,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: ControlPlane
         ...(spec.display_name === undefined ? {} : { displayName: spec.display_name }),
         ...(spec.description === undefined ? {} : { description: spec.description }),
       }
+      await manageableKey(request, request.params.id)
       const key = await fromStore(() => store.updateApiKey(request.params.id, changes, actorOf(request)))
       if (!key) throw notFound('API key', request.params.id)
       return (await renderer(request, context))(key)
@@ -286,6 +345,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, context: ControlPlane
     '/iam/v2/api-keys/:id',
     { schema: { operationId: 'deleteIamV2ApiKey', params: IdParams, response: { 204: NoContent } } },
     async (request, reply) => {
+      await manageableKey(request, request.params.id)
       const deleted = await fromStore(() => store.deleteApiKey(request.params.id, actorOf(request)))
       if (!deleted) throw notFound('API key', request.params.id)
       return reply.code(204).send()

@@ -174,6 +174,7 @@ export function registerAclRoutes(app: FastifyInstance, context: KafkaV3RouteCon
       const acl = toAcl(request.body)
       const client = await context.clusters.resolve(clusterId)
       await client.createAcls([acl])
+      await context.onAclsChanged(clusterId)
       return reply
         .code(201)
         .header('location', searchUrl(linksFor(request, context), clusterId, acl))
@@ -196,6 +197,7 @@ export function registerAclRoutes(app: FastifyInstance, context: KafkaV3RouteCon
       const acls = request.body.data.map(toAcl)
       const client = await context.clusters.resolve(clusterId)
       await client.createAcls(acls)
+      await context.onAclsChanged(clusterId)
       return reply.code(201).send()
     },
   )
@@ -215,7 +217,9 @@ export function registerAclRoutes(app: FastifyInstance, context: KafkaV3RouteCon
       const filter = toFilter(request.query, true)
       const client = await context.clusters.resolve(clusterId)
       const links = linksFor(request, context)
-      return { data: (await client.deleteAcls(filter)).map((acl) => toAclData(links, clusterId, acl)) }
+      const deleted = await client.deleteAcls(filter)
+      await context.onAclsChanged(clusterId)
+      return { data: deleted.map((acl) => toAclData(links, clusterId, acl)) }
     },
   )
 }

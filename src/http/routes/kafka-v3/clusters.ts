@@ -9,7 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { KafkaClusterDescription } from '../../../kafka/index.ts'
 import { ClusterIdParams } from '../../schemas/common.ts'
 import { Cluster, ClusterList } from '../../schemas/kafka-v3.ts'
-import { linksFor, type KafkaV3RouteContext } from './context.ts'
+import { accessOf, linksFor, type KafkaV3RouteContext } from './context.ts'
 import { crn, type KafkaV3Links } from './links.ts'
 
 function toCluster(links: KafkaV3Links, cluster: KafkaClusterDescription) {
@@ -39,8 +39,20 @@ export function registerClusterRoutes(app: FastifyInstance, context: KafkaV3Rout
       const links = linksFor(request, context)
       const scope = request.principal?.scope
       // A cluster key sees only the cluster it opens.
-      const entries = (await context.clusters.list()).filter(
+      const access = accessOf(request)
+      const inScope = (await context.clusters.list()).filter(
         (entry) => scope?.kind !== 'cluster' || entry.description.clusterId === scope.clusterId,
+      )
+      const entries = await access.filter(
+        inScope,
+        async (entry) => ({
+          resource: await access.paths.kafkaCluster(entry.description.clusterId),
+          operation: 'Describe',
+        }),
+        {
+          resource: [...access.paths.organization(), { type: 'environment', name: '*' }],
+          operation: 'Describe',
+        },
       )
       return {
         kind: 'KafkaClusterList' as const,

@@ -23,7 +23,7 @@ import {
   ConsumerList,
   ConsumerParams,
 } from '../../schemas/kafka-v3.ts'
-import { linksFor, type KafkaV3RouteContext } from './context.ts'
+import { accessOf, linksFor, type KafkaV3RouteContext } from './context.ts'
 import type { KafkaV3Links } from './links.ts'
 
 const segment = encodeURIComponent
@@ -128,7 +128,15 @@ export function registerConsumerGroupRoutes(app: FastifyInstance, context: Kafka
     },
     async (request) => {
       const { cluster_id: clusterId } = request.params
-      const groups = await (await context.clusters.resolve(clusterId)).listConsumerGroups()
+      const access = accessOf(request)
+      const groups = await access.filter(
+        await (await context.clusters.resolve(clusterId)).listConsumerGroups(),
+        async (group) => ({
+          resource: await access.paths.group(clusterId, group.groupId),
+          operation: 'Describe',
+        }),
+        { resource: await access.paths.group(clusterId, '*'), operation: 'Describe' },
+      )
       const links = linksFor(request, context)
       return {
         kind: 'KafkaConsumerGroupList' as const,

@@ -8,9 +8,12 @@ import type { ProduceConfig } from '../../../config/index.ts'
 import { GatewayError, explainInvalidTopicName } from '../../../core/index.ts'
 import type { KafkaClusterDirectory } from '../../../kafka/index.ts'
 import { KafkaV3Links } from './links.ts'
+export { accessOf } from '../../plugins/authorize.ts'
 
 export interface KafkaV3RouteContext {
   readonly clusters: KafkaClusterDirectory
+  /** Called after ACLs change through the gateway; resolves once decisions use the new ones. */
+  readonly onAclsChanged: (clusterId: string) => Promise<void>
   /** Scheme and host for links; undefined takes them from each request. */
   readonly publicUrl: string | undefined
   readonly produce: ProduceConfig

@@ -19,7 +19,7 @@ import {
   UpdateConfigRequest,
 } from '../../schemas/kafka-v3.ts'
 import { configFields, toConfigChange, toConfigChanges } from './config-fields.ts'
-import { linksFor, requireExistingTopicName, type KafkaV3RouteContext } from './context.ts'
+import { accessOf, linksFor, requireExistingTopicName, type KafkaV3RouteContext } from './context.ts'
 import { crn, type KafkaV3Links } from './links.ts'
 
 const ALL_TOPICS_CONCURRENCY = 8
@@ -109,7 +109,15 @@ export function registerTopicConfigRoutes(app: FastifyInstance, context: KafkaV3
       const links = linksFor(request, context)
       const data: ReturnType<typeof toTopicConfig>[] = []
       // A few topics at a time: one DescribeConfigs each, without flooding the brokers.
-      const topics = (await client.listTopics()).map((topic) => topic.name)
+      const access = accessOf(request)
+      const topics = await access.filter(
+        (await client.listTopics()).map((topic) => topic.name),
+        async (topic) => ({
+          resource: await access.paths.topic(clusterId, topic),
+          operation: 'DescribeConfigs',
+        }),
+        { resource: await access.paths.topic(clusterId, '*'), operation: 'DescribeConfigs' },
+      )
       for (let start = 0; start < topics.length; start += ALL_TOPICS_CONCURRENCY) {
         const chunk = topics.slice(start, start + ALL_TOPICS_CONCURRENCY)
         const configs = await Promise.all(chunk.map((topic) => client.describeTopicConfigs(topic)))

@@ -16,7 +16,8 @@ import {
   TopicParams,
   UpdatePartitionCountRequest,
 } from '../../schemas/kafka-v3.ts'
-import { linksFor, requireExistingTopicName, type KafkaV3RouteContext } from './context.ts'
+import { accessOf, linksFor, requireExistingTopicName, type KafkaV3RouteContext } from './context.ts'
+import type { RequestAccess } from '../../plugins/authorize.ts'
 import { crn, type KafkaV3Links } from './links.ts'
 
 interface TopicFacts {
@@ -26,7 +27,39 @@ interface TopicFacts {
   readonly replicationFactor: number
 }
 
-function toTopic(links: KafkaV3Links, clusterId: string, topic: TopicFacts) {
+/** What `authorized_operations` can list for a topic, in Kafka's names. */
+const TOPIC_OPERATIONS = [
+  ['Read', 'READ'],
+  ['Write', 'WRITE'],
+  ['Create', 'CREATE'],
+  ['Delete', 'DELETE'],
+  ['Alter', 'ALTER'],
+  ['Describe', 'DESCRIBE'],
+  ['DescribeConfigs', 'DESCRIBE_CONFIGS'],
+  ['AlterConfigs', 'ALTER_CONFIGS'],
+] as const
+
+type TopicOperationName = (typeof TOPIC_OPERATIONS)[number][1]
+
+/** The operations the caller may do on a topic, as Kafka names them (for `authorized_operations`). */
+async function authorizedTopicOperations(
+  access: RequestAccess,
+  clusterId: string,
+  topicName: string,
+): Promise<TopicOperationName[]> {
+  const allowed = await access.allowedOperations(
+    await access.paths.topic(clusterId, topicName),
+    TOPIC_OPERATIONS.map(([operation]) => operation),
+  )
+  return TOPIC_OPERATIONS.filter(([operation]) => allowed.includes(operation)).map(([, name]) => name)
+}
+
+function toTopic(
+  links: KafkaV3Links,
+  clusterId: string,
+  topic: TopicFacts,
+  authorizedOperations: readonly TopicOperationName[] = [],
+) {
   const self = links.topic(clusterId, topic.name)
   return {
     kind: 'KafkaTopic' as const,
@@ -39,9 +72,8 @@ function toTopic(links: KafkaV3Links, clusterId: string, topic: TopicFacts) {
     partitions: { related: `${self}/partitions` },
     configs: { related: `${self}/configs` },
     partition_reassignments: { related: `${self}/partitions/-/reassignment` },
-    // Filled in when the caller asks and authorization knows the answer (access-control issue);
-    // Confluent's proxy likewise sends [] when not asked.
-    authorized_operations: [],
+    // Computed only when asked; Confluent's proxy likewise sends [] otherwise.
+    authorized_operations: [...authorizedOperations],
   }
 }
 
@@ -62,11 +94,29 @@ export function registerTopicRoutes(app: FastifyInstance, context: KafkaV3RouteC
       const { cluster_id: clusterId } = request.params
       const client = await context.clusters.resolve(clusterId)
       const links = linksFor(request, context)
-      const topics = await client.listTopics()
+      const access = accessOf(request)
+      const topics = await access.filter(
+        await client.listTopics(),
+        async (topic) => ({
+          resource: await access.paths.topic(clusterId, topic.name),
+          operation: 'Describe',
+        }),
+        { resource: await access.paths.topic(clusterId, '*'), operation: 'Describe' },
+      )
+      const withOperations = request.query.includeAuthorizedOperations === true
       return {
         kind: 'KafkaTopicList' as const,
         metadata: { self: links.topics(clusterId), next: null },
-        data: topics.map((topic) => toTopic(links, clusterId, topic)),
+        data: await Promise.all(
+          topics.map(async (topic) =>
+            toTopic(
+              links,
+              clusterId,
+              topic,
+              withOperations ? await authorizedTopicOperations(access, clusterId, topic.name) : [],
+            ),
+          ),
+        ),
       }
     },
   )
@@ -132,7 +182,12 @@ export function registerTopicRoutes(app: FastifyInstance, context: KafkaV3RouteC
       const { cluster_id: clusterId, topic_name: topicName } = request.params
       const client = await context.clusters.resolve(clusterId)
       requireExistingTopicName(topicName)
-      return toTopic(linksFor(request, context), clusterId, await client.describeTopic(topicName))
+      const topic = await client.describeTopic(topicName)
+      const operations =
+        request.query.include_authorized_operations === true
+          ? await authorizedTopicOperations(accessOf(request), clusterId, topicName)
+          : []
+      return toTopic(linksFor(request, context), clusterId, topic, operations)
     },
   )
 

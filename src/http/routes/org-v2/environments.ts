@@ -23,8 +23,10 @@ import {
   originOf,
   pageRequestOf,
   type ControlPlaneContext,
+  visiblePage,
 } from '../control-plane/common.ts'
 import { NoContent } from '../../schemas/common.ts'
+import { accessOf } from '../../plugins/authorize.ts'
 
 const DisplayName = Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' })
 
@@ -206,7 +208,13 @@ export function registerOrganizationRoutes(app: FastifyInstance, context: Contro
       },
     },
     async (request) => {
-      const page = await fromStore(() => store.listEnvironments(pageRequestOf(request.query)))
+      const paths = accessOf(request).paths
+      const page = await visiblePage(
+        request,
+        await fromStore(() => store.listEnvironments(pageRequestOf(request.query))),
+        (environment) => ({ resource: paths.environment(environment.id), operation: 'Describe' }),
+        { resource: paths.environment('*'), operation: 'Describe' },
+      )
       const render = await environmentRenderer(request, context)
       return listEnvelope(request, context, { apiVersion: 'org/v2', kind: 'EnvironmentList' }, page, render)
     },

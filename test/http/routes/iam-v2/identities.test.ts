@@ -235,6 +235,7 @@ describe('identities API (/iam/v2, /org/v2)', () => {
     it('a cluster key opens its own cluster only; a management key opens the management API only', async () => {
       // Given
       const account = await createServiceAccount('scoped-keys')
+      await t.grant(`User:${account.id}`, 'Operator', t.organizationCrn)
       const clusterKey = await createKey(account.id, { id: clusterId })
       const managementKey = await createKey(account.id)
       const asCluster = { authorization: clusterKey.authorization }

@@ -4,6 +4,7 @@
  * serves again without a restart. The broker here is a dedicated one (`fault`), killed with
  * SIGKILL, so the shared test broker is never disturbed.
  */
+import { startTestAuthorizer, testResourceDirectory } from '../../../../support/authorization.ts'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
@@ -98,12 +99,15 @@ describe('produce stream while the Kafka broker dies (dedicated broker)', () => 
       connectTimeoutMs: 1_000,
       requestTimeoutMs: 3_000,
     })
+    const clusters = new KafkaClusterDirectory([client])
     app = await buildApp({
       server: { trustProxy: false, bodyLimitBytes: 1_048_576, publicUrl: undefined },
       produce: { batchMaxEntries: 10, maxRecordJsonBytes: 8_388_608, streamMaxDurationMs: 3_600_000 },
       isMetricsPublic: false,
       logger: false,
-      clusters: new KafkaClusterDirectory([client]),
+      clusters,
+      authorizer: (await startTestAuthorizer(clusters)).authorizer,
+      resources: testResourceDirectory,
       authenticator: staticKeyAuthenticator(KEY, SECRET),
       readinessChecks: [],
     })

@@ -2,6 +2,7 @@
  * Produce through the HTTP API onto the real broker, reading records back with a Kafka consumer:
  * a record reported with 200 is in Kafka at the reported partition and offset.
  */
+import { startTestAuthorizer, testResourceDirectory } from '../../../../support/authorization.ts'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
@@ -31,12 +32,15 @@ describe('produce on a real broker', () => {
       connectTimeoutMs: 3_000,
       requestTimeoutMs: 15_000,
     })
+    const clusters = new KafkaClusterDirectory([client])
     app = await buildApp({
       server: { trustProxy: false, bodyLimitBytes: 1_048_576, publicUrl: undefined },
       produce: { batchMaxEntries: 10, maxRecordJsonBytes: 8_388_608, streamMaxDurationMs: 3_600_000 },
       isMetricsPublic: false,
       logger: false,
-      clusters: new KafkaClusterDirectory([client]),
+      clusters,
+      authorizer: (await startTestAuthorizer(clusters)).authorizer,
+      resources: testResourceDirectory,
       authenticator: staticKeyAuthenticator('ITKEY12345678901', 'it-secret-for-produce-tests'),
       readinessChecks: [],
     })
