@@ -12,7 +12,7 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import { parse } from 'yaml'
 
 type JsonObject = Record<string, unknown>
-type SpecName = 'cloud' | 'oss' | 'iam' | 'apikeys' | 'org'
+type SpecName = 'cloud' | 'oss' | 'iam' | 'apikeys' | 'org' | 'mds'
 
 interface SpecOperation {
   readonly operationId: string
@@ -109,6 +109,8 @@ const specs: {
     errorSchema: 'Failure',
   },
   { ...loadSpec('confluent-cloud-org-v2.openapi.yaml', 'org', ''), name: 'org', errorSchema: 'Failure' },
+  // Role bindings live in Confluent's mds/v2 spec, under /iam/v2/role-bindings.
+  { ...loadSpec('confluent-cloud-mds-v2.openapi.yaml', 'mds', ''), name: 'mds', errorSchema: 'Failure' },
 ]
 const compiled = new Map<string, ValidateFunction>()
 
