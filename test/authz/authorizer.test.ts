@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { Authorizer, type AclSource, type RoleBinding } from '../../src/authz/index.ts'
+import type { Acl, Action, ResourcePath } from '../../src/core/index.ts'
+import { MemoryRoleBindings } from '../support/authorization.ts'
+
+const ORG = 'crn://confluent.cloud/organization=o1'
+const cluster: ResourcePath = [
+  { type: 'organization', name: 'o1' },
+  { type: 'environment', name: 'env-1' },
+  { type: 'cloud-cluster', name: 'lkc-1' },
+  { type: 'kafka', name: 'lkc-1' },
+]
+const read = (topic: string): Action => ({
+  resource: [...cluster, { type: 'topic', name: topic }],
+  operation: 'Read',
+})
+const describeAccount: Action = {
+  resource: [
+    { type: 'organization', name: 'o1' },
+    { type: 'service-account', name: 'sa-9' },
+  ],
+  operation: 'Describe',
+}
+const subject = { principals: ['User:sa-1'], host: '10.0.0.1' }
+const acl = (overrides: Partial<Acl>): Acl => ({
+  resourceType: 'TOPIC',
+  resourceName: 'orders',
+  patternType: 'LITERAL',
+  principal: 'User:sa-1',
+  host: '*',
+  operation: 'READ',
+  permission: 'ALLOW',
+  ...overrides,
+})
+
+/** ACLs the test can change, counting how often they were read. */
+class FakeAcls implements AclSource {
+  acls: Acl[] = []
+  failure: Error | undefined
+  reads = 0
+  async listAcls(clusterId: string): Promise<readonly Acl[] | undefined> {
+    this.reads++
+    if (this.failure) throw this.failure
+    return clusterId === 'lkc-1' ? [...this.acls] : undefined
+  }
+}
+
+async function authorizer(
+  options: { now?: () => number; bindings?: MemoryRoleBindings; acls?: FakeAcls } = {},
+) {
+  const bindings = options.bindings ?? new MemoryRoleBindings()
+  const acls = options.acls ?? new FakeAcls()
+  const subjectUnderTest = new Authorizer({
+    roleBindings: bindings,
+    acls,
+    aclRefreshIntervalMs: 1_000,
+    aclMaxStalenessMs: 5_000,
+    roleBindingRefreshIntervalMs: 60_000,
+    ...(options.now ? { now: options.now } : {}),
+  })
+  await subjectUnderTest.start()
+  return { authorizer: subjectUnderTest, bindings, acls }
+}
+
+describe('Authorizer: one decision over ACLs and role bindings', () => {
+  it('denies when nothing grants, allows by a binding alone or an ACL alone, and lets a DENY win', async () => {
+    const { authorizer: decider, bindings, acls } = await authorizer()
+    assert.equal((await decider.authorize(subject, [read('orders')]))[0]!.reason, 'no-rule')
+    bindings.add(
+      'User:sa-1',
+      'DeveloperRead',
+      `${ORG}/environment=env-1/cloud-cluster=lkc-1/kafka=lkc-1/topic=orders`,
+    )
+    await decider.reloadRoleBindings()
+    const byBinding = (await decider.authorize(subject, [read('orders')]))[0]!
+    assert.deepEqual([byBinding.allowed, byBinding.reason], [true, 'role-binding'])
+    acls.acls = [acl({ resourceName: 'payments' })]
+    await decider.reloadAcls('lkc-1')
+    const byAcl = (await decider.authorize(subject, [read('payments')]))[0]!
+    assert.deepEqual([byAcl.allowed, byAcl.reason], [true, 'acl-allow'])
+    acls.acls.push(acl({ permission: 'DENY' }))
+    await decider.reloadAcls('lkc-1')
+    const denied = (await decider.authorize(subject, [read('orders')]))[0]!
+    assert.deepEqual([denied.allowed, denied.reason], [false, 'acl-deny'])
+    assert.equal(denied.rule?.kind, 'acl')
+    decider.close()
+  })
+
+  it('denies Kafka actions it cannot check against ACLs, but still decides control-plane actions', async () => {
+    const acls = new FakeAcls()
+    acls.failure = new Error('broker down')
+    const bindings = new MemoryRoleBindings()
+    bindings.add('User:sa-1', 'OrganizationAdmin', ORG)
+    const { authorizer: decider } = await authorizer({ acls, bindings })
+    const [kafka, account] = await decider.authorize(subject, [read('orders'), describeAccount])
+    assert.deepEqual([kafka!.allowed, kafka!.reason], [false, 'error'])
+    assert.deepEqual([account!.allowed, account!.reason], [true, 'role-binding'])
+    decider.close()
+  })
+
+  it('treats an unknown cluster as having no ACLs, without remembering it', async () => {
+    const bindings = new MemoryRoleBindings()
+    bindings.add('User:sa-1', 'OrganizationAdmin', ORG)
+    const { authorizer: decider, acls } = await authorizer({ bindings })
+    const elsewhere: Action = {
+      resource: [
+        ...cluster.slice(0, 2),
+        { type: 'cloud-cluster', name: 'lkc-x' },
+        { type: 'kafka', name: 'lkc-x' },
+      ],
+      operation: 'Describe',
+    }
+    assert.equal((await decider.authorize(subject, [elsewhere]))[0]!.allowed, true)
+    await decider.authorize(subject, [elsewhere])
+    assert.equal(acls.reads, 2, 'asked again: nothing cached for an unknown id')
+    decider.close()
+  })
+
+  it('refuses to start, and denies everything, when role bindings cannot be read', async () => {
+    const failing = {
+      listAllRoleBindings: (): Promise<readonly RoleBinding[]> => Promise.reject(new Error('store down')),
+      onRoleBindingsChanged: () => () => undefined,
+    }
+    const decider = new Authorizer({
+      roleBindings: failing,
+      acls: new FakeAcls(),
+      aclRefreshIntervalMs: 1_000,
+      aclMaxStalenessMs: 1_000,
+      roleBindingRefreshIntervalMs: 60_000,
+    })
+    await assert.rejects(decider.start(), /not loaded|store down/)
+    const [verdict] = await decider.authorize(subject, [describeAccount])
+    assert.deepEqual([verdict!.allowed, verdict!.reason], [false, 'error'])
+    decider.close()
+  })
+
+  it('follows binding change notifications', async () => {
+    const { authorizer: decider, bindings } = await authorizer()
+    const binding = bindings.add('User:sa-1', 'Operator', ORG)
+    await new Promise((resolve) => setImmediate(resolve))
+    await decider.reloadRoleBindings() // the notification's reload, awaited
+    assert.equal((await decider.authorize(subject, [describeAccount]))[0]!.allowed, true)
+    bindings.remove(binding.id)
+    await decider.reloadRoleBindings()
+    assert.equal((await decider.authorize(subject, [describeAccount]))[0]!.allowed, false)
+    decider.close()
+  })
+
+  it('serves ACLs up to the refresh interval, reloads them in the background, and denies past the staleness bound', async () => {
+    let now = 0
+    const acls = new FakeAcls()
+    acls.acls = [acl({})]
+    const { authorizer: decider } = await authorizer({ now: () => now, acls })
+    assert.equal((await decider.authorize(subject, [read('orders')]))[0]!.allowed, true)
+    assert.equal(acls.reads, 1)
+    // Within the interval: the cached ACLs, no read.
+    now = 900
+    await decider.authorize(subject, [read('orders')])
+    assert.equal(acls.reads, 1)
+    // Past the interval: the cached answer, and a reload in the background that sees the change.
+    acls.acls = []
+    now = 1_500
+    assert.equal((await decider.authorize(subject, [read('orders')]))[0]!.allowed, true)
+    assert.equal(acls.reads, 2)
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.equal((await decider.authorize(subject, [read('orders')]))[0]!.allowed, false)
+    // Past the staleness bound with Kafka down: denied for the error.
+    acls.acls = [acl({})]
+    await decider.reloadAcls('lkc-1')
+    acls.failure = new Error('broker down')
+    now = 1_500 + 6_000
+    const [verdict] = await decider.authorize(subject, [read('orders')])
+    assert.deepEqual([verdict!.allowed, verdict!.reason], [false, 'error'])
+    decider.close()
+  })
+
+  it('explains a decision with every rule that took part', async () => {
+    const bindings = new MemoryRoleBindings()
+    const binding = bindings.add('User:sa-1', 'DeveloperRead', `${ORG}/environment=env-1`)
+    const acls = new FakeAcls()
+    const deny = acl({ principal: 'User:*', permission: 'DENY' })
+    const allow = acl({ resourceName: 'ord', patternType: 'PREFIXED' })
+    acls.acls = [deny, allow, acl({ operation: 'WRITE' })]
+    const { authorizer: decider } = await authorizer({ bindings, acls })
+    const explanation = await decider.explain(subject, read('orders'))
+    assert.equal(explanation.verdict.reason, 'acl-deny')
+    assert.deepEqual(explanation.denyingAcls, [deny])
+    assert.deepEqual(explanation.allowingAcls, [allow])
+    assert.deepEqual(explanation.grantingRoleBindings, [binding])
+    decider.close()
+  })
+
+  it('refuses a staleness bound shorter than the refresh interval', () => {
+    assert.throws(
+      () =>
+        new Authorizer({
+          roleBindings: new MemoryRoleBindings(),
+          acls: new FakeAcls(),
+          aclRefreshIntervalMs: 10_000,
+          aclMaxStalenessMs: 1_000,
+          roleBindingRefreshIntervalMs: 60_000,
+        }),
+      TypeError,
+    )
+  })
+})
