@@ -13,9 +13,9 @@ import {
 } from './authn/index.ts'
 import { Authorizer } from './authz/index.ts'
 import { loadConfig, type AppConfig } from './config/index.ts'
-import { ConfigError } from './core/index.ts'
-import { buildApp } from './http/index.ts'
-import { KafkaClusterDirectory } from './kafka/index.ts'
+import { ConfigError, type AuditTrail } from './core/index.ts'
+import { buildApp, createGatewayMetrics } from './http/index.ts'
+import { KafkaAuditTrail, KafkaClusterDirectory } from './kafka/index.ts'
 import { PlatformaticKafkaClusterClient } from './kafka/platformatic/index.ts'
 import { openIdentityStore, SYSTEM_ACTOR } from './store/sql/index.ts'
 
@@ -64,6 +64,45 @@ function announceGeneratedCredential(key: string, secret: string, config: AppCon
       '',
     ].join('\n') + '\n',
   )
+}
+
+/** How long shutdown waits for buffered audit records to reach Kafka. */
+const AUDIT_FLUSH_TIMEOUT_MS = 3_000
+
+/** The log and Kafka audit trails the configuration asks for, as one. */
+function createAuditTrail(
+  config: AppConfig,
+  logger: Logger,
+  clusters: KafkaClusterDirectory,
+): { trail: AuditTrail; kafka?: KafkaAuditTrail } {
+  const trails: AuditTrail[] = []
+  if (config.audit.log) trails.push({ record: (event) => logger.info({ audit: event }, 'audit') })
+  let kafka: KafkaAuditTrail | undefined
+  if (config.audit.kafkaTopic !== '') {
+    const clusterId = config.audit.clusterId
+    let lastErrorLoggedAt = 0
+    kafka = new KafkaAuditTrail({
+      topic: config.audit.kafkaTopic,
+      bufferMaxBytes: config.audit.bufferMaxBytes,
+      client: async () => (clusterId === undefined ? clusters.clients[0]! : clusters.resolve(clusterId)),
+      onError: (error) => {
+        // At most one line every 30 s: the trail retries every few seconds while Kafka is down.
+        if (Date.now() - lastErrorLoggedAt < 30_000) return
+        lastErrorLoggedAt = Date.now()
+        logger.warn(
+          { err: error, topic: config.audit.kafkaTopic },
+          'audit records wait for Kafka; they are buffered',
+        )
+      },
+    })
+    trails.push(kafka)
+  }
+  const trail: AuditTrail = {
+    record: (event) => {
+      for (const each of trails) each.record(event)
+    },
+  }
+  return kafka === undefined ? { trail } : { trail, kafka }
 }
 
 async function start(): Promise<void> {
@@ -173,6 +212,7 @@ async function start(): Promise<void> {
       logger.error({ err: error }, `could not read ${what}; decisions that need them are denied`),
   })
   await authorizer.start()
+  const auditTrail = createAuditTrail(config, logger, clusters)
   const authenticator = new ApiKeyAuthenticator(identities, {
     cacheTtlMs: config.authentication.apiKeyCacheTtlMs,
   })
@@ -191,6 +231,8 @@ async function start(): Promise<void> {
     }),
     identities,
     authorizer,
+    audit: auditTrail.trail,
+    metrics: createGatewayMetrics(auditTrail.kafka ? { auditStats: () => auditTrail.kafka!.stats() } : {}),
     resources: {
       organizationId: organization.id,
       environmentOfCluster: async (clusterId) => (await identities.getKafkaCluster(clusterId))?.environmentId,
@@ -216,6 +258,7 @@ async function start(): Promise<void> {
     deadline.unref()
     app
       .close()
+      .then(() => auditTrail.kafka?.close(AUDIT_FLUSH_TIMEOUT_MS))
       .then(() => clusters.close())
       .then(() => {
         authenticator.close()

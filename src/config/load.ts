@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs'
 import { extname } from 'node:path'
 import { Ajv, type ErrorObject } from 'ajv'
 import { parse as parseYaml, YAMLParseError } from 'yaml'
-import { ConfigError } from '../core/index.ts'
+import { ConfigError, explainInvalidTopicName } from '../core/index.ts'
 import { ConfigSchema, type AppConfig } from './schema.ts'
 
 export const ENV_PREFIX = 'GATEHOUSE_'
@@ -233,6 +233,11 @@ export function loadConfig(options: {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`)
   }
   const config = raw as AppConfig
+  const auditTopicProblem =
+    config.audit.kafkaTopic === '' ? undefined : explainInvalidTopicName(config.audit.kafkaTopic)
+  if (auditTopicProblem !== undefined) {
+    throw new ConfigError(`Invalid configuration: audit.kafkaTopic: ${auditTopicProblem}`)
+  }
   if (config.authorization.aclMaxStalenessMs < config.authorization.aclRefreshIntervalMs) {
     throw new ConfigError(
       `Invalid configuration: authorization.aclMaxStalenessMs (${config.authorization.aclMaxStalenessMs}) must not be shorter than authorization.aclRefreshIntervalMs (${config.authorization.aclRefreshIntervalMs}).`,

@@ -307,6 +307,43 @@ const Authorization = Type.Object(
   },
 )
 
+const Audit = Type.Object(
+  {
+    kafkaTopic: Type.String({
+      maxLength: 249,
+      default: 'gatehouse-audit',
+      description:
+        'Kafka topic that receives a CloudEvents JSON record of every authentication and authorization ' +
+        'decision (created if missing, with the broker’s default partitions and replication). Empty turns ' +
+        'the Kafka audit trail off.',
+    }),
+    clusterId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'Cluster that holds the audit topic; the first cluster of `kafka` when not set.',
+      }),
+    ),
+    bufferMaxBytes: Type.Integer({
+      minimum: 65_536,
+      maximum: 1_073_741_824,
+      default: 16_777_216,
+      description:
+        'Memory for audit records Kafka has not taken yet (while it is down). When full, the oldest are ' +
+        'dropped and counted in `gatehouse_audit_records_dropped_total`.',
+    }),
+    log: Type.Boolean({
+      default: true,
+      description:
+        'Also write every audit record to the log, as one `info` line with the record under `audit`.',
+    }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'The audit trail of authentication and authorization.',
+  },
+)
+
 export const ConfigSchema = Type.Object(
   {
     server: Server,
@@ -316,6 +353,7 @@ export const ConfigSchema = Type.Object(
     store: Store,
     authentication: Authentication,
     authorization: Authorization,
+    audit: Audit,
     dataDir: Type.String({
       minLength: 1,
       default: './gatehouse-data',

@@ -91,3 +91,14 @@ export type AuditRecord = AuditEvent<AuthenticationAuditData> | AuditEvent<Autho
 export interface AuditTrail {
   record(event: AuditRecord): void
 }
+
+/** What a buffering trail reports for `/metrics`. */
+export interface AuditTrailStats {
+  /** Records waiting to be delivered. */
+  readonly buffered: number
+  readonly bufferedBytes: number
+  /** Records written so far. */
+  readonly delivered: number
+  /** Records given up: the oldest when the buffer was full, and any that could not be serialised. */
+  readonly dropped: number
+}

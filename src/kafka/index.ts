@@ -11,3 +11,4 @@ export {
   type RegisteredClusterSource,
   type RuntimeRegistration,
 } from './cluster-directory.ts'
+export { KafkaAuditTrail, type KafkaAuditTrailOptions } from './audit-topic-trail.ts'

@@ -8,7 +8,12 @@ import { after, before, describe, it } from 'node:test'
 import { Consumer, stringDeserializers, type Admin } from '@platformatic/kafka'
 import type { LocalKafka } from '../../scripts/local-kafka.ts'
 import { basicAuthorization, jsonOf, startGateway, type GatewayProcess } from '../support/gateway-process.ts'
-import { createObserver, kafkaEnvironment, testKafka } from '../support/kafka.ts'
+import { createObserver, kafkaEnvironment, readRecords, testKafka } from '../support/kafka.ts'
+
+interface AuditEvent {
+  type: string
+  data: { principals: string[]; decision: string } & Record<string, unknown>
+}
 
 describe('access control scenarios on a real broker', () => {
   let kafka: LocalKafka
@@ -20,6 +25,7 @@ describe('access control scenarios on a real broker', () => {
   const orders = `orders-${suffix}-1`
   const payments = `payments-${suffix}`
   const group = `readers-${suffix}`
+  const auditTopic = `gatehouse-audit-${suffix}`
 
   const call = (authorization: string, path: string, init: RequestInit = {}) =>
     fetch(`${gateway.url}${path}`, {
@@ -77,7 +83,9 @@ describe('access control scenarios on a real broker', () => {
   before(async () => {
     kafka = await testKafka()
     observer = createObserver(kafka)
-    gateway = await startGateway({ env: kafkaEnvironment(kafka) })
+    gateway = await startGateway({
+      env: { ...kafkaEnvironment(kafka), GATEHOUSE_AUDIT_KAFKA_TOPIC: auditTopic },
+    })
     const credential = gateway.credential()
     assert.ok(credential, gateway.stderr())
     admin = basicAuthorization(credential.key, credential.secret)
@@ -93,7 +101,7 @@ describe('access control scenarios on a real broker', () => {
     clusterCrn = `crn://confluent.cloud/organization=${organizationId}/environment=${cluster.spec.environment.id}/cloud-cluster=${kafka.clusterId}/kafka=${kafka.clusterId}`
   })
   after(async () => {
-    await observer?.deleteTopics({ topics: [orders, payments] }).catch(() => undefined)
+    await observer?.deleteTopics({ topics: [orders, payments, auditTopic] }).catch(() => undefined)
     await gateway?.stop()
     await observer?.close()
   })
@@ -212,5 +220,48 @@ describe('access control scenarios on a real broker', () => {
       const query = new URLSearchParams(acl).toString()
       await call(admin, `/kafka/v3/clusters/${kafka.clusterId}/acls?${query}`, { method: 'DELETE' })
     }
+  })
+
+  it('writes the decisions to the audit topic as CloudEvents, naming the rule and never a secret', async () => {
+    const writer = await serviceAccountWithKey('audited')
+    assert.deepEqual(await produce(writer.authorization, payments), { status: 403 })
+    // Records are written in the background: read the whole topic until the decision is there.
+    const deadline = Date.now() + 20_000
+    let found: { data: Record<string, unknown> } | undefined
+    let events: AuditEvent[] = []
+    while (found === undefined && Date.now() < deadline) {
+      const partitions = await jsonOf(
+        await call(admin, `/kafka/v3/clusters/${kafka.clusterId}/topics/${auditTopic}/partitions`),
+      )
+      let count = 0
+      for (const partition of (partitions.data ?? []) as { partition_id: number }[]) {
+        const offsets = await jsonOf(
+          await call(
+            admin,
+            `/kafka/v3/clusters/${kafka.clusterId}/topics/${auditTopic}/partitions/${partition.partition_id}/offset`,
+          ),
+        )
+        count += offsets.latest_offset as number
+      }
+      events =
+        count === 0
+          ? []
+          : (await readRecords(kafka, auditTopic, count)).map(
+              (record) => JSON.parse(Buffer.from(record.value).toString()) as AuditEvent,
+            )
+      found = events.find(
+        (event) =>
+          event.type === 'io.gatehouse.authorization.v1' &&
+          event.data.principals.includes(`User:${writer.id}`) &&
+          event.data.decision === 'DENIED',
+      )
+      if (found === undefined) await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+    assert.ok(found, 'a DENIED authorization record for the writer reached the audit topic')
+    // API secrets start with ghsk_: none may appear in any record.
+    assert.ok(events.length > 0 && events.every((event) => !JSON.stringify(event).includes('ghsk_')))
+    assert.equal(found.data['operation'], 'Write')
+    assert.equal(found.data['reason'], 'no-rule')
+    assert.match(String(found.data['resource']), new RegExp(`/topic=${payments}$`))
   })
 })

@@ -5,7 +5,8 @@
  * would let callers create unbounded series), authentication failures, and the process defaults.
  */
 import type { FastifyInstance } from 'fastify'
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { AuditTrailStats } from '../../core/index.ts'
 
 export interface GatewayMetrics {
   readonly registry: Registry
@@ -13,9 +14,39 @@ export interface GatewayMetrics {
   readonly authenticationThrottled: Counter
 }
 
-export function createGatewayMetrics(): GatewayMetrics {
+export function createGatewayMetrics(options: { auditStats?: () => AuditTrailStats } = {}): GatewayMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' })
+  const auditStats = options.auditStats
+  if (auditStats !== undefined) {
+    // The trail counts; these read its counts when scraped.
+    new Counter({
+      name: 'gatehouse_audit_records_delivered_total',
+      help: 'Audit records written to the Kafka audit topic.',
+      registers: [registry],
+      collect() {
+        this.reset()
+        this.inc(auditStats().delivered)
+      },
+    })
+    new Counter({
+      name: 'gatehouse_audit_records_dropped_total',
+      help: 'Audit records given up: the oldest when the buffer was full while Kafka was unreachable.',
+      registers: [registry],
+      collect() {
+        this.reset()
+        this.inc(auditStats().dropped)
+      },
+    })
+    new Gauge({
+      name: 'gatehouse_audit_buffered_records',
+      help: 'Audit records waiting for Kafka.',
+      registers: [registry],
+      collect() {
+        this.set(auditStats().buffered)
+      },
+    })
+  }
   const authenticationFailures = new Counter({
     name: 'gatehouse_authentication_failures_total',
     help: 'Requests refused because credentials were missing, wrong, or of the wrong scope, by error code.',

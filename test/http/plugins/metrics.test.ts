@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { createGatewayMetrics } from '../../../src/http/index.ts'
 import { buildTestApp } from '../../support/test-app.ts'
 
 describe('/metrics', () => {
@@ -44,5 +45,16 @@ describe('/metrics', () => {
     } finally {
       await t.app.close()
     }
+  })
+
+  it('reports the audit trail’s delivered, dropped and buffered records', async () => {
+    const stats = { buffered: 3, bufferedBytes: 300, delivered: 41, dropped: 2 }
+    const metrics = createGatewayMetrics({ auditStats: () => stats })
+    const first = await metrics.registry.metrics()
+    assert.match(first, /gatehouse_audit_records_delivered_total 41/)
+    assert.match(first, /gatehouse_audit_records_dropped_total 2/)
+    assert.match(first, /gatehouse_audit_buffered_records 3/)
+    stats.dropped = 7
+    assert.match(await metrics.registry.metrics(), /gatehouse_audit_records_dropped_total 7/)
   })
 })
