@@ -13,15 +13,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { cpus, totalmem } from 'node:os'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { rmSync } from 'node:fs'
+import { writeReportSection } from './report.ts'
 import { startLocalKafka, type LocalKafka } from '../scripts/local-kafka.ts'
 
 const SECONDS = Number(process.env['BENCH_AUTH_SECONDS'] ?? 4)
 const CLIENTS = Number(process.env['BENCH_AUTH_CLIENTS'] ?? 20)
 const ROUNDS = 3
-const REPORT = new URL('../docs/benchmarks.md', import.meta.url)
-const BEGIN = '<!-- bench:authentication -->'
-const END = '<!-- /bench:authentication -->'
 
 interface Gateway {
   readonly child: ChildProcess
@@ -83,6 +81,27 @@ async function createClusterKey(gateway: Gateway, clusterId: string): Promise<st
     })
     if (response.status === 202) {
       const key = (await response.json()) as { id: string; spec: { secret: string } }
+      // It may read every topic, as the bootstrap credential does, so both lists are the same size.
+      const cluster = (await (
+        await fetch(`${gateway.base}/cmk/v2/clusters/${clusterId}`, { headers })
+      ).json()) as {
+        spec: { environment: { id: string } }
+      }
+      const organization = (await (
+        await fetch(`${gateway.base}/org/v2/organizations`, { headers })
+      ).json()) as {
+        data: { id: string }[]
+      }
+      const granted = await fetch(`${gateway.base}/iam/v2/role-bindings`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          principal: `User:${account.id}`,
+          role_name: 'DeveloperRead',
+          crn_pattern: `crn://confluent.cloud/organization=${organization.data[0]!.id}/environment=${cluster.spec.environment.id}/cloud-cluster=${clusterId}/kafka=${clusterId}`,
+        }),
+      })
+      if (granted.status !== 201) throw new Error(`could not grant the bench key: ${await granted.text()}`)
       return basic(key.id, key.spec.secret)
     }
     await new Promise((resolve) => setTimeout(resolve, 200))
@@ -138,8 +157,7 @@ async function main(): Promise<void> {
     const key = median(runs.key)
     const withoutCache = median(runs.uncached)
     const cost = (1 - key / bootstrap) * 100
-    const section = [
-      BEGIN,
+    writeReportSection('authentication', [
       `## Authentication cost: list topics, ${CLIENTS} concurrent clients, ${ROUNDS} interleaved rounds of ${SECONDS} s`,
       '',
       'Command: `npm run bench` (this part: `node bench/authentication.ts`). Same broker, same gateway build;',
@@ -156,21 +174,7 @@ async function main(): Promise<void> {
       'than the administrator’s; the uncached row shows what the cache saves.',
       '',
       `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
-      END,
-    ].join('\n')
-    let report = ''
-    try {
-      report = readFileSync(REPORT, 'utf8')
-    } catch {
-      report = '# Benchmarks\n'
-    }
-    const start = report.indexOf(BEGIN)
-    const end = report.indexOf(END)
-    report =
-      start >= 0 && end > start
-        ? report.slice(0, start) + section + report.slice(end + END.length)
-        : `${report.trimEnd()}\n\n${section}\n`
-    writeFileSync(REPORT, report)
+    ])
     log(`cached key check costs ${cost.toFixed(1)} % against the bootstrap credential`)
   } finally {
     cached.child.kill('SIGTERM')

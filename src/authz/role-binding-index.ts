@@ -11,6 +11,7 @@ import {
   type Action,
   type CrnPattern,
   type Operation,
+  type ResourceType,
 } from '../core/index.ts'
 import { findRole, roleGrants, type RoleDefinition } from './role-catalog.ts'
 
@@ -30,6 +31,11 @@ interface CompiledBinding {
 
 export class RoleBindingIndex {
   readonly #byPrincipal = new Map<string, CompiledBinding[]>()
+  /**
+   * Principal → resource type → the bindings whose role grants something on that type: a
+   * decision looks only at bindings that could answer it.
+   */
+  readonly #byPrincipalAndType = new Map<string, Map<ResourceType, CompiledBinding[]>>()
   readonly size: number
   /** Bindings that name no known role or hold an invalid pattern: they grant nothing. */
   readonly ignored: readonly RoleBinding[]
@@ -47,6 +53,16 @@ export class RoleBindingIndex {
       const compiled = { binding, role, pattern }
       if (list) list.push(compiled)
       else this.#byPrincipal.set(binding.principal, [compiled])
+      let byType = this.#byPrincipalAndType.get(binding.principal)
+      if (byType === undefined) {
+        byType = new Map()
+        this.#byPrincipalAndType.set(binding.principal, byType)
+      }
+      for (const type of Object.keys(role.permissions) as ResourceType[]) {
+        const forType = byType.get(type)
+        if (forType) forType.push(compiled)
+        else byType.set(type, [compiled])
+      }
     }
     this.size = bindings.length - ignored.length
     this.ignored = ignored
@@ -55,8 +71,10 @@ export class RoleBindingIndex {
   /** The first binding of any of `principals` that grants `action`, if one does. */
   findGrant(principals: readonly string[], action: Action): RoleBinding | undefined {
     const type = resourceTypeOf(action.resource)
-    for (const principal of principals) {
-      for (const compiled of this.#byPrincipal.get(principal) ?? []) {
+    for (let index = 0; index < principals.length; index++) {
+      const candidates = this.#byPrincipalAndType.get(principals[index]!)?.get(type)
+      if (candidates === undefined) continue
+      for (const compiled of candidates) {
         if (
           roleGrants(compiled.role, type, action.operation) &&
           crnPatternCovers(compiled.pattern, action.resource)
