@@ -202,13 +202,15 @@ export function registerRoleBindingRoutes(app: FastifyInstance, context: RoleBin
 
   const render = (request: FastifyRequest) => {
     const origin = originOf(request, context)
+    const organizationCrn = formatCrn(accessOf(request).paths.organization())
     return (binding: RoleBindingRecord) => ({
       api_version: 'iam/v2' as const,
       kind: 'RoleBinding' as const,
       id: binding.id,
       metadata: objectMeta(
         `${origin}/iam/v2/role-bindings/${encodeURIComponent(binding.id)}`,
-        `${binding.crnPattern}/role-binding=${binding.id}`,
+        // The binding belongs to the organization; its pattern may hold a "*", so it is not part of the name.
+        `${organizationCrn}/role-binding=${binding.id}`,
         binding,
       ),
       principal: binding.principal,
