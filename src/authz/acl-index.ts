@@ -35,9 +35,10 @@ function denyApplies(denied: AclOperation, requested: AclOperation): boolean {
   return denied === requested || denied === 'ALL'
 }
 
-/** The ACLs of one resource type and one principal, by how they name resources. */
+/** One principal's ACLs of one resource type that name resources by pattern: `*` or a prefix. */
 interface Bucket {
-  readonly literal: Map<string, Acl[]>
+  /** LITERAL `*`: every resource of the type. */
+  readonly everything: Acl[]
   readonly prefixed: Map<string, Acl[]>
   /** The distinct lengths of the prefixes above, so a lookup tries only those. */
   prefixLengths: number[]
@@ -56,34 +57,63 @@ function push<K>(map: Map<K, Acl[]>, key: K, acl: Acl): void {
   else map.set(key, [acl])
 }
 
+/**
+ * ACLs that name one resource exactly are found by that name (there are few per name, whoever
+ * they are for); ACLs on `*` and on prefixes are found through the caller's principals, since a
+ * name cannot look them up. A decision is a handful of map lookups, whatever the number of ACLs.
+ */
 export class AclIndex {
-  /** Resource type → principal → bucket: two lookups, no key to build per request. */
-  readonly #buckets = new Map<AclResourceType, Map<string, Bucket>>()
+  /**
+   * Resource type → exact name → its ACLs, for any principal; a name with many ACLs (the cluster,
+   * a busy topic) has them by principal instead.
+   */
+  readonly #byName = new Map<AclResourceType, Map<string, Acl[] | Map<string, Acl[]>>>()
+  /** Resource type → principal → the ACLs naming resources by pattern. */
+  readonly #byPrincipal = new Map<AclResourceType, Map<string, Bucket>>()
   readonly size: number
 
   constructor(acls: readonly Acl[]) {
     for (const acl of acls) {
-      let byPrincipal = this.#buckets.get(acl.resourceType)
-      if (!byPrincipal) {
-        byPrincipal = new Map()
-        this.#buckets.set(acl.resourceType, byPrincipal)
+      if (acl.patternType === 'LITERAL' && acl.resourceName !== '*') {
+        let byName = this.#byName.get(acl.resourceType)
+        if (!byName) {
+          byName = new Map()
+          this.#byName.set(acl.resourceType, byName)
+        }
+        const list = byName.get(acl.resourceName) as Acl[] | undefined
+        if (list) list.push(acl)
+        else byName.set(acl.resourceName, [acl])
+        continue
       }
-      let bucket = byPrincipal.get(acl.principal)
+      let buckets = this.#byPrincipal.get(acl.resourceType)
+      if (!buckets) {
+        buckets = new Map()
+        this.#byPrincipal.set(acl.resourceType, buckets)
+      }
+      let bucket = buckets.get(acl.principal)
       if (!bucket) {
         bucket = {
-          literal: new Map(),
+          everything: [],
           prefixed: new Map(),
           prefixLengths: [],
           prefixList: undefined,
           prefixAcls: undefined,
         }
-        byPrincipal.set(acl.principal, bucket)
+        buckets.set(acl.principal, bucket)
       }
-      if (acl.patternType === 'LITERAL') push(bucket.literal, acl.resourceName, acl)
+      if (acl.patternType === 'LITERAL') bucket.everything.push(acl)
       else push(bucket.prefixed, acl.resourceName, acl)
     }
-    for (const byPrincipal of this.#buckets.values()) {
-      for (const bucket of byPrincipal.values()) {
+    for (const byName of this.#byName.values()) {
+      for (const [name, list] of byName) {
+        if ((list as Acl[]).length <= PREFIX_SCAN_LIMIT) continue
+        const byPrincipal = new Map<string, Acl[]>()
+        for (const acl of list as Acl[]) push(byPrincipal, acl.principal, acl)
+        byName.set(name, byPrincipal)
+      }
+    }
+    for (const buckets of this.#byPrincipal.values()) {
+      for (const bucket of buckets.values()) {
         bucket.prefixLengths = [...new Set([...bucket.prefixed.keys()].map((prefix) => prefix.length))]
         if (bucket.prefixed.size <= PREFIX_SCAN_LIMIT) {
           bucket.prefixList = [...bucket.prefixed.keys()]
@@ -94,100 +124,94 @@ export class AclIndex {
     this.size = acls.length
   }
 
-  /**
-   * Calls `visit` with every ACL that names this resource, principal and host, whatever its
-   * operation and permission, until `visit` returns true.
-   */
-  #forEachApplicable(
-    principals: readonly string[],
-    host: string,
-    resourceType: AclResourceType,
-    resourceName: string,
-    visit: (acl: Acl) => boolean,
-  ): void {
-    const visitAll = (list: Acl[] | undefined): boolean => {
-      if (list === undefined) return false
-      for (const acl of list) {
-        if ((acl.host === '*' || acl.host === host) && visit(acl)) return true
-      }
-      return false
-    }
-    const byPrincipal = this.#buckets.get(resourceType)
-    if (byPrincipal === undefined) return
-    const scan = (principal: string): boolean => {
-      const bucket = byPrincipal.get(principal)
-      if (bucket === undefined) return false
-      if (visitAll(bucket.literal.get(resourceName))) return true
-      if (resourceName !== '*' && visitAll(bucket.literal.get('*'))) return true
-      if (bucket.prefixList !== undefined) {
-        const acls = bucket.prefixAcls!
-        for (let index = 0; index < bucket.prefixList.length; index++) {
-          if (resourceName.startsWith(bucket.prefixList[index]!) && visitAll(acls[index])) return true
-        }
-        return false
-      }
-      for (const length of bucket.prefixLengths) {
-        if (length <= resourceName.length && visitAll(bucket.prefixed.get(resourceName.slice(0, length)))) {
-          return true
-        }
-      }
-      return false
-    }
-    for (const principal of principals) {
-      if (principal !== EVERYONE && scan(principal)) return
-    }
-    scan(EVERYONE)
-  }
-
-  // Scratch state of the decision in progress (decisions are synchronous, so one at a time).
+  // Scratch state of the traversal in progress (decisions are synchronous: one at a time).
+  #principals: readonly string[] = []
+  #host = ''
+  #operation: AclOperation = 'ALL'
   #allowFound: Acl | undefined
   #denyFound: Acl | undefined
+  #collected: Acl[] | undefined
 
-  /** Notes the first applicable ALLOW and DENY in `list`; true once a DENY is found. */
-  #check(list: Acl[] | undefined, host: string, operation: AclOperation): boolean {
+  /**
+   * Looks at the ACLs of `list` that apply to this host (and, when `checkPrincipal`, to one of the
+   * caller's principals): notes the first ALLOW and the first DENY that apply to the operation, or
+   * collects every one of them. True once a DENY is found (and not collecting).
+   */
+  #visit(list: Acl[] | undefined, checkPrincipal: boolean): boolean {
     if (list === undefined) return false
-    for (const acl of list) {
-      if (acl.host !== '*' && acl.host !== host) continue
+    for (let index = 0; index < list.length; index++) {
+      const acl = list[index]!
+      if (acl.host !== '*' && acl.host !== this.#host) continue
+      if (checkPrincipal && acl.principal !== EVERYONE && !this.#principals.includes(acl.principal)) continue
       if (acl.permission === 'DENY') {
-        if (denyApplies(acl.operation, operation)) {
-          this.#denyFound = acl
-          return true
+        if (!denyApplies(acl.operation, this.#operation)) continue
+        if (this.#collected !== undefined) {
+          this.#collected.push(acl)
+          continue
         }
-      } else if (this.#allowFound === undefined && allowImplies(acl.operation, operation)) {
-        this.#allowFound = acl
+        this.#denyFound = acl
+        return true
       }
+      if (!allowImplies(acl.operation, this.#operation)) continue
+      if (this.#collected !== undefined) this.#collected.push(acl)
+      else this.#allowFound ??= acl
     }
     return false
   }
 
-  /** Checks every ACL of one principal's bucket that names the resource; true once a DENY is found. */
-  #checkBucket(
-    bucket: Bucket | undefined,
-    host: string,
-    resourceName: string,
-    operation: AclOperation,
-  ): boolean {
+  #visitBucket(bucket: Bucket | undefined, resourceName: string): boolean {
     if (bucket === undefined) return false
-    if (this.#check(bucket.literal.get(resourceName), host, operation)) return true
-    if (resourceName !== '*' && this.#check(bucket.literal.get('*'), host, operation)) return true
+    if (this.#visit(bucket.everything, false)) return true
     if (bucket.prefixList !== undefined) {
       const acls = bucket.prefixAcls!
       for (let index = 0; index < bucket.prefixList.length; index++) {
-        if (resourceName.startsWith(bucket.prefixList[index]!) && this.#check(acls[index], host, operation)) {
-          return true
-        }
+        if (resourceName.startsWith(bucket.prefixList[index]!) && this.#visit(acls[index], false)) return true
       }
       return false
     }
     for (const length of bucket.prefixLengths) {
       if (
         length <= resourceName.length &&
-        this.#check(bucket.prefixed.get(resourceName.slice(0, length)), host, operation)
+        this.#visit(bucket.prefixed.get(resourceName.slice(0, length)), false)
       ) {
         return true
       }
     }
     return false
+  }
+
+  /** Visits every ACL that applies to the request; stops at the first DENY unless collecting. */
+  #traverse(
+    principals: readonly string[],
+    host: string,
+    resourceType: AclResourceType,
+    resourceName: string,
+    operation: AclOperation,
+    collected: Acl[] | undefined,
+  ): void {
+    this.#principals = principals
+    this.#host = host
+    this.#operation = operation
+    this.#allowFound = undefined
+    this.#denyFound = undefined
+    this.#collected = collected
+    const named = this.#byName.get(resourceType)?.get(resourceName)
+    if (Array.isArray(named)) {
+      if (this.#visit(named, true)) return
+    } else if (named !== undefined) {
+      for (let index = 0; index < principals.length; index++) {
+        const principal = principals[index]!
+        if (principal !== EVERYONE && this.#visit(named.get(principal), false)) return
+      }
+      if (this.#visit(named.get(EVERYONE), false)) return
+    }
+    const buckets = this.#byPrincipal.get(resourceType)
+    if (buckets === undefined) return
+    for (let index = 0; index < principals.length; index++) {
+      const principal = principals[index]!
+      if (principal !== EVERYONE && this.#visitBucket(buckets.get(principal), resourceName)) return
+    }
+    this.#visitBucket(buckets.get(EVERYONE), resourceName)
   }
 
   /**
@@ -201,19 +225,8 @@ export class AclIndex {
     resourceName: string,
     operation: AclOperation,
   ): AclVerdict {
-    const byPrincipal = this.#buckets.get(resourceType)
-    if (byPrincipal === undefined) return NO_VERDICT
-    this.#allowFound = undefined
-    this.#denyFound = undefined
-    let isDenied = false
-    for (let index = 0; index < principals.length && !isDenied; index++) {
-      const principal = principals[index]!
-      if (principal !== EVERYONE) {
-        isDenied = this.#checkBucket(byPrincipal.get(principal), host, resourceName, operation)
-      }
-    }
-    if (!isDenied) isDenied = this.#checkBucket(byPrincipal.get(EVERYONE), host, resourceName, operation)
-    if (isDenied) return { kind: 'deny', acl: this.#denyFound! }
+    this.#traverse(principals, host, resourceType, resourceName, operation, undefined)
+    if (this.#denyFound !== undefined) return { kind: 'deny', acl: this.#denyFound }
     return this.#allowFound === undefined ? NO_VERDICT : { kind: 'allow', acl: this.#allowFound }
   }
 
@@ -225,15 +238,9 @@ export class AclIndex {
     resourceName: string,
     operation: AclOperation,
   ): Acl[] {
-    const found: Acl[] = []
-    this.#forEachApplicable(principals, host, resourceType, resourceName, (acl) => {
-      const applies =
-        acl.permission === 'DENY'
-          ? denyApplies(acl.operation, operation)
-          : allowImplies(acl.operation, operation)
-      if (applies) found.push(acl)
-      return false
-    })
-    return found
+    const collected: Acl[] = []
+    this.#traverse(principals, host, resourceType, resourceName, operation, collected)
+    this.#collected = undefined
+    return collected
   }
 }
