@@ -4,7 +4,7 @@
  * The real Kafka broker the integration tests share: started once per run by the global setup
  * (test/support/global-setup.ts) and reused by every test file.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -116,4 +116,43 @@ export function javaDefaultPartitions(partitions: number, keys: string[]): Recor
         return [key!, Number(partition)]
       }),
   )
+}
+
+/**
+ * A member of a consumer-protocol (KIP-848) group, run by Kafka's own Java consumer; it leaves
+ * when `stop()` is called.
+ */
+export function startConsumerProtocolMember(
+  kafka: LocalKafka,
+  topic: string,
+  groupId: string,
+): { stop: () => Promise<void> } {
+  const libs = new URL(`../../.cache/kafka/libs-${KAFKA_VERSION}/`, import.meta.url).pathname
+  const source = new URL('./ConsumerProtocolMember.java', import.meta.url).pathname
+  const child = spawn(
+    'java',
+    [
+      '-cp',
+      join(libs, '*'),
+      source,
+      kafka.bootstrapServers,
+      kafka.sasl.username,
+      kafka.sasl.password,
+      topic,
+      groupId,
+    ],
+    { stdio: ['pipe', 'ignore', 'inherit'] },
+  )
+  return {
+    stop: async () => {
+      child.stdin.end()
+      await new Promise<void>((resolve) => {
+        const kill = setTimeout(() => child.kill('SIGKILL'), 10_000)
+        child.once('exit', () => {
+          clearTimeout(kill)
+          resolve()
+        })
+      })
+    },
+  }
 }

@@ -19,8 +19,10 @@ import {
   Producer,
   kGetApi,
   kGetBootstrapConnection,
+  kGetConnection,
   type Callback,
   type Connection,
+  type consumerGroupDescribeV0,
   type createTopicsV7,
   type deleteTopicsV6,
   type describeConfigsV4,
@@ -187,6 +189,9 @@ function groupType(type: string | undefined): KafkaConsumerGroup['type'] {
   const name = (type ?? 'classic').toUpperCase()
   return name === 'CLASSIC' || name === 'CONSUMER' || name === 'SHARE' ? name : 'UNKNOWN'
 }
+
+/** The library lists classic groups only unless asked; consumer-protocol (KIP-848) groups too. */
+const LIST_ALL_GROUP_TYPES = { types: ['classic', 'consumer'] }
 
 /** How long producing waits for an unknown topic to appear in metadata before reporting 40403. */
 const UNKNOWN_TOPIC_WAIT_MS = 2_000
@@ -437,22 +442,90 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
       this.#adminCall(() => this.#admin.findCoordinator({ keyType: 0, keys: groupIds }), {}),
     ])
     const coordinatorOf = new Map(coordinators.map((coordinator) => [coordinator.key, coordinator.nodeId]))
-    return [...described.values()].map((group) => ({
-      groupId: group.id,
-      isSimple: group.protocolType === '',
-      partitionAssignor: group.protocol ?? '',
-      state: groupState(group.state),
-      type: groupType(types.get(group.id)),
-      coordinatorId: coordinatorOf.get(group.id) ?? null,
-      members: [...group.members.values()]
+    // Groups of the consumer protocol (KIP-848) keep their members where only ConsumerGroupDescribe,
+    // asked of the group's coordinator, sees them.
+    const consumerProtocol = groupIds.filter((groupId) => groupType(types.get(groupId)) === 'CONSUMER')
+    const modern = new Map<string, KafkaConsumerGroup>()
+    for (const coordinator of coordinators) {
+      if (!consumerProtocol.includes(coordinator.key)) continue
+      const [group] = await this.#describeConsumerProtocolGroups(coordinator, [coordinator.key])
+      if (group) modern.set(group.groupId, { ...group, coordinatorId: coordinator.nodeId })
+    }
+    return [...described.values()].map(
+      (group) =>
+        modern.get(group.id) ?? {
+          groupId: group.id,
+          isSimple: group.protocolType === '',
+          partitionAssignor: group.protocol ?? '',
+          state: groupState(group.state),
+          type: groupType(types.get(group.id)),
+          coordinatorId: coordinatorOf.get(group.id) ?? null,
+          members: [...group.members.values()]
+            .map((member) => ({
+              consumerId: member.id,
+              instanceId: member.groupInstanceId ?? null,
+              clientId: member.clientId,
+              host: member.clientHost,
+              assignments: [...(member.assignments?.values() ?? [])]
+                .flatMap((assignment) =>
+                  assignment.partitions.map((partitionId) => ({ topicName: assignment.topic, partitionId })),
+                )
+                .sort((a, b) =>
+                  a.topicName === b.topicName
+                    ? a.partitionId - b.partitionId
+                    : a.topicName < b.topicName
+                      ? -1
+                      : 1,
+                ),
+            }))
+            .sort((a, b) => (a.consumerId < b.consumerId ? -1 : 1)),
+        },
+    )
+  }
+
+  /** ConsumerGroupDescribe on the groups' coordinator (consumer-protocol groups only). */
+  async #describeConsumerProtocolGroups(
+    coordinator: { nodeId: number; host: string; port: number },
+    groupIds: string[],
+  ): Promise<KafkaConsumerGroup[]> {
+    type Response = Awaited<ReturnType<typeof consumerGroupDescribeV0.api.async>>
+    const response = await new Promise<Response>((resolve, reject) => {
+      const deadline = setTimeout(
+        () => reject(new GatewayError('GW_KAFKA_RETRIABLE', 'Kafka did not answer in time.')),
+        this.#requestTimeoutMs + 1_000,
+      )
+      const done: Callback<Response> = (error, result) => {
+        clearTimeout(deadline)
+        if (error) reject(toGatewayError(error, {}))
+        else resolve(result as Response)
+      }
+      this.#admin[kGetConnection](
+        { host: coordinator.host, port: coordinator.port },
+        (error: Error | null, connection?: Connection) => {
+          if (error || !connection) return done(error ?? new Error('no connection to the group coordinator'))
+          this.#admin[kGetApi]('ConsumerGroupDescribe', (apiError: Error | null, api?: unknown) => {
+            if (apiError || !api) return done(apiError ?? new Error('no ConsumerGroupDescribe API'))
+            ;(api as typeof consumerGroupDescribeV0.api)(connection, groupIds, false, done)
+          })
+        },
+      )
+    })
+    return response.groups.map((group) => ({
+      groupId: group.groupId,
+      isSimple: false,
+      partitionAssignor: group.assignorName,
+      state: groupState(group.groupState),
+      type: 'CONSUMER' as const,
+      coordinatorId: coordinator.nodeId,
+      members: group.members
         .map((member) => ({
-          consumerId: member.id,
-          instanceId: member.groupInstanceId ?? null,
+          consumerId: member.memberId,
+          instanceId: member.instanceId ?? null,
           clientId: member.clientId,
           host: member.clientHost,
-          assignments: [...(member.assignments?.values() ?? [])]
+          assignments: member.assignment.topicPartitions
             .flatMap((assignment) =>
-              assignment.partitions.map((partitionId) => ({ topicName: assignment.topic, partitionId })),
+              assignment.partitions.map((partitionId) => ({ topicName: assignment.topicName, partitionId })),
             )
             .sort((a, b) =>
               a.topicName === b.topicName
@@ -467,14 +540,14 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
   }
 
   async listConsumerGroups(): Promise<KafkaConsumerGroup[]> {
-    const listed = await this.#adminCall(() => this.#admin.listGroups(), {})
+    const listed = await this.#adminCall(() => this.#admin.listGroups(LIST_ALL_GROUP_TYPES), {})
     const types = new Map([...listed.values()].map((group) => [group.id, group.groupType]))
     const groups = await this.#describeGroups([...listed.keys()], types)
     return groups.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0))
   }
 
   async describeConsumerGroup(groupId: string): Promise<KafkaConsumerGroup> {
-    const listed = await this.#adminCall(() => this.#admin.listGroups(), {})
+    const listed = await this.#adminCall(() => this.#admin.listGroups(LIST_ALL_GROUP_TYPES), {})
     const [group] = await this.#describeGroups(
       [groupId],
       new Map([[groupId, listed.get(groupId)?.groupType]]),

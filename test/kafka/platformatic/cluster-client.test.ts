@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test'
 import { GatewayError } from '../../../src/core/index.ts'
 import { PlatformaticKafkaClusterClient } from '../../../src/kafka/platformatic/index.ts'
 import type { LocalKafka } from '../../../scripts/local-kafka.ts'
-import { createObserver, testKafka } from '../../support/kafka.ts'
+import { createObserver, startConsumerProtocolMember, testKafka } from '../../support/kafka.ts'
 import { runKafkaClusterClientContract } from '../cluster-client.contract.ts'
 
 function clientFor(
@@ -126,6 +126,44 @@ describe('@platformatic/kafka adapter on a real broker: what only a real broker 
     } finally {
       await stream.close()
       await consumer.close(true)
+      await client.close()
+    }
+  })
+
+  it('describes a member of a consumer-protocol (KIP-848) group with its assignments', async () => {
+    const client = clientFor(kafka)
+    const topic = `kip848-${randomUUID().slice(0, 8)}`
+    const groupId = `group-${topic}`
+    await client.createTopic({ name: topic, partitionsCount: 2, configs: [], validateOnly: false })
+    // Kafka's own Java consumer with group.protocol=consumer.
+    const member = startConsumerProtocolMember(kafka, topic, groupId)
+    try {
+      // The member joins through heartbeats once the JVM is up: wait for it and its assignment.
+      const describe = () => client.describeConsumerGroup(groupId).catch(() => undefined)
+      let group = await describe()
+      for (
+        let attempt = 0;
+        attempt < 160 &&
+        (group === undefined || group.members[0] === undefined || group.members[0].assignments.length < 2);
+        attempt++
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 250))
+        group = await describe()
+      }
+      assert.ok(group, 'the group appeared')
+      assert.equal(group.type, 'CONSUMER')
+      assert.equal(group.state, 'STABLE')
+      assert.equal(group.members.length, 1)
+      assert.equal(group.members[0]!.clientId, 'kip848-member')
+      assert.deepEqual(group.members[0]!.assignments, [
+        { topicName: topic, partitionId: 0 },
+        { topicName: topic, partitionId: 1 },
+      ])
+      const listed = (await client.listConsumerGroups()).find((each) => each.groupId === groupId)
+      assert.equal(listed?.members.length, 1)
+    } finally {
+      await member.stop()
+      await client.deleteTopic(topic).catch(() => undefined)
       await client.close()
     }
   })
