@@ -217,22 +217,30 @@ export class Authorizer {
       this.#roleBindingReloadAgain = true
       return this.#roleBindingReload
     }
+    let isDone = false
     const run = async (): Promise<void> => {
-      do {
-        this.#roleBindingReloadAgain = false
-        try {
-          this.#roleBindings = new RoleBindingIndex(await this.#options.roleBindings.listAllRoleBindings())
-        } catch (error) {
-          // Keep the bindings we have: a passing database hiccup should not lock everybody out.
-          // Never loaded stays an error, which denies.
-          this.#options.onLoadError?.(error as Error, 'role bindings')
-        }
-      } while (this.#roleBindingReloadAgain)
+      try {
+        do {
+          this.#roleBindingReloadAgain = false
+          try {
+            this.#roleBindings = new RoleBindingIndex(await this.#options.roleBindings.listAllRoleBindings())
+          } catch (error) {
+            // Keep the bindings we have: a passing database hiccup should not lock everybody out.
+            // Never loaded stays an error, which denies.
+            this.#options.onLoadError?.(error as Error, 'role bindings')
+          }
+        } while (this.#roleBindingReloadAgain)
+      } finally {
+        // Forget the read in the same step as the last look at `again`: a call made after it
+        // must start a read of its own, not be handed this one (which may predate its change).
+        isDone = true
+        this.#roleBindingReload = undefined
+      }
     }
-    this.#roleBindingReload = run().finally(() => {
-      this.#roleBindingReload = undefined
-    })
-    return this.#roleBindingReload
+    const reload = run()
+    // A source that throws at once ends `run` before it returns: then there is nothing to share.
+    if (!isDone) this.#roleBindingReload = reload
+    return reload
   }
 
   /** Reads a cluster's ACLs again; resolves once decisions use them (after a change made here). */
