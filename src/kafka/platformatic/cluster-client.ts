@@ -185,6 +185,17 @@ function groupState(state: string | undefined): KafkaConsumerGroupState {
   return (known as readonly string[]).includes(name) ? (name as KafkaConsumerGroupState) : 'UNKNOWN'
 }
 
+/** A member's partitions, one entry each, by topic then partition. */
+function assignedPartitions(
+  topics: readonly { topicName: string; partitions: readonly number[] }[],
+): { topicName: string; partitionId: number }[] {
+  return topics
+    .flatMap((topic) => topic.partitions.map((partitionId) => ({ topicName: topic.topicName, partitionId })))
+    .sort((a, b) =>
+      a.topicName === b.topicName ? a.partitionId - b.partitionId : a.topicName < b.topicName ? -1 : 1,
+    )
+}
+
 function groupType(type: string | undefined): KafkaConsumerGroup['type'] {
   const name = (type ?? 'classic').toUpperCase()
   return name === 'CLASSIC' || name === 'CONSUMER' || name === 'SHARE' ? name : 'UNKNOWN'
@@ -466,17 +477,12 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
               instanceId: member.groupInstanceId ?? null,
               clientId: member.clientId,
               host: member.clientHost,
-              assignments: [...(member.assignments?.values() ?? [])]
-                .flatMap((assignment) =>
-                  assignment.partitions.map((partitionId) => ({ topicName: assignment.topic, partitionId })),
-                )
-                .sort((a, b) =>
-                  a.topicName === b.topicName
-                    ? a.partitionId - b.partitionId
-                    : a.topicName < b.topicName
-                      ? -1
-                      : 1,
-                ),
+              assignments: assignedPartitions(
+                [...(member.assignments?.values() ?? [])].map((assignment) => ({
+                  topicName: assignment.topic,
+                  partitions: assignment.partitions,
+                })),
+              ),
             }))
             .sort((a, b) => (a.consumerId < b.consumerId ? -1 : 1)),
         },
@@ -523,17 +529,7 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
           instanceId: member.instanceId ?? null,
           clientId: member.clientId,
           host: member.clientHost,
-          assignments: member.assignment.topicPartitions
-            .flatMap((assignment) =>
-              assignment.partitions.map((partitionId) => ({ topicName: assignment.topicName, partitionId })),
-            )
-            .sort((a, b) =>
-              a.topicName === b.topicName
-                ? a.partitionId - b.partitionId
-                : a.topicName < b.topicName
-                  ? -1
-                  : 1,
-            ),
+          assignments: assignedPartitions(member.assignment.topicPartitions),
         }))
         .sort((a, b) => (a.consumerId < b.consumerId ? -1 : 1)),
     }))
