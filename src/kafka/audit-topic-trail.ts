@@ -32,6 +32,14 @@ interface Queued {
 
 const sizeOf = (entry: Queued): number => entry.key.length + entry.value.length
 
+/** Errors that trying again will not cure. */
+function isRefusedForGood(error: unknown): boolean {
+  return (
+    error instanceof GatewayError &&
+    (error.code === 'GW_KAFKA_RECORD_TOO_LARGE' || error.code === 'GW_KAFKA_INVALID_REQUEST')
+  )
+}
+
 export class KafkaAuditTrail implements AuditTrail {
   readonly #options: KafkaAuditTrailOptions
   #queue: Queued[] = []
@@ -111,34 +119,40 @@ export class KafkaAuditTrail implements AuditTrail {
   async #pump(): Promise<void> {
     while (this.#queue.length > 0) {
       // Taken out of the queue while in flight, so that dropping the oldest never drops these;
-      // they still count against the bound until they are written.
+      // they still count against the bound until they are settled.
       const batch = this.#queue.splice(0, this.#options.batchSize ?? 500)
       this.#inFlight = batch.length
-      let failed: Queued[] = batch
+      let results: PromiseSettledResult<unknown>[] | undefined
       let failure: unknown
       try {
         const client = await this.#options.client()
         await this.#ensureTopic(client)
-        const results = await Promise.allSettled(
+        results = await Promise.allSettled(
           batch.map((entry) =>
             client.produce(this.#options.topic, { key: entry.key, value: entry.value, headers: [] }),
           ),
         )
-        failed = batch.filter((_entry, index) => results[index]!.status === 'rejected')
-        failure = results.find(
-          (result): result is PromiseRejectedResult => result.status === 'rejected',
-        )?.reason
       } catch (error) {
         failure = error
       }
       this.#inFlight = 0
-      for (const entry of batch) {
-        if (failed.includes(entry)) continue
-        this.#delivered++
+      const retry: Queued[] = []
+      batch.forEach((entry, index) => {
+        const result = results?.[index]
+        if (result?.status === 'fulfilled') {
+          this.#delivered++
+        } else if (result !== undefined && isRefusedForGood(result.reason)) {
+          // A record Kafka will never take (too large for the topic) would block the queue for good.
+          this.#dropped++
+        } else {
+          failure ??= result?.reason
+          retry.push(entry)
+          return
+        }
         this.#bufferedBytes -= sizeOf(entry)
-      }
-      if (failed.length > 0) {
-        this.#queue.unshift(...failed)
+      })
+      if (retry.length > 0) {
+        this.#queue.unshift(...retry)
         this.#options.onError?.(failure)
         this.#retryLater()
         return

@@ -89,6 +89,24 @@ describe('KafkaAuditTrail', () => {
     await trail.close(100)
   })
 
+  it('drops a record Kafka refuses as too large instead of blocking the ones after it', async () => {
+    const cluster = new FakeKafkaCluster()
+    cluster.maxRecordBytes = 2_000
+    const trail = new KafkaAuditTrail({
+      topic: 'audit',
+      client: async () => cluster,
+      bufferMaxBytes: 1_000_000,
+    })
+    const huge = event('s', 1) as unknown as { data: Record<string, unknown> }
+    huge.data['padding'] = 'x'.repeat(5_000)
+    trail.record(huge as unknown as AuditRecord)
+    trail.record(event('s', 2))
+    await until(() => trail.stats().delivered === 1, 'the small one is delivered')
+    assert.equal(trail.stats().dropped, 1)
+    assert.equal(trail.stats().buffered, 0)
+    await trail.close(100)
+  })
+
   it('never throws from record(), even for an event it cannot serialise', () => {
     const trail = new KafkaAuditTrail({
       topic: 'audit',
