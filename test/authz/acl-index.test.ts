@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { AclIndex, allowImplies } from '../../src/authz/index.ts'
-import type { Acl, AclOperation } from '../../src/core/index.ts'
+import { ACL_OPERATIONS, type Acl, type AclOperation } from '../../src/core/index.ts'
 
 const acl = (overrides: Partial<Acl>): Acl => ({
   resourceType: 'TOPIC',
@@ -171,5 +171,70 @@ describe('AclIndex (StandardAuthorizer semantics)', () => {
     assert.equal(allowImplies('ALL', 'IDEMPOTENT_WRITE'), true)
     assert.equal(allowImplies('WRITE', 'IDEMPOTENT_WRITE'), false)
     assert.equal(allowImplies('DESCRIBE_CONFIGS', 'ALTER_CONFIGS'), false)
+  })
+
+  it('decides as a rule-by-rule reading of every ACL, for many ACLs on shared names and nested prefixes', () => {
+    // Few names, principals and prefixes over many ACLs, so that the index's by-principal groups,
+    // its `*` list and its prefix tree (prefixes of prefixes) all take part.
+    let state = 7
+    const random = (bound: number) => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0
+      return (state >>> 16) % bound
+    }
+    // Requests come from the first four; the others only fill the index's groups.
+    const principals = ['User:alice', 'User:bob', 'User:carol', 'User:dave', 'User:*']
+    const bystanders = Array.from({ length: 40 }, (_, index) => `User:sa-${index}`)
+    const names = ['o', 'or', 'ord', 'orders', 'orders-1', 'orders-10', 'payments', 'p', '*']
+    const acls: Acl[] = Array.from({ length: 3_000 }, () => {
+      const patternType = random(3) === 0 ? 'PREFIXED' : 'LITERAL'
+      const name = names[random(names.length)]!
+      return {
+        resourceType: random(10) === 0 ? 'GROUP' : 'TOPIC',
+        resourceName: patternType === 'PREFIXED' && name === '*' ? 'ord' : name,
+        patternType,
+        principal: random(10) === 0 ? principals[random(principals.length)]! : bystanders[random(40)]!,
+        host: random(4) === 0 ? '10.0.0.9' : '*',
+        operation: ACL_OPERATIONS[random(ACL_OPERATIONS.length)]!,
+        permission: random(5) === 0 ? 'DENY' : 'ALLOW',
+      }
+    })
+    const index = new AclIndex(acls)
+    const applies = (rule: Acl, held: string[], host: string, name: string, operation: AclOperation) =>
+      rule.resourceType === 'TOPIC' &&
+      (rule.principal === 'User:*' || held.includes(rule.principal)) &&
+      (rule.host === '*' || rule.host === host) &&
+      (rule.patternType === 'PREFIXED'
+        ? name.startsWith(rule.resourceName)
+        : rule.resourceName === '*' || rule.resourceName === name) &&
+      (rule.permission === 'DENY'
+        ? rule.operation === operation || rule.operation === 'ALL'
+        : allowImplies(rule.operation, operation))
+    let decided = { allow: 0, deny: 0, none: 0 }
+    for (let request = 0; request < 2_000; request++) {
+      const held = [principals[random(4)]!, ...(random(2) === 0 ? [principals[random(4)]!] : [])]
+      const host = random(3) === 0 ? '10.0.0.9' : '10.0.0.1'
+      const name = [...names.filter((each) => each !== '*'), 'order', 'orders-100', 'x'][random(10)]!
+      const operation = ACL_OPERATIONS[random(ACL_OPERATIONS.length)]!
+      const expected = acls.filter((rule) => applies(rule, held, host, name, operation))
+      const verdict = index.decide(held, host, 'TOPIC', name, operation)
+      const kind = expected.some((rule) => rule.permission === 'DENY')
+        ? 'deny'
+        : expected.length > 0
+          ? 'allow'
+          : 'none'
+      assert.equal(verdict.kind, kind, `${held.join(',')} ${operation} ${name} from ${host}`)
+      if (verdict.kind !== 'none') {
+        assert.ok(expected.includes(verdict.acl))
+        assert.equal(verdict.acl.permission, verdict.kind === 'deny' ? 'DENY' : 'ALLOW')
+      }
+      assert.deepEqual(
+        new Set(index.matching(held, host, 'TOPIC', name, operation)),
+        new Set(expected),
+        `matching: ${held.join(',')} ${operation} ${name}`,
+      )
+      decided = { ...decided, [kind]: decided[kind] + 1 }
+    }
+    // The generated requests reach every kind of answer, so the comparison covers each.
+    for (const count of Object.values(decided)) assert.ok(count > 100, JSON.stringify(decided))
   })
 })
