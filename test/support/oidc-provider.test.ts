@@ -275,6 +275,34 @@ describe('test OIDC provider', () => {
     }
   })
 
+  it('accepts the Entra v1 endpoint form that names the API with resource= instead of a scope', async () => {
+    // Given
+    const issuer = oidc.issuers.entraV1
+    const client = issuer.client()
+    const requestNaming = (resource: string) =>
+      fetch(issuer.tokenEndpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: client.clientId,
+          client_secret: client.clientSecret,
+          resource,
+        }).toString(),
+      })
+
+    // When
+    const known = await requestNaming(`api://${APPLICATION_ID}`)
+    const unknown = await requestNaming('api://another-app')
+
+    // Then
+    assert.equal(known.status, 200)
+    const { access_token } = (await known.json()) as { access_token: string }
+    assert.equal((await verify(issuer, access_token)).aud, `api://${APPLICATION_ID}`)
+    assert.equal(unknown.status, 400)
+    assert.equal(((await unknown.json()) as { error: string }).error, 'invalid_target')
+  })
+
   it('grants Okta scopes one by one, all of them when none is asked, and refuses others', async () => {
     const issuer = oidc.issuers.okta
     const client = issuer.client()
@@ -306,7 +334,7 @@ describe('test OIDC provider', () => {
     assert.equal(payload.roles, undefined, 'Entra omits roles when none is assigned')
   })
 
-  it('lets a test change a client claims between tokens, so one token matches a pool filter and the next misses', async () => {
+  it("lets a test change a client's claims between tokens, so one token matches a pool filter and the next misses", async () => {
     // Given
     const issuer = oidc.issuers.keycloak
     const client = issuer.addClient({ roles: ['kafka-admin'], groups: ['/platform'] })
