@@ -176,7 +176,10 @@ export interface TestOidcIssuer {
   readonly clients: readonly TestOidcClient[]
   /** The registered client `clientId`, or the first one; throws `TypeError` if there is none such. */
   client(clientId?: string): TestOidcClient
-  /** Changes what the client's next tokens say; throws `TypeError` for an unknown client. */
+  /**
+   * Changes what the client's next tokens say: each field given replaces the old value (`claims`
+   * as a whole), fields left out stay. Throws `TypeError` for an unknown client.
+   */
   updateClient(clientId: string, update: TestOidcClientClaimsUpdate): void
   /** Registers another client and returns it. */
   addClient(options?: TestOidcClientOptions): TestOidcClient
@@ -752,8 +755,9 @@ class IssuerRuntime implements TestOidcIssuer {
 
   client(clientId?: string): TestOidcClient {
     const record = clientId === undefined ? this.#clients.values().next().value : this.#clients.get(clientId)
-    if (record === undefined)
+    if (record === undefined) {
       throw new TypeError(`no client ${clientId ?? '(any)'} is registered at ${this.issuer}`)
+    }
     return this.#publicClient(record)
   }
 
