@@ -20,3 +20,28 @@ export {
   secretMatches,
   SECRET_PREFIX,
 } from './api-key/secret-format.ts'
+export {
+  JwksCache,
+  jwksMaxAgeMs,
+  DEFAULT_JWKS_COOLDOWN_MS,
+  DEFAULT_JWKS_MAX_AGE_MS,
+  MAX_JWKS_MAX_AGE_MS,
+  MIN_JWKS_MAX_AGE_MS,
+  MAX_JWKS_KEYS,
+  type JwksCacheOptions,
+  type JwksFetchFailure,
+  type JwksKeySummary,
+  type JwksStatus,
+  type KeySelection,
+} from './oidc/jwks-cache.ts'
+export {
+  checkFetchableUrl,
+  fetchJsonDocument,
+  RemoteDocumentError,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_TOTAL_TIMEOUT_MS,
+  type RemoteDocument,
+  type RemoteDocumentFailure,
+  type RemoteFetchLimits,
+} from './oidc/remote-document.ts'
