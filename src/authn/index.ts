@@ -34,6 +34,7 @@ export {
   type JwksStatus,
   type KeySelection,
 } from './oidc/jwks-cache.ts'
+export { discoverJwksUri, discoveryDocumentUrl } from './oidc/discovery.ts'
 export {
   checkFetchableUrl,
   fetchJsonDocument,
@@ -45,3 +46,8 @@ export {
   type RemoteDocumentFailure,
   type RemoteFetchLimits,
 } from './oidc/remote-document.ts'
+export {
+  VerifiedTokenCache,
+  DEFAULT_MAX_CACHED_TOKENS,
+  type VerifiedTokenCacheOptions,
+} from './oidc/verified-token-cache.ts'
