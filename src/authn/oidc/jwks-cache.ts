@@ -105,6 +105,8 @@ const KEY_TYPE_OF_ALGORITHM: Readonly<Record<string, { kty: string; crv?: readon
   EdDSA: { kty: 'OKP', crv: ['Ed25519', 'Ed448'] },
 }
 
+const SIGNING_CURVES = new Set(Object.values(KEY_TYPE_OF_ALGORITHM).flatMap((keyType) => keyType.crv ?? []))
+
 /**
  * Reads `max-age` out of a `Cache-Control` header and clamps it.
  *
@@ -295,7 +297,8 @@ function importPublicKey(entry: unknown): UsableKey | undefined {
     return undefined
   if (use !== undefined && use !== 'sig') return undefined
   if (keyOps !== undefined && !(Array.isArray(keyOps) && keyOps.includes('verify'))) return undefined
-  if (crv !== undefined && typeof crv !== 'string') return undefined
+  // Curves that sign: an X25519 (key agreement) or unknown-curve key could never verify a token.
+  if (kty !== 'RSA' && !(typeof crv === 'string' && SIGNING_CURVES.has(crv))) return undefined
   // Only the public members go to the importer, so a leaked private part is never held.
   const publicMembers =
     kty === 'RSA' ? { kty, n: entry.n, e: entry.e } : { kty, crv: entry.crv, x: entry.x, y: entry.y }
@@ -305,7 +308,7 @@ function importPublicKey(entry: unknown): UsableKey | undefined {
   } catch {
     return undefined
   }
-  return { key, kid, kty, crv, alg, use }
+  return { key, kid, kty, crv: typeof crv === 'string' ? crv : undefined, alg, use }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

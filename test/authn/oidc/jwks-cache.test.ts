@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import {
   DEFAULT_JWKS_MAX_AGE_MS,
@@ -213,6 +214,7 @@ describe('JWKS cache', () => {
             { kty: 'oct', k: 'c2VjcmV0', kid: 'hmac', alg: 'HS256' },
             { ...rotatedKey.jwk, use: 'enc' },
             { kty: 'RSA', kid: 'broken', n: 'AQAB' },
+            { ...generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }), kid: 'agreement' },
           ],
         }),
       )
@@ -222,7 +224,7 @@ describe('JWKS cache', () => {
       // Then
       assert.equal(status.lastFetch, 'ok')
       assert.equal(status.keyCount, 2)
-      assert.equal(status.ignoredKeyCount, 3)
+      assert.equal(status.ignoredKeyCount, 4)
       assert.deepEqual(
         jwks.keys().map((key) => key.kid),
         ['rsa-1', 'ec-1'],
