@@ -21,6 +21,22 @@ export {
   SECRET_PREFIX,
 } from './api-key/secret-format.ts'
 export {
+  TokenVerifier,
+  tokenRejectionError,
+  ACCEPTED_ALGORITHMS,
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  DEFAULT_MAX_TOKEN_BYTES,
+  MAX_CLOCK_SKEW_SECONDS,
+  type OidcProvider,
+  type ProviderLookup,
+  type TokenObject,
+  type TokenRejection,
+  type TokenRejectionReason,
+  type TokenVerification,
+  type TokenVerifierOptions,
+  type VerifiedToken,
+} from './oidc/token-verifier.ts'
+export {
   JwksCache,
   jwksMaxAgeMs,
   DEFAULT_JWKS_COOLDOWN_MS,
