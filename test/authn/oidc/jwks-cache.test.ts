@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
+import type { ServerResponse } from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import {
   DEFAULT_JWKS_MAX_AGE_MS,
@@ -185,6 +186,50 @@ describe('JWKS cache', () => {
         assert.equal(status.lastFetch, 'error')
         assert.ok(status.error?.message)
         assert.equal(status.keyCount, 1)
+        assert.equal((await jwks.selectKey('RS256', 'rsa-1')).found, true)
+      })
+    }
+
+    const hostileResponses: [string, string, (response: ServerResponse) => void][] = [
+      [
+        'a redirect',
+        'redirect',
+        (response) => {
+          response.writeHead(307, { location: '/elsewhere' })
+          response.end()
+        },
+      ],
+      [
+        'a huge body',
+        'too_large',
+        (response) => {
+          response.writeHead(200, { 'content-type': 'application/json' })
+          response.end(JSON.stringify({ keys: [rsaKey.jwk], padding: 'x'.repeat(300 * 1024) }))
+        },
+      ],
+      [
+        'a body that never ends',
+        'timeout',
+        (response) => {
+          response.writeHead(200, { 'content-type': 'application/json' })
+          response.write('{"keys":[')
+        },
+      ],
+    ]
+    for (const [name, reason, respond] of hostileResponses) {
+      it(`reports ${reason} and keeps the cached keys when the JWKS endpoint sends ${name}`, async () => {
+        // Given
+        const path = freshPath()
+        server.json(path, jwksOf(rsaKey))
+        const jwks = cacheFor(path, { now: T0 })
+        await jwks.refresh()
+        // When
+        server.route(path, (_request, response) => respond(response))
+        const status = await jwks.refresh()
+        // Then
+        assert.equal(status.lastFetch, 'error')
+        assert.equal(status.error?.reason, reason)
+        assert.equal(server.hits('/elsewhere'), 0)
         assert.equal((await jwks.selectKey('RS256', 'rsa-1')).found, true)
       })
     }
