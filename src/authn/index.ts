@@ -44,6 +44,7 @@ export {
   MAX_JWKS_MAX_AGE_MS,
   MIN_JWKS_MAX_AGE_MS,
   MAX_JWKS_KEYS,
+  MIN_RSA_MODULUS_BITS,
   type JwksCacheOptions,
   type JwksFetchFailure,
   type JwksKeySummary,

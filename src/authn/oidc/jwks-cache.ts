@@ -10,8 +10,9 @@
  *   the gateway into a weapon against the provider.
  * - A failed fetch (endpoint down, garbage, too large, a redirect) never throws away keys that were
  *   good: they keep verifying tokens, and the failure shows in {@link JwksCache.status}.
- * - Only asymmetric keys (RSA, EC, OKP) are kept: a symmetric key in a public document makes no
- *   sense, and keeping one would invite the "HMAC with a public key" confusion.
+ * - Only asymmetric signing keys (RSA of 2048 bits or more, EC, Ed25519/Ed448) are kept: a
+ *   symmetric key in a public document makes no sense, and keeping one would invite the "HMAC
+ *   with a public key" confusion.
  */
 import { createPublicKey, type JsonWebKeyInput, type KeyObject } from 'node:crypto'
 import { fetchJsonDocument, RemoteDocumentError, type RemoteFetchLimits } from './remote-document.ts'
@@ -20,6 +21,8 @@ export const MIN_JWKS_MAX_AGE_MS = 5 * 60_000
 export const MAX_JWKS_MAX_AGE_MS = 7 * 24 * 60 * 60_000
 export const DEFAULT_JWKS_MAX_AGE_MS = 24 * 60 * 60_000
 export const DEFAULT_JWKS_COOLDOWN_MS = 30_000
+/** Shorter RSA keys are ignored (the floor NIST and RFC 7518 set for RS/PS signatures). */
+export const MIN_RSA_MODULUS_BITS = 2048
 /** More keys than this in one JWKS is not a key set we want to hold or search. */
 export const MAX_JWKS_KEYS = 100
 
@@ -308,6 +311,8 @@ function importPublicKey(entry: unknown): UsableKey | undefined {
   } catch {
     return undefined
   }
+  // RSA under 2048 bits can be factored by a determined attacker; such a key must not vouch for anyone.
+  if (kty === 'RSA' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < MIN_RSA_MODULUS_BITS) return undefined
   return { key, kid, kty, crv: typeof crv === 'string' ? crv : undefined, alg, use }
 }
 

@@ -260,6 +260,10 @@ describe('JWKS cache', () => {
             { ...rotatedKey.jwk, use: 'enc' },
             { kty: 'RSA', kid: 'broken', n: 'AQAB' },
             { ...generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }), kid: 'agreement' },
+            {
+              ...generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }),
+              kid: 'weak-rsa',
+            },
           ],
         }),
       )
@@ -269,7 +273,7 @@ describe('JWKS cache', () => {
       // Then
       assert.equal(status.lastFetch, 'ok')
       assert.equal(status.keyCount, 2)
-      assert.equal(status.ignoredKeyCount, 4)
+      assert.equal(status.ignoredKeyCount, 5)
       assert.deepEqual(
         jwks.keys().map((key) => key.kid),
         ['rsa-1', 'ec-1'],
