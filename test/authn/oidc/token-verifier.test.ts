@@ -333,10 +333,12 @@ describe('OIDC token verifier', () => {
       }
     })
 
-    it('a kid that is not a string', async () => {
+    it('a kid that is not a string, or longer than 256 characters', async () => {
       const verifier = verifierWith()
-      const token = signByHand(rsaKey, { alg: 'RS256', kid: 7 }, claims())
-      assert.equal(rejectionOf(await verifier.verify(token)).reason, 'malformed')
+      for (const kid of [7, ['rsa-1'], 'k'.repeat(257)]) {
+        const token = signByHand(rsaKey, { alg: 'RS256', kid }, claims())
+        assert.equal(rejectionOf(await verifier.verify(token)).reason, 'malformed', String(kid).slice(0, 20))
+      }
     })
   })
 
@@ -395,6 +397,19 @@ describe('OIDC token verifier', () => {
       assert.equal(verifier.jwksStatus(provider).error?.reason, 'network')
     })
 
+    it('fetches the JWKS once for many tokens arriving together on a cold start', async () => {
+      // Given
+      const verifier = verifierWith()
+      const tokens = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => signToken([rsaKey, ecKey][i % 2]!, claims({ jti: `c-${i}` }))),
+      )
+      // When
+      const results = await Promise.all(tokens.map((token) => verifier.verify(token)))
+      // Then
+      assert.ok(results.every((result) => result.isValid))
+      assert.equal(jwksHits(), 1)
+    })
+
     it('refuses tokens with jwks_unavailable while no key could ever be fetched', async () => {
       const verifier = verifierWith({ jwksUri: server.url('/jwks-missing') })
       const rejection = rejectionOf(await verifier.verify(await signToken(rsaKey, claims())))
@@ -426,6 +441,23 @@ describe('OIDC token verifier', () => {
       clock.now = (NOW_SECONDS + 180) * 1000
       assert.equal(rejectionOf(await verifier.verify(token)).reason, 'expired')
       assert.equal(lookups.length, 2)
+    })
+
+    it('verifies every time when the cache is off (maxCachedTokens 0)', async () => {
+      const lookedUp: string[] = []
+      const verifier = new TokenVerifier({
+        findProviderByIssuer: (issuer) => {
+          lookedUp.push(issuer)
+          return { id: 'op-1', issuer: ISSUER, jwksUri: server.url('/jwks') }
+        },
+        fetchLimits: { allowInsecureLoopback: true },
+        maxCachedTokens: 0,
+        now: () => NOW_SECONDS * 1000,
+      })
+      const token = await signToken(rsaKey, claims())
+      assert.equal((await verifier.verify(token)).isValid, true)
+      assert.equal((await verifier.verify(token)).isValid, true)
+      assert.equal(lookedUp.length, 2)
     })
 
     it('revokes a provider’s tokens at once when the provider is forgotten', async () => {
