@@ -20,3 +20,51 @@ export {
   secretMatches,
   SECRET_PREFIX,
 } from './api-key/secret-format.ts'
+export {
+  TokenVerifier,
+  tokenRejectionError,
+  ACCEPTED_ALGORITHMS,
+  DEFAULT_CLOCK_SKEW_SECONDS,
+  DEFAULT_MAX_TOKEN_BYTES,
+  MAX_CLOCK_SKEW_SECONDS,
+  type OidcProvider,
+  type ProviderLookup,
+  type TokenObject,
+  type TokenRejection,
+  type TokenRejectionReason,
+  type TokenVerification,
+  type TokenVerifierOptions,
+  type VerifiedToken,
+} from './oidc/token-verifier.ts'
+export {
+  JwksCache,
+  jwksMaxAgeMs,
+  DEFAULT_JWKS_COOLDOWN_MS,
+  DEFAULT_JWKS_MAX_AGE_MS,
+  MAX_JWKS_MAX_AGE_MS,
+  MIN_JWKS_MAX_AGE_MS,
+  MAX_JWKS_KEYS,
+  MIN_RSA_MODULUS_BITS,
+  type JwksCacheOptions,
+  type JwksFetchFailure,
+  type JwksKeySummary,
+  type JwksStatus,
+  type KeySelection,
+} from './oidc/jwks-cache.ts'
+export { discoverJwksUri, discoveryDocumentUrl } from './oidc/discovery.ts'
+export {
+  checkFetchableUrl,
+  fetchJsonDocument,
+  RemoteDocumentError,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_TOTAL_TIMEOUT_MS,
+  type RemoteDocument,
+  type RemoteDocumentFailure,
+  type RemoteFetchLimits,
+} from './oidc/remote-document.ts'
+export {
+  VerifiedTokenCache,
+  DEFAULT_MAX_CACHED_TOKENS,
+  type VerifiedTokenCacheOptions,
+} from './oidc/verified-token-cache.ts'
