@@ -20,3 +20,19 @@ export {
   secretMatches,
   SECRET_PREFIX,
 } from './api-key/secret-format.ts'
+export {
+  claimsFilterCompiler,
+  createFilterCompiler,
+  FilterTypes,
+  MAX_FILTER_LENGTH,
+  prepareFilterInput,
+  type CompiledFilter,
+  type ExplainedCondition,
+  type FilterCompileResult,
+  type FilterCompiler,
+  type FilterCompilerOptions,
+  type FilterExplanation,
+  type FilterInput,
+  type FilterType,
+  type InvalidFilter,
+} from './filters/index.ts'
