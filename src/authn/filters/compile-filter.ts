@@ -182,7 +182,7 @@ function syntaxError(source: string, error: unknown): FilterCompileResult {
     ? '; compare with == (a single = is not an operator)'
     : /^(and|or)\b/i.test(rest)
       ? '; use && and || to combine conditions'
-      : rest.trim() === ''
+      : /^\s*(&&|\|\||[=!<>]=?|in)?\s*$/.test(rest)
         ? '; the filter ends too early'
         : ''
   return refuse(
