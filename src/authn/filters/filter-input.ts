@@ -12,7 +12,7 @@
  * CEL compares them with int literals by value (`claims.exp > 0`, `claims.n == 2`).
  */
 
-import type { CelInput } from '@bufbuild/cel'
+import { celList, celMap, type CelInput } from '@bufbuild/cel'
 
 const preparedInput = Symbol('FilterInput')
 
@@ -40,7 +40,7 @@ export function bindingsOf(input: FilterInput): Readonly<Record<string, CelInput
   return input[preparedInput]
 }
 
-/** JSON to the evaluator's input types: arrays stay arrays, objects become `Map`s. */
+/** JSON to the evaluator's values: arrays become CEL lists, objects CEL maps over `Map`s. */
 function toEvaluatorValue(value: unknown, path: string): CelInput {
   switch (typeof value) {
     case 'string':
@@ -50,16 +50,31 @@ function toEvaluatorValue(value: unknown, path: string): CelInput {
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError(`${path} is not a finite number.`)
       return value
-    case 'object':
+    case 'object': {
       if (value === null) return null
-      if (Array.isArray(value))
-        return value.map((element, index) => toEvaluatorValue(element, `${path}[${index}]`))
-      return new Map<string, CelInput>(
-        Object.entries(value)
-          .filter(([, entry]) => entry !== undefined)
-          .map(([key, entry]) => [key, toEvaluatorValue(entry, `${path}.${key}`)]),
-      )
+      // Wrapped now, once per request, rather than by the evaluator at every read of the claim.
+      // Paths are built only on the way to an error: most inputs have none.
+      if (Array.isArray(value)) {
+        const elements: CelInput[] = []
+        for (let index = 0; index < value.length; index += 1) {
+          const element: unknown = value[index]
+          elements.push(isPlain(element) ? element : toEvaluatorValue(element, `${path}[${index}]`))
+        }
+        return celList(elements)
+      }
+      const entries = new Map<string, CelInput>()
+      for (const key of Object.keys(value)) {
+        const entry = (value as Record<string, unknown>)[key]
+        if (entry !== undefined)
+          entries.set(key, isPlain(entry) ? entry : toEvaluatorValue(entry, `${path}.${key}`))
+      }
+      return celMap(entries)
+    }
     default:
       throw new TypeError(`${path} is a ${typeof value}; filter input must be JSON.`)
   }
+}
+
+function isPlain(value: unknown): value is string | boolean {
+  return typeof value === 'string' || typeof value === 'boolean'
 }
