@@ -250,16 +250,19 @@ class CelFilter implements CompiledFilter {
   }
 
   matches(input: FilterInput): boolean {
-    try {
-      return this.#evaluate(bindingsOf(input)) === true
-    } catch {
-      return false
-    }
+    return withoutStackTraces(() => {
+      try {
+        return this.#evaluate(bindingsOf(input)) === true
+      } catch {
+        return false
+      }
+    })
   }
 
   explain(input: FilterInput): FilterExplanation {
     const bindings = bindingsOf(input)
-    return { matched: this.matches(input), condition: this.#explainTree(this.#tree, bindings) }
+    const condition = withoutStackTraces(() => this.#explainTree(this.#tree, bindings))
+    return { matched: this.matches(input), condition }
   }
 
   #explainTree(tree: ConditionTree, bindings: Bindings): ExplainedCondition {
@@ -283,6 +286,23 @@ class CelFilter implements CompiledFilter {
         ? value.message
         : `evaluated to ${String(value)}, not a boolean`
     return { kind: 'condition', text, position, result: 'error', error }
+  }
+}
+
+/**
+ * Runs a synchronous evaluation with stack capture off. The library makes every evaluation error an
+ * `Error`, and a token without a claim the filter reads is one; capturing the stack made that
+ * (common, with auto pool mapping) case ~18 times slower than a match: ~21 µs against ~1.2 µs,
+ * measured A/B in one process. Nobody reads those stacks, and nothing else runs before the limit
+ * is restored.
+ */
+function withoutStackTraces<T>(evaluate: () => T): T {
+  const stackTraceLimit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return evaluate()
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit
   }
 }
 
