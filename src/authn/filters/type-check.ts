@@ -83,6 +83,15 @@ const FUNCTIONS: ReadonlyMap<string, readonly Overload[]> = new Map<string, Over
   ['double', [{ args: [dyn], result: double }]],
 ])
 
+/** How each macro must be written, for the message when it is not. */
+const MACRO_USAGE: Readonly<Record<string, string>> = {
+  has: 'with one field selection, e.g. `has(claims.groups)`',
+  exists: 'on a list with a variable and a condition, e.g. `claims.scp.exists(s, s == "kafka.write")`',
+  all: 'on a list with a variable and a condition, e.g. `claims.scp.all(s, s.startsWith("kafka."))`',
+  exists_one: 'on a list with a variable and a condition, e.g. `claims.roles.exists_one(r, r == "admin")`',
+  filter: 'on a list with a variable and a condition, e.g. `claims.groups.filter(g, g.startsWith("kafka-"))`',
+  map: 'on a list with a variable and an expression, e.g. `claims.scp.map(s, s.lowerAscii())`',
+}
 const MACROS_RETURNING_BOOL = new Set(['exists', 'all', 'exists_one'])
 const SUPPORTED_CALLS = [
   ...new Set([...METHODS.keys(), ...FUNCTIONS.keys(), 'has', 'exists', 'all', 'exists_one', 'filter', 'map']),
@@ -313,6 +322,13 @@ class Checker {
   #functionType(call: CallExpression, expression: Expression): FilterType {
     const isMethod = call.target !== undefined
     const overloads = (isMethod ? METHODS : FUNCTIONS).get(call.function)
+    if (overloads === undefined && MACRO_USAGE[call.function] !== undefined) {
+      // The parser only expands a macro called in its exact shape; any other call lands here.
+      throw new FilterTypeError(
+        `${call.function}() is written ${MACRO_USAGE[call.function]}, but here it is ${this.#quote(expression)}`,
+        expression,
+      )
+    }
     if (overloads === undefined) {
       const form = isMethod ? `method '.${call.function}()'` : `function '${call.function}()'`
       const hint = (isMethod ? FUNCTIONS : METHODS).has(call.function)

@@ -171,6 +171,21 @@ describe('compiling a claims filter', () => {
       snippet: 'claims.exp - claims.iat',
     },
     {
+      title: 'a macro written in the wrong shape',
+      source: 'claims.scp.exists(s)',
+      message:
+        /exists\(\) is written on a list with a variable and a condition, e\.g\. `claims\.scp\.exists\(s, s == "kafka\.write"\)`/,
+      column: 1,
+      snippet: 'claims.scp.exists(s)',
+    },
+    {
+      title: 'has() of a whole variable',
+      source: 'has(claims)',
+      message: /has\(\) is written with one field selection/,
+      column: 1,
+      snippet: 'has(claims)',
+    },
+    {
       title: 'a map literal',
       source: '{"a": 1}.size() == 1',
       message: /map and message literals are not supported/,

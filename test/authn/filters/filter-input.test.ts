@@ -41,6 +41,16 @@ describe('filter input', () => {
     )
   })
 
+  it('restores the stack trace limit it lowers while evaluating', () => {
+    const compiled = claimsFilterCompiler.compile('claims.department == "finance"')
+    assert.ok(compiled.ok)
+    const before = Error.stackTraceLimit
+    const input = prepareFilterInput({ claims: {} })
+    assert.equal(compiled.filter.matches(input), false)
+    assert.equal(compiled.filter.explain(input).condition.result, 'error')
+    assert.equal(Error.stackTraceLimit, before)
+  })
+
   it('serves several filters from one prepared input', () => {
     const input = prepareFilterInput({ claims: { sub: 'orders', scp: ['kafka.read'] } })
     const results = [
