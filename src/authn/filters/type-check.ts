@@ -83,6 +83,12 @@ const FUNCTIONS: ReadonlyMap<string, readonly Overload[]> = new Map<string, Over
   ['double', [{ args: [dyn], result: double }]],
 ])
 
+/**
+ * Each nested macro multiplies the iterations by a claim's length, and the evaluator has no cost
+ * budget: `g.all(a, g.all(b, g.all(c, …)))` over a token's 200 groups would block the event loop.
+ */
+const MAX_MACRO_NESTING = 2
+
 /** How each macro must be written, for the message when it is not. */
 const MACRO_USAGE: Readonly<Record<string, string>> = {
   has: 'with one field selection, e.g. `has(claims.groups)`',
@@ -387,6 +393,12 @@ class Checker {
     if (elementType === undefined) {
       throw new FilterTypeError(
         `${macro}() needs a list or a map, but ${this.#quote(comprehension.iterRange)} is of type ${describeType(rangeType)}`,
+        expression,
+      )
+    }
+    if (this.#scopes.length >= MAX_MACRO_NESTING) {
+      throw new FilterTypeError(
+        `macros nest at most ${MAX_MACRO_NESTING} deep in filters (each level multiplies the work done on every request): ${this.#quote(expression)}`,
         expression,
       )
     }

@@ -186,6 +186,13 @@ describe('compiling a claims filter', () => {
       snippet: 'has(claims)',
     },
     {
+      title: 'macros nested three deep, whose work grows with the cube of a claim',
+      source: 'claims.groups.all(a, claims.groups.all(b, claims.groups.exists(c, a == c)))',
+      message: /macros nest at most 2 deep/,
+      column: 43,
+      snippet: 'claims.groups.exists(c, a == c)',
+    },
+    {
       title: 'a map literal',
       source: '{"a": 1}.size() == 1',
       message: /map and message literals are not supported/,
@@ -211,6 +218,17 @@ describe('compiling a claims filter', () => {
       assert.equal(compiled.filter.matches(prepareFilterInput({ claims: { sub: 'x' } })), false)
       assert.equal(compiled.filter.explain(prepareFilterInput({ claims: {} })).matched, false)
     }
+  })
+
+  it('accepts macros nested two deep', () => {
+    const compiled = claimsFilterCompiler.compile(
+      'claims.groups.exists(g, ["kafka-producers", "x"].exists(a, a == g))',
+    )
+    assert.ok(compiled.ok)
+    assert.equal(
+      compiled.filter.matches(prepareFilterInput({ claims: { groups: ['Everyone', 'kafka-producers'] } })),
+      true,
+    )
   })
 
   it('keeps the source of a compiled filter', () => {
