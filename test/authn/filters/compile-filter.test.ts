@@ -290,8 +290,12 @@ describe('a filter compiler over other variables (certificate pools)', () => {
     )
   })
 
-  it('refuses a declaration without variables or with a name CEL cannot spell', () => {
+  it('refuses a declaration without variables, with a name CEL cannot spell, or with no room for a filter', () => {
     assert.throws(() => createFilterCompiler({ variables: {} }), TypeError)
     assert.throws(() => createFilterCompiler({ variables: { 'subject-dn': FilterTypes.string } }), TypeError)
+    assert.throws(
+      () => createFilterCompiler({ variables: { CN: FilterTypes.string }, maxLength: 0 }),
+      TypeError,
+    )
   })
 })
