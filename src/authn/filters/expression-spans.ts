@@ -17,6 +17,7 @@ import {
 /** Operators whose recorded offset is not where their text starts; their span is their operands'. */
 const OPERATORS_WITHOUT_OWN_START = new Set(['_&&_', '_||_', '_?_:_'])
 
+/** Spans of one parsed filter's expressions, computed on demand and remembered. */
 export class ExpressionSpans {
   readonly #source: string
   readonly #positions: Record<string, number>
@@ -27,15 +28,13 @@ export class ExpressionSpans {
     this.#positions = parsed.sourceInfo?.positions ?? {}
   }
 
-  get source(): string {
-    return this.#source
-  }
-
+  /** The source text of an expression, exactly as written (parentheses it needs included). */
   textOf(expression: Expression): string {
     const span = this.spanOf(expression)
     return this.#source.slice(span.start, span.end)
   }
 
+  /** Where an expression's text starts and ends in the source. */
   spanOf(expression: Expression): SourceSpan {
     const known = this.#spans.get(expression.id)
     if (known !== undefined) return known

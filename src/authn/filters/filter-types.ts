@@ -40,6 +40,7 @@ export function describeType(type: FilterType): string {
   }
 }
 
+/** int, uint or double: the kinds CEL compares with each other by value. */
 export function isNumeric(type: FilterType): boolean {
   return type.kind === 'int' || type.kind === 'uint' || type.kind === 'double'
 }

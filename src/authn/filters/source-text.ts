@@ -21,6 +21,7 @@ export interface SourceSpan {
   readonly end: number
 }
 
+/** Line and column (1-based, in UTF-16 units like the parser's offsets) of an offset. */
 export function positionAt(source: string, offset: number): SourcePosition {
   const clamped = Math.max(0, Math.min(offset, source.length))
   const before = source.slice(0, clamped)
