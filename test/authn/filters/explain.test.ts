@@ -126,6 +126,27 @@ describe('explaining a filter (dry run)', () => {
     ])
   })
 
+  const quotingCases: [source: string, texts: string[]][] = [
+    [
+      'claims.sub == """a"b""" && // the service\n claims.x == r\'y\'',
+      ['claims.sub == """a"b"""', "claims.x == r'y'"],
+    ],
+    ['claims["x"] == "y" && claims . x == "y"', ['claims["x"] == "y"', 'claims . x == "y"']],
+    [
+      '!has(claims.z) && (claims.x)  ==  "y" && -1 < size(claims.l)',
+      ['!has(claims.z)', '(claims.x)  ==  "y"', '-1 < size(claims.l)'],
+    ],
+  ]
+  for (const [source, texts] of quotingCases) {
+    it(`quotes the conditions of ${JSON.stringify(source)} as written`, () => {
+      const explanation = explain(source, { sub: 'a"b', x: 'y', l: ['a'] })
+      assert.equal(explanation.condition.kind, 'and')
+      const quoted =
+        explanation.condition.kind === 'and' ? explanation.condition.conditions.map((c) => c.text) : []
+      assert.deepEqual(quoted, texts)
+    })
+  }
+
   it('gives each condition its line and column', () => {
     const source = 'claims.aud == "api://kafka" &&\n    claims.groups.exists(g, g == "kafka-producers")'
     const explanation = explain(source, oktaClaims)
