@@ -68,3 +68,19 @@ export {
   DEFAULT_MAX_CACHED_TOKENS,
   type VerifiedTokenCacheOptions,
 } from './oidc/verified-token-cache.ts'
+export {
+  claimsFilterCompiler,
+  createFilterCompiler,
+  FilterTypes,
+  MAX_FILTER_LENGTH,
+  prepareFilterInput,
+  type CompiledFilter,
+  type ExplainedCondition,
+  type FilterCompileResult,
+  type FilterCompiler,
+  type FilterCompilerOptions,
+  type FilterExplanation,
+  type FilterInput,
+  type FilterType,
+  type InvalidFilter,
+} from './filters/index.ts'
