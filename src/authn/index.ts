@@ -20,3 +20,8 @@ export {
   secretMatches,
   SECRET_PREFIX,
 } from './api-key/secret-format.ts'
+export {
+  compileIdentityPoolFilterPlaceholder,
+  discoverJwksUri,
+  fetchJwksOncePlaceholder,
+} from './identity-provider-management.ts'
