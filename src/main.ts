@@ -9,6 +9,9 @@ import { pino, stdTimeFunctions, type Logger } from 'pino'
 import {
   ApiKeyAuthenticator,
   AuthenticationFailureThrottle,
+  compileIdentityPoolFilterPlaceholder,
+  discoverJwksUri,
+  fetchJwksOncePlaceholder,
   prepareBootstrapCredential,
 } from './authn/index.ts'
 import { Authorizer } from './authz/index.ts'
@@ -230,6 +233,14 @@ async function start(): Promise<void> {
       maxDelayMs: config.authentication.failureMaxDelayMs,
     }),
     identities,
+    identityProviders: {
+      // Placeholders until the CEL compiler (branch cel-filters) and the token verifier's key cache
+      // (branch oidc-verification) are merged; see authn/identity-provider-management.ts.
+      compileIdentityPoolFilter: compileIdentityPoolFilterPlaceholder,
+      refreshJwks: (provider) => fetchJwksOncePlaceholder(provider),
+      discoverJwksUri: (issuer) => discoverJwksUri(issuer),
+      allowLoopbackHttpIssuers: config.authentication.allowLoopbackHttpIssuers,
+    },
     authorizer,
     audit: auditTrail.trail,
     metrics: createGatewayMetrics(auditTrail.kafka ? { auditStats: () => auditTrail.kafka!.stats() } : {}),

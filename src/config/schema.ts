@@ -269,6 +269,13 @@ const Authentication = Type.Object(
         'Longest delay before answering a failure over the threshold; the delay starts at 100 ms and doubles ' +
         'with each further failure.',
     }),
+    allowLoopbackHttpIssuers: Type.Boolean({
+      default: false,
+      description:
+        'Development only: accept `http://` issuer and JWKS URLs of identity providers when their host is ' +
+        'loopback (`localhost`, `127.0.0.0/8`, `::1`), e.g. a test OIDC provider on the same machine. Other ' +
+        'URLs must always be `https://`.',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'Verifying credentials.' },
 )
