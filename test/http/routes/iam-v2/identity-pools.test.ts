@@ -234,6 +234,18 @@ describe('identity pools API (/iam/v2/identity-providers/{provider_id}/identity-
       '/identity_claim',
       /^identity_claim must name a token claim as claims\.<name>, e\.g\. claims\.sub, not "claims"\.$/,
     )
+    const pool = await createPool(providerId)
+    assertInvalid(
+      await t.app.inject({
+        method: 'PATCH',
+        url: `${poolsUrl(providerId)}/${pool.id}`,
+        headers: admin,
+        payload: { identity_claim: 'claims.' },
+      }),
+      'invalid_identity_pool',
+      '/identity_claim',
+      /not "claims\."\.$/,
+    )
   })
 
   it('pages the list with metadata.next', async () => {

@@ -286,6 +286,18 @@ describe('identity providers API (/iam/v2/identity-providers)', () => {
       '/identity_claim',
       /^identity_claim must name a token claim as claims\.<name>, e\.g\. claims\.sub, not "sub"\.$/,
     )
+    const provider = await createProvider()
+    assertInvalid(
+      await t.app.inject({
+        method: 'PATCH',
+        url: `/iam/v2/identity-providers/${provider.id}`,
+        headers: admin,
+        payload: { identity_claim: 'claims.a b' },
+      }),
+      'invalid_identity_provider',
+      '/identity_claim',
+      /not "claims\.a b"\.$/,
+    )
   })
 
   it('finds the JWKS URI by OIDC discovery when only the issuer is given, and says why discovery failed', async () => {
