@@ -389,6 +389,8 @@ export interface IdentityStore extends IdentityChangeFeed, StoreHealth {
     actor: AuditActor,
   ): Promise<IdentityProviderRecord>
   getIdentityProvider(id: string): Promise<IdentityProviderRecord | undefined>
+  /** The provider whose issuer is exactly `issuer`, if any. */
+  findIdentityProviderByIssuer(issuer: string): Promise<IdentityProviderRecord | undefined>
   listIdentityProviders(page: PageRequest): Promise<Page<IdentityProviderRecord>>
   /**
    * Changes only the given fields; `audience: null` removes the audience. Rejects with

@@ -1298,6 +1298,15 @@ export class SqlIdentityStore implements IdentityStore {
     return row && toIdentityProvider(row)
   }
 
+  async findIdentityProviderByIssuer(issuer: string): Promise<IdentityProviderRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('identity_providers')
+      .selectAll()
+      .where('issuer', '=', issuer)
+      .executeTakeFirst()
+    return row && toIdentityProvider(row)
+  }
+
   async listIdentityProviders(page: PageRequest): Promise<Page<IdentityProviderRecord>> {
     const rows = await this.#db
       .selectFrom('identity_providers')

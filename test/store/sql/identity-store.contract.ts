@@ -328,6 +328,8 @@ export function identityStoreContract(backend: string, open: () => Promise<Ident
         [input.issuer, input.jwksUri, 'gatehouse', 'ENABLED'],
       )
       assert.deepEqual(await store.getIdentityProvider(provider.id), provider)
+      assert.deepEqual(await store.findIdentityProviderByIssuer(input.issuer), provider)
+      assert.equal(await store.findIdentityProviderByIssuer(`${input.issuer}/`), undefined)
       await assert.rejects(
         store.createIdentityProvider({ ...input, displayName: 'same issuer' }, actor),
         (error: unknown) => error instanceof StoreConflictError && error.field === '/issuer',

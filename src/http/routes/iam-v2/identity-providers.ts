@@ -9,7 +9,7 @@
  * A provider may be created with its issuer alone: the JWKS URI is then found by OIDC discovery.
  * `audience` is a Gatehouse extension (Confluent's providers have none).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import type { Authorizer } from '../../../authz/index.ts'
@@ -167,6 +167,11 @@ export function checkProviderUrl(
   allowLoopbackHttp: boolean,
   origin = '',
 ): string {
+  // The URL parser drops surrounding spaces and some inner whitespace, but issuers are compared as
+  // given: a stored " https://…" would match no token, so refuse it instead.
+  if (/[\s\p{Cc}]/u.test(value)) {
+    throw invalidProvider(`${field}${origin} must not contain spaces or control characters.`, `/${field}`)
+  }
   let url: URL
   try {
     url = new URL(value)
@@ -250,6 +255,28 @@ export function registerIdentityProviderRoutes(
   const checkUrl = (value: string, field: 'issuer' | 'jwks_uri', origin?: string) =>
     checkProviderUrl(value, field, services.allowLoopbackHttpIssuers, origin)
 
+  /**
+   * Runs a store change; when it is refused because another provider has the issuer, the answer
+   * carries that provider's URL in `Location`, as Confluent's 409 does.
+   */
+  async function withConflictLocation<T>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    issuer: string | undefined,
+    change: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await fromStore(change)
+    } catch (error) {
+      if (issuer !== undefined && error instanceof GatewayError && error.code === 'GW_RESOURCE_CONFLICT') {
+        const existing = await store.findIdentityProviderByIssuer(issuer).catch(() => undefined)
+        if (existing)
+          void reply.header('location', identityProviderUrl(originOf(request, context), existing.id))
+      }
+      throw error
+    }
+  }
+
   async function discoveredJwksUri(issuer: string): Promise<string> {
     let discovered: string
     try {
@@ -302,7 +329,7 @@ export function registerIdentityProviderRoutes(
       const identityClaim = checkIdentityClaim(body.identity_claim ?? DEFAULT_IDENTITY_CLAIM, invalidProvider)
       const jwksUri =
         body.jwks_uri === undefined ? await discoveredJwksUri(issuer) : checkUrl(body.jwks_uri, 'jwks_uri')
-      const provider = await fromStore(() =>
+      const provider = await withConflictLocation(request, reply, issuer, () =>
         store.createIdentityProvider(
           {
             displayName: body.display_name,
@@ -346,7 +373,7 @@ export function registerIdentityProviderRoutes(
         response: { 200: IdentityProvider },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const body = request.body
       const changes = {
         ...(body.display_name === undefined ? {} : { displayName: body.display_name }),
@@ -358,7 +385,7 @@ export function registerIdentityProviderRoutes(
           : { identityClaim: checkIdentityClaim(body.identity_claim, invalidProvider) }),
         ...(body.audience === undefined ? {} : { audience: body.audience }),
       }
-      const provider = await fromStore(() =>
+      const provider = await withConflictLocation(request, reply, changes.issuer, () =>
         store.updateIdentityProvider(request.params.id, changes, actorOf(request)),
       )
       if (!provider) throw notFound('Identity provider', request.params.id)

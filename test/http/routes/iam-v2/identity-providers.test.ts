@@ -204,6 +204,7 @@ describe('identity providers API (/iam/v2/identity-providers)', () => {
     assert.equal(error?.code, 'resource_already_exists')
     assert.equal(error?.source?.pointer, '/issuer')
     assert.match(error?.detail ?? '', new RegExp(`issuer ${first.issuer} already exists`))
+    assert.equal(duplicate.headers['location'], first.metadata.self)
     const moved = await t.app.inject({
       method: 'PATCH',
       url: `/iam/v2/identity-providers/${second.id}`,
@@ -211,15 +212,16 @@ describe('identity providers API (/iam/v2/identity-providers)', () => {
       payload: { issuer: first.issuer },
     })
     assert.equal(moved.statusCode, 409)
+    assert.equal(moved.headers['location'], first.metadata.self)
   })
 
   it('refuses issuers and JWKS URIs that are not https URLs, naming the field', async () => {
     const issuer = freshIssuer()
     assertInvalid(
-      await create({ display_name: 'x', issuer: 'not a url', jwks_uri: `${issuer}/keys` }),
+      await create({ display_name: 'x', issuer: 'not-a-url', jwks_uri: `${issuer}/keys` }),
       'invalid_identity_provider',
       '/issuer',
-      /^issuer must be an absolute https URL, not "not a url"\.$/,
+      /^issuer must be an absolute https URL, not "not-a-url"\.$/,
     )
     assertInvalid(
       await create({ display_name: 'x', issuer: 'http://idp.example.com', jwks_uri: `${issuer}/keys` }),
@@ -244,6 +246,12 @@ describe('identity providers API (/iam/v2/identity-providers)', () => {
       'invalid_identity_provider',
       '/jwks_uri',
       /^jwks_uri must not contain a user name or password\.$/,
+    )
+    assertInvalid(
+      await create({ display_name: 'x', issuer: ` ${issuer}`, jwks_uri: `${issuer}/keys` }),
+      'invalid_identity_provider',
+      '/issuer',
+      /^issuer must not contain spaces or control characters\.$/,
     )
     // http to loopback is refused too while the development option is off.
     assertInvalid(
