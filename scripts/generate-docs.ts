@@ -118,6 +118,14 @@ export async function loadOpenApiDocument(): Promise<OpenApiDocument> {
     logger: false,
     clusters: new KafkaClusterDirectory([noKafka]),
     identities: noStore,
+    identityProviders: {
+      compileIdentityPoolFilter: () => ({ ok: false, message: 'The docs build compiles no filter.' }),
+      discoverJwksUri: () =>
+        Promise.reject(new GatewayError('GW_INTERNAL', 'The docs build fetches nothing.')),
+      refreshJwks: () => Promise.reject(new GatewayError('GW_INTERNAL', 'The docs build fetches nothing.')),
+      reloadIdentityProviders: () => Promise.resolve(),
+      allowLoopbackHttpIssuers: false,
+    },
     // Never asked: the docs build sends no requests.
     authorizer: new Authorizer({
       roleBindings: { listAllRoleBindings: async () => [], onRoleBindingsChanged: () => () => undefined },

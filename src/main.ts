@@ -9,7 +9,10 @@ import { pino, stdTimeFunctions, type Logger } from 'pino'
 import {
   ApiKeyAuthenticator,
   AuthenticationFailureThrottle,
+  BearerAuthenticator,
+  identityProviderAdministration,
   prepareBootstrapCredential,
+  RequestCredentialAuthenticator,
 } from './authn/index.ts'
 import { Authorizer } from './authz/index.ts'
 import { loadConfig, type AppConfig } from './config/index.ts'
@@ -213,9 +216,18 @@ async function start(): Promise<void> {
   })
   await authorizer.start()
   const auditTrail = createAuditTrail(config, logger, clusters)
-  const authenticator = new ApiKeyAuthenticator(identities, {
+  const apiKeyAuthenticator = new ApiKeyAuthenticator(identities, {
     cacheTtlMs: config.authentication.apiKeyCacheTtlMs,
   })
+  const bearerAuthenticator = new BearerAuthenticator(identities, {
+    clockSkewSeconds: config.authentication.tokenClockSkewSeconds,
+    maxCachedTokens: config.authentication.maxCachedTokens,
+    fetchLimits: { allowInsecureLoopback: config.authentication.allowLoopbackHttpIssuers },
+    onReloadError: (error) =>
+      logger.error({ err: error }, 'could not read identity providers; using those read before'),
+  })
+  await bearerAuthenticator.start()
+  const authenticator = new RequestCredentialAuthenticator(apiKeyAuthenticator, bearerAuthenticator)
   const app = await buildApp({
     server: config.server,
     produce: config.produce,
@@ -230,6 +242,9 @@ async function start(): Promise<void> {
       maxDelayMs: config.authentication.failureMaxDelayMs,
     }),
     identities,
+    identityProviders: identityProviderAdministration(bearerAuthenticator, {
+      allowLoopbackHttpIssuers: config.authentication.allowLoopbackHttpIssuers,
+    }),
     authorizer,
     audit: auditTrail.trail,
     metrics: createGatewayMetrics(auditTrail.kafka ? { auditStats: () => auditTrail.kafka!.stats() } : {}),
@@ -261,7 +276,8 @@ async function start(): Promise<void> {
       .then(() => auditTrail.kafka?.close(AUDIT_FLUSH_TIMEOUT_MS))
       .then(() => clusters.close())
       .then(() => {
-        authenticator.close()
+        apiKeyAuthenticator.close()
+        bearerAuthenticator.close()
         authorizer.close()
         return identities.close()
       })

@@ -52,6 +52,6 @@ export function parseAuthorizationHeader(header: string | undefined): PresentedC
   }
   throw new GatewayError(
     'GW_AUTHN_FAILED',
-    `Authentication failed: the "${scheme.slice(0, 20)}" scheme is not supported; use Basic.`,
+    `Authentication failed: the "${scheme.slice(0, 20)}" scheme is not supported; use Basic (an API key) or Bearer (an OAuth token).`,
   )
 }

@@ -84,3 +84,11 @@ export {
   type FilterType,
   type InvalidFilter,
 } from './filters/index.ts'
+export {
+  BearerAuthenticator,
+  type BearerAuthenticatorOptions,
+  type IdentityPoolSource,
+} from './oidc/bearer-authenticator.ts'
+export { identityProviderAdministration, confluentJwksStatusOf } from './oidc/provider-administration.ts'
+export { selectIdentityPools, identityClaimValue, IDENTITY_POOL_HEADER } from './oidc/pool-selection.ts'
+export { RequestCredentialAuthenticator } from './request-authenticator.ts'

@@ -39,6 +39,8 @@ export const PREDEFINED_ROLES: readonly RoleDefinition[] = [
       CloudCluster: ['All'],
       ServiceAccount: ['All'],
       User: ['All'],
+      IdentityProvider: ['All'],
+      IdentityPool: ['All'],
       ...KAFKA_DATA_ALL,
     },
   },
@@ -83,6 +85,8 @@ export const PREDEFINED_ROLES: readonly RoleDefinition[] = [
       TransactionalId: ['Describe'],
       ServiceAccount: ['Describe'],
       User: ['Describe'],
+      IdentityProvider: ['Describe'],
+      IdentityPool: ['Describe'],
     },
   },
   {

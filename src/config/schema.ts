@@ -269,6 +269,30 @@ const Authentication = Type.Object(
         'Longest delay before answering a failure over the threshold; the delay starts at 100 ms and doubles ' +
         'with each further failure.',
     }),
+    tokenClockSkewSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 300,
+      default: 60,
+      description:
+        'How far the clocks of identity providers and this gateway may disagree when checking a bearer ' +
+        'token’s `exp`, `nbf` and `iat`.',
+    }),
+    maxCachedTokens: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      default: 10_000,
+      description:
+        'Verified bearer tokens remembered (by a SHA-256 of the token, each until it expires) so that a ' +
+        'repeated token is not verified again. Deleting a pool or provider revokes at once regardless. 0 turns ' +
+        'the cache off.',
+    }),
+    allowLoopbackHttpIssuers: Type.Boolean({
+      default: false,
+      description:
+        'Development only: accept `http://` issuer and JWKS URLs of identity providers when their host is ' +
+        'loopback (`localhost`, `127.0.0.0/8`, `::1`), e.g. a test OIDC provider on the same machine. Other ' +
+        'URLs must always be `https://`.',
+    }),
   },
   { additionalProperties: false, default: {}, description: 'Verifying credentials.' },
 )

@@ -14,6 +14,14 @@ export const AUDIT_EVENT_TYPES = {
 /** The credential a request presented, by id only. */
 export type AuditCredential =
   | { readonly kind: 'api_key'; readonly id: string }
+  | {
+      readonly kind: 'oauth'
+      readonly providerId: string
+      readonly poolIds: readonly string[]
+      /** The identity claim's value. */
+      readonly subject?: string
+    }
+  | { readonly kind: 'bearer' }
   | { readonly kind: 'none' }
   | { readonly kind: 'unparsable' }
 

@@ -21,12 +21,14 @@ export const CRN_SEGMENT_TYPES = [
   'transactional-id',
   'service-account',
   'user',
+  'identity-provider',
+  'identity-pool',
 ] as const
 export type CrnSegmentType = (typeof CRN_SEGMENT_TYPES)[number]
 
 /** Which segment types may follow which: the hierarchy role-binding patterns must respect. */
 export const CRN_CHILDREN: Readonly<Record<CrnSegmentType, readonly CrnSegmentType[]>> = {
-  organization: ['environment', 'service-account', 'user'],
+  organization: ['environment', 'service-account', 'user', 'identity-provider'],
   environment: ['cloud-cluster'],
   'cloud-cluster': ['kafka'],
   kafka: ['topic', 'group', 'transactional-id'],
@@ -35,6 +37,8 @@ export const CRN_CHILDREN: Readonly<Record<CrnSegmentType, readonly CrnSegmentTy
   'transactional-id': [],
   'service-account': [],
   user: [],
+  'identity-provider': ['identity-pool'],
+  'identity-pool': [],
 }
 
 export interface CrnSegment {
@@ -56,6 +60,8 @@ export const RESOURCE_TYPES = [
   'TransactionalId',
   'ServiceAccount',
   'User',
+  'IdentityProvider',
+  'IdentityPool',
 ] as const
 export type ResourceType = (typeof RESOURCE_TYPES)[number]
 
@@ -69,6 +75,8 @@ const RESOURCE_TYPE_OF_SEGMENT: Readonly<Record<CrnSegmentType, ResourceType>> =
   'transactional-id': 'TransactionalId',
   'service-account': 'ServiceAccount',
   user: 'User',
+  'identity-provider': 'IdentityProvider',
+  'identity-pool': 'IdentityPool',
 }
 
 /** Operations, as verbs. The first ten are Kafka's ACL operations; the rest govern the control plane. */
@@ -92,6 +100,9 @@ export const OPERATIONS = [
   'CreateEnvironment',
   'CreateServiceAccount',
   'CreateKafkaCluster',
+  /** Register an OAuth/OIDC provider (on the organization), and add an identity pool to one (on the provider). */
+  'CreateIdentityProvider',
+  'CreateIdentityPool',
   /** Read the gateway's own metrics (`/metrics`). */
   'ViewMetrics',
 ] as const

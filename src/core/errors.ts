@@ -308,6 +308,40 @@ export const errorRegistry = {
       'Use a principal `User:<u-…|sa-…|pool-…|group-…>`, a predefined role (docs/access-control.md) and a CRN ' +
       'pattern of this organization on a level the role can be bound to; the message says which part is wrong.',
   },
+  GW_IDENTITY_PROVIDER_INVALID: {
+    status: 400,
+    errorCode: 40002,
+    code: 'invalid_identity_provider',
+    title: 'The identity provider is not valid.',
+    howToSolve:
+      'Give `issuer` and `jwks_uri` as https URLs (http only to a loopback host, and only with ' +
+      '`authentication.allowLoopbackHttpIssuers`), and `identity_claim` as `claims.<name>`; the message names the field.',
+  },
+  GW_IDENTITY_POOL_INVALID: {
+    status: 400,
+    errorCode: 40002,
+    code: 'invalid_identity_pool',
+    title: 'The identity pool is not valid.',
+    howToSolve: 'Give `identity_claim` as `claims.<name>`, e.g. `claims.sub`; the message names the field.',
+  },
+  GW_IDENTITY_POOL_FILTER_INVALID: {
+    status: 400,
+    errorCode: 40002,
+    code: 'invalid_filter',
+    title: 'Invalid Filter',
+    howToSolve:
+      'Write `filter` as an expression on the token’s claims of at most 300 characters, e.g. ' +
+      '`claims.aud == "kafka" && claims.sub.startsWith("svc-")`; the message says where it is wrong.',
+  },
+  GW_OIDC_DISCOVERY_FAILED: {
+    status: 400,
+    errorCode: 40002,
+    code: 'oidc_discovery_failed',
+    title: 'The provider’s JWKS URI could not be discovered from its issuer.',
+    howToSolve:
+      'Check that `<issuer>/.well-known/openid-configuration` is reachable from the gateway and names ' +
+      'the same issuer and a `jwks_uri`, or give `jwks_uri` in the request.',
+  },
   GW_RESOURCE_NOT_FOUND: {
     status: 404,
     errorCode: 40403,

@@ -5,7 +5,16 @@
  */
 
 /** How a caller proved who they are. */
-export type AuthenticationMethod = 'api_key'
+export type AuthenticationMethod = 'api_key' | 'oauth'
+
+/** What a bearer token came to: safe to log and audit (never the token itself). */
+export interface OAuthIdentity {
+  readonly providerId: string
+  /** The identity pools the token acts as, in the order they were selected. */
+  readonly poolIds: readonly string[]
+  /** The value of the first pool's identity claim (e.g. `sub`), when the token has it. */
+  readonly subject: string | undefined
+}
 
 /**
  * Which APIs the credential opens, whatever the caller's permissions: one Kafka cluster's
@@ -26,9 +35,14 @@ export interface Principal {
    */
   readonly principals: readonly string[]
   readonly method: AuthenticationMethod
-  /** Identifier of the credential that was used (an API key id): safe to log, never a secret. */
+  /**
+   * Identifier of the credential that was used (an API key id, or the identity provider of a
+   * bearer token): safe to log, never a secret.
+   */
   readonly credentialId: string
   readonly scope: CredentialScope
+  /** Set for bearer tokens. */
+  readonly oauth?: OAuthIdentity
 }
 
 /** What a request is aimed at, as far as credential scopes are concerned. */

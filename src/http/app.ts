@@ -44,6 +44,9 @@ import { registerUserRoutes } from './routes/iam-v2/users.ts'
 import { registerOrganizationRoutes } from './routes/org-v2/environments.ts'
 import { registerClusterManagementRoutes } from './routes/cmk-v2/clusters.ts'
 import { registerRoleBindingRoutes } from './routes/iam-v2/role-bindings.ts'
+import { registerIdentityProviderRoutes } from './routes/iam-v2/identity-providers.ts'
+import { registerIdentityPoolRoutes } from './routes/iam-v2/identity-pools.ts'
+import type { IdentityProviderServices } from './routes/iam-v2/identity-provider-services.ts'
 
 export interface AppDependencies {
   readonly server: Pick<ServerConfig, 'publicUrl' | 'trustProxy' | 'bodyLimitBytes'>
@@ -58,6 +61,12 @@ export interface AppDependencies {
   readonly authenticationThrottle?: FailureThrottle
   /** The identity store, for the /iam/v2 and /org/v2 APIs (absent in tests of the Kafka API alone). */
   readonly identities?: IdentityStore
+  /**
+   * Filter compilation, OIDC discovery and JWKS refresh for `/iam/v2/identity-providers` (see the
+   * contract in routes/iam-v2/identity-provider-services.ts). Those routes are served only when
+   * this and `identities` are given.
+   */
+  readonly identityProviders?: IdentityProviderServices
   readonly readinessChecks: readonly ReadinessCheck[]
   readonly metrics?: GatewayMetrics
   /** Decides what callers may do: every route that needs credentials asks it before its handler. */
@@ -185,6 +194,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     registerOrganizationRoutes(app, controlPlane)
     registerClusterManagementRoutes(app, { ...controlPlane, clusters: deps.clusters })
     registerRoleBindingRoutes(app, { ...controlPlane, authorizer: deps.authorizer })
+    if (deps.identityProviders) {
+      const identityProviders = {
+        ...controlPlane,
+        authorizer: deps.authorizer,
+        services: deps.identityProviders,
+      }
+      registerIdentityProviderRoutes(app, identityProviders)
+      registerIdentityPoolRoutes(app, identityProviders)
+    }
   }
 
   await app.ready()

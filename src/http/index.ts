@@ -7,3 +7,9 @@ export { buildApp, type AppDependencies } from './app.ts'
 export { createGatewayMetrics, type GatewayMetrics } from './plugins/metrics.ts'
 export type { ReadinessCheck } from './routes/health.ts'
 export type { RequestAuthenticator } from './plugins/authenticate.ts'
+export type {
+  FilterCompilation,
+  IdentityProviderServices,
+  JwksRefreshResult,
+  JwksStatus,
+} from './routes/iam-v2/identity-provider-services.ts'

@@ -127,6 +127,49 @@ export interface RoleBindingRecord extends Timestamps {
   readonly crnPattern: string
 }
 
+/** The only state Confluent defines for providers and pools; kept as a column for later states. */
+export type IdentityProviderState = 'ENABLED'
+
+/** An OAuth/OIDC provider whose access tokens workloads may present (through identity pools). */
+export interface IdentityProviderRecord extends Timestamps {
+  /** `op-` + 6 characters. */
+  readonly id: string
+  readonly displayName: string
+  readonly description: string
+  /** The `iss` its tokens carry; unique among providers, compared as an exact string. */
+  readonly issuer: string
+  readonly jwksUri: string
+  /** The claim that names the caller in audit records when no single pool is asked for, e.g. `claims.sub`. */
+  readonly identityClaim: string
+  /**
+   * Gatehouse extension, not in Confluent's API: when set, a token's `aud` must contain this value.
+   * Confluent leaves audience checks to pool filters.
+   */
+  readonly audience?: string | undefined
+  readonly state: IdentityProviderState
+}
+
+/** A group of a provider's identities, chosen by a filter on their token's claims; a principal of its own. */
+export interface IdentityPoolRecord extends Timestamps {
+  /** `pool-` + 6 characters; role bindings name the pool as `User:<id>`. */
+  readonly id: string
+  readonly providerId: string
+  readonly displayName: string
+  readonly description: string
+  /** The claim that names the caller in audit records, e.g. `claims.sub`. */
+  readonly identityClaim: string
+  /** The filter source as given (a CEL subset), at most 300 characters; compiled by the caller. */
+  readonly filter: string
+  readonly state: IdentityProviderState
+}
+
+/** A provider with every one of its pools, for building the token verifier's view. */
+export interface IdentityProviderWithPools {
+  readonly provider: IdentityProviderRecord
+  /** In creation order. */
+  readonly pools: readonly IdentityPoolRecord[]
+}
+
 /** One page of a listing, in creation order. */
 export interface Page<T> {
   readonly items: readonly T[]
@@ -169,6 +212,14 @@ export interface IdentityChangeFeed {
    * bindings must also reload them now and then. Returns a function that stops the calls.
    */
   onRoleBindingsChanged(listener: () => void): () => void
+  /**
+   * Calls `listener` after identity providers or pools were created, changed or deleted, by this
+   * process or (with a shared database) by another one. Same guarantees as
+   * `onRoleBindingsChanged`: best effort and possibly repeated, so a reader that caches providers
+   * (the token verifier) reloads them on each call and also now and then. Returns a function that
+   * stops the calls.
+   */
+  onIdentityProvidersChanged(listener: () => void): () => void
 }
 
 /**
@@ -321,6 +372,75 @@ export interface IdentityStore extends IdentityChangeFeed, StoreHealth {
   listAllRoleBindings(): Promise<readonly RoleBindingRecord[]>
   /** @returns the deleted binding, or undefined when there was none. */
   deleteRoleBinding(id: string, actor: AuditActor): Promise<RoleBindingRecord | undefined>
+
+  /**
+   * Rejects with `StoreConflictError` (field `/issuer`) when another provider has the same issuer.
+   * URLs, claims and audience are not checked here: the API does.
+   */
+  createIdentityProvider(
+    input: {
+      displayName: string
+      description: string
+      issuer: string
+      jwksUri: string
+      identityClaim: string
+      audience?: string | undefined
+    },
+    actor: AuditActor,
+  ): Promise<IdentityProviderRecord>
+  getIdentityProvider(id: string): Promise<IdentityProviderRecord | undefined>
+  /** The provider whose issuer is exactly `issuer`, if any. */
+  findIdentityProviderByIssuer(issuer: string): Promise<IdentityProviderRecord | undefined>
+  listIdentityProviders(page: PageRequest): Promise<Page<IdentityProviderRecord>>
+  /**
+   * Changes only the given fields; `audience: null` removes the audience. Rejects with
+   * `StoreConflictError` (field `/issuer`) when the new issuer is another provider's.
+   *
+   * @returns undefined when there is no such provider.
+   */
+  updateIdentityProvider(
+    id: string,
+    changes: {
+      displayName?: string
+      description?: string
+      issuer?: string
+      jwksUri?: string
+      identityClaim?: string
+      audience?: string | null
+    },
+    actor: AuditActor,
+  ): Promise<IdentityProviderRecord | undefined>
+  /**
+   * Deletes the provider, all its pools and every role binding of those pools (`User:pool-…`), in
+   * one transaction; listeners of `onIdentityProvidersChanged` and `onRoleBindingsChanged` hear of
+   * it. @returns false when there is no such provider.
+   */
+  deleteIdentityProvider(id: string, actor: AuditActor): Promise<boolean>
+
+  /** @returns undefined when the provider does not exist (nothing is created). */
+  createIdentityPool(
+    providerId: string,
+    input: { displayName: string; description: string; identityClaim: string; filter: string },
+    actor: AuditActor,
+  ): Promise<IdentityPoolRecord | undefined>
+  /** The pool, only when it belongs to `providerId`. */
+  getIdentityPool(providerId: string, id: string): Promise<IdentityPoolRecord | undefined>
+  /** The provider's pools in creation order; an empty page for a provider that does not exist. */
+  listIdentityPools(providerId: string, page: PageRequest): Promise<Page<IdentityPoolRecord>>
+  /** @returns undefined when the pool does not exist under `providerId`. */
+  updateIdentityPool(
+    providerId: string,
+    id: string,
+    changes: { displayName?: string; description?: string; identityClaim?: string; filter?: string },
+    actor: AuditActor,
+  ): Promise<IdentityPoolRecord | undefined>
+  /**
+   * Deletes the pool and its role bindings in one transaction.
+   * @returns false when the pool does not exist under `providerId`.
+   */
+  deleteIdentityPool(providerId: string, id: string, actor: AuditActor): Promise<boolean>
+  /** Every provider with its pools, in creation order, read in one consistent snapshot. */
+  listAllIdentityProvidersWithPools(): Promise<readonly IdentityProviderWithPools[]>
 
   /** The most recent audit events first. */
   listAuditEvents(page: PageRequest, filter?: { resourceId?: string }): Promise<Page<AuditEventRecord>>

@@ -24,6 +24,12 @@ const RESOURCES: Record<ResourceType, ResourcePath> = {
   TransactionalId: [...cluster, { type: 'transactional-id', name: 'target' }],
   ServiceAccount: [...organization, { type: 'service-account', name: 'target' }],
   User: [...organization, { type: 'user', name: 'target' }],
+  IdentityProvider: [...organization, { type: 'identity-provider', name: 'target' }],
+  IdentityPool: [
+    ...organization,
+    { type: 'identity-provider', name: 'target' },
+    { type: 'identity-pool', name: 'target' },
+  ],
 }
 
 /** Where to bind a role so that its pattern covers the resources of a type (its widest level). */

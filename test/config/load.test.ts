@@ -102,6 +102,12 @@ describe('configuration loading', () => {
     assert.deepEqual(loadConfig({ env: {} }).kafka.additionalClusters, [])
   })
 
+  it('keeps http identity-provider URLs off unless development mode turns them on', () => {
+    assert.equal(loadConfig({ env: {} }).authentication.allowLoopbackHttpIssuers, false)
+    const config = loadConfig({ env: { GATEHOUSE_AUTHENTICATION_ALLOW_LOOPBACK_HTTP_ISSUERS: 'true' } })
+    assert.equal(config.authentication.allowLoopbackHttpIssuers, true)
+  })
+
   it('returns a frozen configuration', () => {
     const config = loadConfig({ env: {} })
     assert.ok(

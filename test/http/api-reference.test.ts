@@ -128,6 +128,9 @@ interface IdentityVariables {
   readonly REGISTERED_CLUSTER_ID: string
   /** orders-service's DeveloperRead on the topic orders. */
   readonly ROLE_BINDING_ID: string
+  /** A provider with one pool, `payments`. */
+  readonly IDENTITY_PROVIDER_ID: string
+  readonly IDENTITY_POOL_ID: string
 }
 
 /**
@@ -147,6 +150,8 @@ async function seedIdentities(identities: SqlIdentityStore, clusterId: string): 
   const organizationCrn = `crn://confluent.cloud/organization=${(await identities.getOrganization()).id}`
   for (const binding of await identities.listAllRoleBindings())
     if (binding.roleName !== 'OrganizationAdmin') await identities.deleteRoleBinding(binding.id, SYSTEM_ACTOR)
+  for (const provider of (await identities.listIdentityProviders(everything)).items)
+    await identities.deleteIdentityProvider(provider.id, SYSTEM_ACTOR)
   const environments = (await identities.listEnvironments(everything)).items
   const [defaultEnvironment] = environments
   for (const environment of environments.slice(1))
@@ -195,7 +200,24 @@ async function seedIdentities(identities: SqlIdentityStore, clusterId: string): 
     },
     SYSTEM_ACTOR,
   )
+  const provider = await identities.createIdentityProvider(
+    {
+      displayName: 'Corporate IdP',
+      description: '',
+      issuer: 'https://idp.example.com/tenant-1',
+      jwksUri: 'https://idp.example.com/tenant-1/keys',
+      identityClaim: 'claims.sub',
+    },
+    SYSTEM_ACTOR,
+  )
+  const pool = await identities.createIdentityPool(
+    provider.id,
+    { displayName: 'payments', description: '', identityClaim: 'claims.sub', filter: 'true' },
+    SYSTEM_ACTOR,
+  )
   return {
+    IDENTITY_PROVIDER_ID: provider.id,
+    IDENTITY_POOL_ID: pool!.id,
     ROLE_BINDING_ID: binding.id,
     ORGANIZATION_ID: (await identities.getOrganization()).id,
     SERVICE_ACCOUNT_ID: account.id,
@@ -273,6 +295,8 @@ describe('API reference examples (docs/api-reference.md)', () => {
             API_KEY_ID: ids.API_KEY_ID,
             REGISTERED_CLUSTER_ID: ids.REGISTERED_CLUSTER_ID,
             ROLE_BINDING_ID: ids.ROLE_BINDING_ID,
+            IDENTITY_PROVIDER_ID: ids.IDENTITY_PROVIDER_ID,
+            IDENTITY_POOL_ID: ids.IDENTITY_POOL_ID,
             // One name for the reader, two roles here: the environment an API key's cluster is in,
             // and the environment the environment examples rename and delete.
             ENVIRONMENT_ID: operation.path.startsWith('/org/v2/environments')

@@ -12,7 +12,7 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import { parse } from 'yaml'
 
 type JsonObject = Record<string, unknown>
-type SpecName = 'cloud' | 'oss' | 'iam' | 'apikeys' | 'org' | 'mds'
+type SpecName = 'cloud' | 'oss' | 'iam' | 'apikeys' | 'org' | 'mds' | 'idp'
 
 interface SpecOperation {
   readonly operationId: string
@@ -111,6 +111,12 @@ const specs: {
   { ...loadSpec('confluent-cloud-org-v2.openapi.yaml', 'org', ''), name: 'org', errorSchema: 'Failure' },
   // Role bindings live in Confluent's mds/v2 spec, under /iam/v2/role-bindings.
   { ...loadSpec('confluent-cloud-mds-v2.openapi.yaml', 'mds', ''), name: 'mds', errorSchema: 'Failure' },
+  // OAuth/OIDC identity providers, their pools and JWKS refresh, under /iam/v2/identity-providers.
+  {
+    ...loadSpec('confluent-cloud-identity-provider-v2.openapi.yaml', 'idp', ''),
+    name: 'idp',
+    errorSchema: 'Failure',
+  },
 ]
 const compiled = new Map<string, ValidateFunction>()
 

@@ -14,7 +14,8 @@ import {
 import type { IdentityStore } from '../../src/store/index.ts'
 import { staticKeyAuthenticator, type ExtraStaticKey } from './static-key.ts'
 import type { AuditTrail } from '../../src/core/index.ts'
-import { buildApp, type ReadinessCheck } from '../../src/http/index.ts'
+import { buildApp, type IdentityProviderServices, type ReadinessCheck } from '../../src/http/index.ts'
+import { identityProviderAdministration } from '../../src/authn/index.ts'
 import { KafkaClusterDirectory, type RuntimeRegistration } from '../../src/kafka/index.ts'
 import { assertMatchesConfluent } from './confluent-contract.ts'
 import { FakeKafkaCluster } from './fake-kafka-cluster.ts'
@@ -45,6 +46,27 @@ export interface TestApp {
   grant(principal: string, roleName: string, crnPattern: string): Promise<void>
 }
 
+/** When the fake JWKS refresh says the keys were fetched. */
+export const TEST_JWKS_REFRESHED_AT = new Date('2026-01-02T03:04:05.000Z')
+
+/**
+ * Component tests reach no network: discovery fails unless a test replaces it, and a JWKS refresh
+ * always succeeds. Filters go through the CEL compiler main.ts wires.
+ */
+export const TEST_IDENTITY_PROVIDER_SERVICES: IdentityProviderServices = {
+  // The compiler main.ts wires, so the routes refuse exactly what the gateway would.
+  compileIdentityPoolFilter: identityProviderAdministration(
+    { refreshJwks: () => Promise.reject(new Error('not used')), reload: () => Promise.resolve() },
+    { allowLoopbackHttpIssuers: false },
+  ).compileIdentityPoolFilter,
+  discoverJwksUri: async (issuer) => {
+    throw new Error(`component tests fetch nothing (asked for ${issuer})`)
+  },
+  refreshJwks: async () => ({ status: 'REFRESHED', lastRefreshAt: TEST_JWKS_REFRESHED_AT }),
+  reloadIdentityProviders: async () => {},
+  allowLoopbackHttpIssuers: false,
+}
+
 export async function buildTestApp(
   options: {
     readinessChecks?: ReadinessCheck[]
@@ -63,6 +85,8 @@ export async function buildTestApp(
     extraKeys?: readonly ExtraStaticKey[]
     /** Receives the audit records. */
     audit?: AuditTrail
+    /** Replaces the identity-provider services (with `identities`); by default see `TEST_IDENTITY_PROVIDER_SERVICES`. */
+    identityProviders?: Partial<IdentityProviderServices>
   } = {},
 ): Promise<TestApp> {
   const kafka = new FakeKafkaCluster()
@@ -111,7 +135,12 @@ export async function buildTestApp(
       ? new ApiKeyAuthenticator(options.identities, { cacheTtlMs: 500 })
       : staticKeyAuthenticator(key, secret, options.extraKeys),
     ...(options.audit ? { audit: options.audit } : {}),
-    ...(options.identities ? { identities: options.identities } : {}),
+    ...(options.identities
+      ? {
+          identities: options.identities,
+          identityProviders: { ...TEST_IDENTITY_PROVIDER_SERVICES, ...options.identityProviders },
+        }
+      : {}),
     ...(options.throttle ? { authenticationThrottle: options.throttle } : {}),
     readinessChecks: options.readinessChecks ?? [
       { name: 'kafka', check: async () => void (await kafka.describeCluster()) },

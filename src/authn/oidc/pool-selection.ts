@@ -11,12 +11,10 @@
  */
 import { GatewayError } from '../../core/index.ts'
 
-/** A pool as selection needs it: its identity, its provider and its compiled filter. */
+/** A pool as selection needs it: its identity and its provider. */
 export interface SelectablePool {
   readonly id: string
   readonly providerId: string
-  /** Whether the filter matches these claims; must be false (never throw) on evaluation errors. */
-  matches(claims: Readonly<Record<string, unknown>>): boolean
 }
 
 /** The header that names pools; HTTP header names are case-insensitive, Node gives them in lower case. */
@@ -38,19 +36,21 @@ function refused(detail: string): GatewayError {
  *   joined with `,` or as an array; both are accepted).
  * @param poolsById every pool the gateway knows, of any provider.
  * @param poolsOfProvider the pools of the token's provider, in a stable order.
+ * @param matches whether a pool's filter holds for the token; false (never a throw) when it
+ *   cannot be evaluated.
  * @throws GatewayError `GW_AUTHN_FAILED` (401) naming what is wrong: a malformed or unknown pool
  *   id, a pool of another provider, a filter that does not match, or no pool at all.
  */
-export function selectIdentityPools(
+export function selectIdentityPools<Pool extends SelectablePool>(
   header: string | readonly string[] | undefined,
   providerId: string,
-  claims: Readonly<Record<string, unknown>>,
-  poolsById: ReadonlyMap<string, SelectablePool>,
-  poolsOfProvider: readonly SelectablePool[],
-): SelectablePool[] {
+  poolsById: ReadonlyMap<string, Pool>,
+  poolsOfProvider: readonly Pool[],
+  matches: (pool: Pool) => boolean,
+): Pool[] {
   const raw = Array.isArray(header) ? header.join(',') : (header as string | undefined)
   if (raw === undefined || raw.trim() === '') {
-    const matched = poolsOfProvider.filter((pool) => pool.matches(claims))
+    const matched = poolsOfProvider.filter(matches)
     if (matched.length === 0) {
       throw refused(
         'the token matches no identity pool of its identity provider; check the pools’ filters against the token’s claims.',
@@ -62,7 +62,7 @@ export function selectIdentityPools(
   if (ids.length > MAX_LISTED_POOLS) {
     throw refused(`the Confluent-Identity-Pool-Id header names more than ${MAX_LISTED_POOLS} pools.`)
   }
-  const selected: SelectablePool[] = []
+  const selected: Pool[] = []
   for (const id of ids) {
     if (!POOL_ID.test(id)) {
       throw refused(
@@ -75,7 +75,7 @@ export function selectIdentityPools(
     if (pool === undefined || pool.providerId !== providerId) {
       throw refused(`identity pool ${id} does not exist for the provider that issued this token.`)
     }
-    if (!pool.matches(claims)) {
+    if (!matches(pool)) {
       throw refused(`the token does not match the filter of identity pool ${id}.`)
     }
     selected.push(pool)

@@ -3,7 +3,7 @@
  *
  * Reference entries for the identity operations (`/iam/v2`). `$KEY`/`$SECRET` are a management
  * (or the bootstrap) API key; `$SERVICE_ACCOUNT_ID`, `$USER_ID` and `$API_KEY_ID` are ids the
- * reader got from a list or a create. The story: a service account `orders-service` owns a key for
+ * reader got from a list or a create (`$IDENTITY_PROVIDER_ID` and `$IDENTITY_POOL_ID` too). The story: a service account `orders-service` owns a key for
  * the cluster `$CLUSTER_ID` in environment `$ENVIRONMENT_ID`.
  */
 import { CURL, shellVariable, withBody } from './curl.ts'
@@ -199,6 +199,165 @@ export const iamV2Operations: Record<string, OperationReference> = {
       'Revokes the key: requests with it fail from this answer on, on this instance, and on every ' +
       'other instance sharing the PostgreSQL store within `authentication.apiKeyCacheTtlMs`.',
     examples: [{ title: 'Delete an API key', command: `${CURL} -X DELETE ${IAM}/api-keys/$API_KEY_ID` }],
+  },
+
+  // Identity providers and pools
+  listIamV2IdentityProviders: {
+    area: 'Identity providers',
+    summary: 'List identity providers',
+    description:
+      'Lists the OAuth/OIDC providers of the organization, oldest first, a page at a time (`page_size` up ' +
+      'to 100; follow `metadata.next`). Needs Describe on every provider (OrganizationAdmin or Operator).',
+    examples: [{ title: 'List identity providers', command: `${CURL} ${IAM}/identity-providers` }],
+  },
+  createIamV2IdentityProvider: {
+    area: 'Identity providers',
+    summary: 'Register an identity provider',
+    description:
+      'Registers a provider by its `issuer` (an https URL, unique in the organization: a second one is ' +
+      'refused with 409) and the `jwks_uri` where it publishes its signing keys. Without `jwks_uri`, the ' +
+      'gateway reads it from the issuer’s OIDC discovery document. `identity_claim` (default ' +
+      '`claims.sub`) names callers in audit records. `audience` is a Gatehouse extension: tokens must then ' +
+      'carry it in `aud`. The provider gets an `op-` id; tokens are accepted only through its pools.',
+    examples: [
+      {
+        title: 'Register a provider with its JWKS URI',
+        command: withBody(
+          'POST',
+          `${IAM}/identity-providers`,
+          '{"display_name":"Corporate Entra ID","description":"Workloads of the corporate tenant","issuer":"https://login.example.com/tenant-1/v2.0","jwks_uri":"https://login.example.com/tenant-1/discovery/v2.0/keys"}',
+        ),
+      },
+    ],
+  },
+  getIamV2IdentityProvider: {
+    area: 'Identity providers',
+    summary: 'Get an identity provider',
+    description: 'Reads one provider by its `op-` id.',
+    examples: [
+      {
+        title: 'Get an identity provider',
+        command: `${CURL} ${IAM}/identity-providers/$IDENTITY_PROVIDER_ID`,
+      },
+    ],
+  },
+  updateIamV2IdentityProvider: {
+    area: 'Identity providers',
+    summary: 'Change an identity provider',
+    description:
+      'Changes the given fields; the others keep their values. A new `issuer` keeps the old `jwks_uri` ' +
+      'unless that is given too. `"audience": null` removes the audience. Pools and their grants stay.',
+    examples: [
+      {
+        title: 'Point the provider at rotated key storage',
+        command: withBody(
+          'PATCH',
+          `${IAM}/identity-providers/$IDENTITY_PROVIDER_ID`,
+          '{"jwks_uri":"https://login.example.com/tenant-1/discovery/v2.1/keys"}',
+        ),
+      },
+    ],
+  },
+  deleteIamV2IdentityProvider: {
+    area: 'Identity providers',
+    summary: 'Delete an identity provider',
+    description:
+      'Deletes the provider with all its identity pools and their role bindings, in one step: the pools’ ' +
+      'access ends at once on this instance and on the others as soon as they hear of the change.',
+    examples: [
+      {
+        title: 'Delete an identity provider',
+        command: `${CURL} -X DELETE ${IAM}/identity-providers/$IDENTITY_PROVIDER_ID`,
+      },
+    ],
+  },
+  refreshIamV2JsonWebKeySet: {
+    area: 'Identity providers',
+    summary: 'Fetch a provider’s signing keys now',
+    description:
+      'Fetches the provider’s JWKS at once instead of waiting for the next refresh, e.g. after the ' +
+      'provider rotated its keys. `status.jwks_status` reports the outcome: `REFRESHED`, ' +
+      '`INVALID_JWKS_URI` or `ERROR_FETCHING_JWKS`.',
+    examples: [
+      {
+        title: 'Refresh the keys',
+        command: withBody(
+          'PATCH',
+          `${IAM}/identity-providers/$IDENTITY_PROVIDER_ID/jwks`,
+          '{"spec":{"jwks_status":"REFRESHED"}}',
+        ),
+      },
+    ],
+  },
+  listIamV2IdentityPools: {
+    area: 'Identity providers',
+    summary: 'List the identity pools of a provider',
+    description: 'Lists a provider’s pools, oldest first, a page at a time.',
+    examples: [
+      {
+        title: 'List the pools',
+        command: `${CURL} ${IAM}/identity-providers/$IDENTITY_PROVIDER_ID/identity-pools`,
+      },
+    ],
+  },
+  createIamV2IdentityPool: {
+    area: 'Identity providers',
+    summary: 'Create an identity pool',
+    description:
+      'Creates a pool of the provider’s identities: tokens whose claims satisfy `filter` (at most 300 ' +
+      'characters, e.g. `claims.aud == "kafka"`) may act as the pool. The pool gets a `pool-` id, which is ' +
+      'also its `principal`: grant it roles as `User:pool-…`. `identity_claim` defaults to `claims.sub`.',
+    examples: [
+      {
+        title: 'A pool for the payment services',
+        command: withBody(
+          'POST',
+          `${IAM}/identity-providers/$IDENTITY_PROVIDER_ID/identity-pools`,
+          '{"display_name":"payments","description":"Payment services","identity_claim":"claims.sub","filter":"claims.aud == \\"payments\\""}',
+        ),
+      },
+    ],
+  },
+  getIamV2IdentityPool: {
+    area: 'Identity providers',
+    summary: 'Get an identity pool',
+    description: 'Reads one pool of a provider by its `pool-` id.',
+    examples: [
+      {
+        title: 'Get a pool',
+        command: `${CURL} ${IAM}/identity-providers/$IDENTITY_PROVIDER_ID/identity-pools/$IDENTITY_POOL_ID`,
+      },
+    ],
+  },
+  updateIamV2IdentityPool: {
+    area: 'Identity providers',
+    summary: 'Change an identity pool',
+    description:
+      'Changes the given fields; the others keep their values. The pool stays under its provider, and ' +
+      'its grants stay.',
+    examples: [
+      {
+        title: 'Narrow the filter',
+        command: withBody(
+          'PATCH',
+          `${IAM}/identity-providers/$IDENTITY_PROVIDER_ID/identity-pools/$IDENTITY_POOL_ID`,
+          '{"filter":"claims.aud == \\"payments\\" && claims.sub != \\"legacy-batch\\""}',
+        ),
+      },
+    ],
+  },
+  deleteIamV2IdentityPool: {
+    area: 'Identity providers',
+    summary: 'Delete an identity pool',
+    description:
+      'Deletes the pool and its role bindings: tokens stop acting as the pool at once on this instance, ' +
+      'and on the others as soon as they hear of the change.',
+    examples: [
+      {
+        title: 'Delete a pool',
+        command: `${CURL} -X DELETE ${IAM}/identity-providers/$IDENTITY_PROVIDER_ID/identity-pools/$IDENTITY_POOL_ID`,
+      },
+    ],
   },
 
   // Role bindings and explanations

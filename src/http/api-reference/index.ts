@@ -87,6 +87,12 @@ export const apiAreas: readonly ApiArea[] = [
     description: 'People, created when they first sign in to the console.',
   },
   {
+    name: 'Identity providers',
+    description:
+      'OAuth/OIDC providers whose access tokens workloads may present, and their identity pools: groups of ' +
+      'identities chosen by a filter on token claims, each a principal (`User:pool-…`) that receives access.',
+  },
+  {
     name: 'Role bindings',
     description:
       'Who may do what: predefined roles bound to principals on resource-name (CRN) patterns, and ' +

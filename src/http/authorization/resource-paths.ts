@@ -44,6 +44,14 @@ export class ResourcePaths {
     return [...this.organization(), { type: 'user', name: id }]
   }
 
+  identityProvider(id: string): ResourcePath {
+    return [...this.organization(), { type: 'identity-provider', name: id }]
+  }
+
+  identityPool(providerId: string, id: string): ResourcePath {
+    return [...this.identityProvider(providerId), { type: 'identity-pool', name: id }]
+  }
+
   /**
    * A cluster's path. An unregistered cluster (or one whose environment cannot be read) gets an
    * empty environment name: only bindings on the whole organization, or on every environment,

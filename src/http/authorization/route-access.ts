@@ -100,6 +100,25 @@ function onAll(type: 'service-account' | 'user', operation: Operation): RouteAcc
   }
 }
 
+/** An identity provider named by the path (`id`, or `provider_id` under it). */
+function onIdentityProvider(operation: Operation, paramName: 'id' | 'provider_id'): RouteAccess {
+  return {
+    kind: 'all-of',
+    summary: `${operation} on the identity provider`,
+    actions: (request, paths) => [act(paths.identityProvider(param(request, paramName)), operation)],
+  }
+}
+
+function onIdentityPool(operation: Operation): RouteAccess {
+  return {
+    kind: 'all-of',
+    summary: `${operation} on the identity pool`,
+    actions: (request, paths) => [
+      act(paths.identityPool(param(request, 'provider_id'), param(request, 'id')), operation),
+    ],
+  }
+}
+
 const FILTERED = (what: string): RouteAccess => ({ kind: 'in-handler', why: `lists only the ${what}` })
 
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
@@ -212,6 +231,28 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   getIamV2User: onIdParam('user', 'Describe'),
   updateIamV2User: onIdParam('user', 'Alter'),
   deleteIamV2User: onIdParam('user', 'Delete'),
+
+  // Identity providers and their pools: organization-level resources (OrganizationAdmin manages
+  // them, Operator sees them). Listing asks for the operation on all of them (`=*`).
+  listIamV2IdentityProviders: {
+    kind: 'all-of',
+    summary: 'Describe on every identity provider (`identity-provider=*`)',
+    actions: (_request, paths) => [act(paths.identityProvider('*'), 'Describe')],
+  },
+  createIamV2IdentityProvider: onOrganization('CreateIdentityProvider'),
+  getIamV2IdentityProvider: onIdentityProvider('Describe', 'id'),
+  updateIamV2IdentityProvider: onIdentityProvider('Alter', 'id'),
+  deleteIamV2IdentityProvider: onIdentityProvider('Delete', 'id'),
+  refreshIamV2JsonWebKeySet: onIdentityProvider('Alter', 'provider_id'),
+  listIamV2IdentityPools: {
+    kind: 'all-of',
+    summary: 'Describe on every pool of the provider (`identity-pool=*`)',
+    actions: (request, paths) => [act(paths.identityPool(param(request, 'provider_id'), '*'), 'Describe')],
+  },
+  createIamV2IdentityPool: onIdentityProvider('CreateIdentityPool', 'provider_id'),
+  getIamV2IdentityPool: onIdentityPool('Describe'),
+  updateIamV2IdentityPool: onIdentityPool('Alter'),
+  deleteIamV2IdentityPool: onIdentityPool('Delete'),
 
   // API keys: the caller's own keys, or ManageApiKeys on the key's cluster (or the organization
   // for management keys) or on the owning service account.

@@ -17,6 +17,9 @@ import {
 } from '../../core/index.ts'
 import { isControlPlanePath } from '../api-family.ts'
 
+/** Node gives header names in lower case. */
+const IDENTITY_POOL_HEADER = 'confluent-identity-pool-id'
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the authentication hook on every non-public route. */
@@ -28,9 +31,18 @@ declare module 'fastify' {
   }
 }
 
+/** What else of the request a credential may need besides the `Authorization` header. */
+export interface CredentialContext {
+  /** `Confluent-Identity-Pool-Id`: the identity pools a bearer token asks to act as. */
+  readonly identityPoolHeader: string | readonly string[] | undefined
+}
+
 /** Decides who presented a credential; rejects with a `GW_AUTHN_*` GatewayError otherwise. */
 export interface RequestAuthenticator {
-  authenticate(credential: PresentedCredential | undefined): Promise<Principal> | Principal
+  authenticate(
+    credential: PresentedCredential | undefined,
+    context: CredentialContext,
+  ): Promise<Principal> | Principal
 }
 
 /** Counts failures per client and says how long to hold back the answer to this one. */
@@ -58,10 +70,17 @@ export interface AuthenticationHooks {
 /** API key ids have a fixed shape; anything else in the key field is not logged (it may be a secret). */
 const API_KEY_ID = /^[A-Z2-7]{16}$/
 
-function presentedCredentialOf(credential: PresentedCredential | undefined): AuditCredential {
+function presentedCredentialOf(
+  credential: PresentedCredential | undefined,
+  principal?: Principal,
+): AuditCredential {
   if (credential === undefined) return { kind: 'none' }
-  if (credential.kind === 'basic' && API_KEY_ID.test(credential.key))
-    return { kind: 'api_key', id: credential.key }
+  if (credential.kind === 'bearer') {
+    if (principal?.oauth === undefined) return { kind: 'bearer' }
+    const { providerId, poolIds, subject } = principal.oauth
+    return { kind: 'oauth', providerId, poolIds, ...(subject === undefined ? {} : { subject }) }
+  }
+  if (API_KEY_ID.test(credential.key)) return { kind: 'api_key', id: credential.key }
   return { kind: 'unparsable' }
 }
 
@@ -105,7 +124,9 @@ export function installAuthentication(app: FastifyInstance, hooks: Authenticatio
     let presented: PresentedCredential | undefined
     try {
       presented = parseAuthorizationHeader(request.headers.authorization)
-      principal = await hooks.authenticator.authenticate(presented)
+      principal = await hooks.authenticator.authenticate(presented, {
+        identityPoolHeader: request.headers[IDENTITY_POOL_HEADER],
+      })
     } catch (error) {
       hooks.onOutcome?.(request, {
         credential: presentedCredentialOf(presented),
@@ -129,7 +150,7 @@ export function installAuthentication(app: FastifyInstance, hooks: Authenticatio
     if (!isScopeAllowedOn(principal.scope, surface)) {
       hooks.onFailure?.('GW_AUTHN_WRONG_SCOPE')
       hooks.onOutcome?.(request, {
-        credential: presentedCredentialOf(presented),
+        credential: presentedCredentialOf(presented, principal),
         principal,
         failure: 'GW_AUTHN_WRONG_SCOPE',
       })
@@ -139,7 +160,7 @@ export function installAuthentication(app: FastifyInstance, hooks: Authenticatio
       )
     }
     request.principal = principal
-    hooks.onOutcome?.(request, { credential: presentedCredentialOf(presented), principal })
+    hooks.onOutcome?.(request, { credential: presentedCredentialOf(presented, principal), principal })
     request.log.debug({ principal: principal.name, credentialId: principal.credentialId }, 'authenticated')
   })
 }

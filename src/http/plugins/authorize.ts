@@ -81,7 +81,24 @@ export interface AuthorizationDependencies {
 }
 
 export function credentialOf(principal: Principal | undefined): AuditCredential {
-  return principal === undefined ? { kind: 'none' } : { kind: 'api_key', id: principal.credentialId }
+  if (principal === undefined) return { kind: 'none' }
+  if (principal.oauth !== undefined) {
+    const { providerId, poolIds, subject } = principal.oauth
+    return { kind: 'oauth', providerId, poolIds, ...(subject === undefined ? {} : { subject }) }
+  }
+  return { kind: 'api_key', id: principal.credentialId }
+}
+
+/** The CloudEvents `subject` of a record: which credential acted. */
+function auditSubjectOf(credential: AuditCredential): string {
+  switch (credential.kind) {
+    case 'api_key':
+      return `api-key:${credential.id}`
+    case 'oauth':
+      return `identity-provider:${credential.providerId}`
+    default:
+      return `credential:${credential.kind}`
+  }
 }
 
 export function auditRequestOf(request: FastifyRequest): AuditRequest {
@@ -106,7 +123,7 @@ export function authenticationRecord(
     source,
     type: AUDIT_EVENT_TYPES.authentication,
     time: new Date().toISOString(),
-    subject: credential.kind === 'api_key' ? `api-key:${credential.id}` : `credential:${credential.kind}`,
+    subject: auditSubjectOf(credential),
     datacontenttype: 'application/json',
     data: {
       request: auditRequestOf(request),

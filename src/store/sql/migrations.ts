@@ -86,6 +86,25 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX role_bindings_principal ON role_bindings (principal)`,
     ],
   },
+  {
+    version: 5,
+    name: 'identity-providers-and-pools',
+    statements: [
+      // audience is a Gatehouse extension (Confluent's providers have none).
+      `CREATE TABLE identity_providers (
+        seq bigserial UNIQUE, id text PRIMARY KEY, display_name text NOT NULL, description text NOT NULL,
+        issuer text NOT NULL UNIQUE, jwks_uri text NOT NULL, identity_claim text NOT NULL, audience text,
+        state text NOT NULL DEFAULT 'ENABLED' CHECK (state IN ('ENABLED')), ${timestamps})`,
+      // "filter" is quoted: it is a keyword in SQL (aggregate FILTER clauses).
+      `CREATE TABLE identity_pools (
+        seq bigserial UNIQUE, id text PRIMARY KEY,
+        provider_id text NOT NULL REFERENCES identity_providers (id) ON DELETE CASCADE,
+        display_name text NOT NULL, description text NOT NULL,
+        identity_claim text NOT NULL DEFAULT 'claims.sub', "filter" text NOT NULL,
+        state text NOT NULL DEFAULT 'ENABLED' CHECK (state IN ('ENABLED')), ${timestamps})`,
+      `CREATE INDEX identity_pools_provider ON identity_pools (provider_id)`,
+    ],
+  },
 ]
 
 /** Any fixed number: every instance takes the same advisory lock while it migrates. */

@@ -9,7 +9,8 @@ import { randomInt } from 'node:crypto'
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 
-export type ResourceIdPrefix = 'env' | 'sa' | 'u' | 'rb'
+/** `op` names OAuth/OIDC identity providers and `pool` their identity pools, as Confluent does. */
+export type ResourceIdPrefix = 'env' | 'sa' | 'u' | 'rb' | 'op' | 'pool'
 
 export function generateResourceId(prefix: ResourceIdPrefix): string {
   let suffix = ''

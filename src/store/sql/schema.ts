@@ -91,6 +91,34 @@ export interface RoleBindingTable {
   updated_at: UpdatedAt
 }
 
+export interface IdentityProviderTable {
+  seq: Generated<number>
+  id: string
+  display_name: string
+  description: string
+  issuer: string
+  jwks_uri: string
+  identity_claim: string
+  /** Gatehouse extension: the `aud` value tokens must carry; null for none. */
+  audience: string | null
+  state: ColumnType<'ENABLED', 'ENABLED' | undefined, 'ENABLED'>
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface IdentityPoolTable {
+  seq: Generated<number>
+  id: string
+  provider_id: string
+  display_name: string
+  description: string
+  identity_claim: string
+  filter: string
+  state: ColumnType<'ENABLED', 'ENABLED' | undefined, 'ENABLED'>
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
 export interface AuditEventTable {
   seq: Generated<number>
   id: string
@@ -119,4 +147,6 @@ export interface Database {
   api_keys: ApiKeyTable
   audit_events: AuditEventTable
   role_bindings: RoleBindingTable
+  identity_providers: IdentityProviderTable
+  identity_pools: IdentityPoolTable
 }

@@ -4,7 +4,8 @@
  * `IdentityStore` over SQL through Kysely, the same code for PGlite and PostgreSQL. Every change
  * runs in one transaction with its audit event; deletions of API keys also send a database
  * notification on commit, so that every instance sharing the database can drop the key from its
- * verification cache at once.
+ * verification cache at once. Changes to identity providers and pools, and to role bindings, send a
+ * notification too, so that every instance reloads what it derived from them.
  */
 import { randomUUID } from 'node:crypto'
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
@@ -19,6 +20,9 @@ import {
   type AuditEventRecord,
   type ClusterSource,
   type EnvironmentRecord,
+  type IdentityPoolRecord,
+  type IdentityProviderRecord,
+  type IdentityProviderWithPools,
   type IdentityStore,
   type KafkaClusterConnection,
   type KafkaClusterRecord,
@@ -32,13 +36,21 @@ import {
   type UserRecord,
 } from '../port.ts'
 import { generateResourceId, type ResourceIdPrefix } from './resource-ids.ts'
-import type { ApiKeyTable, Database, RoleBindingTable } from './schema.ts'
+import type {
+  ApiKeyTable,
+  Database,
+  IdentityPoolTable,
+  IdentityProviderTable,
+  RoleBindingTable,
+} from './schema.ts'
 import { SecretUnsealError, type SecretBox } from './secret-box.ts'
 
 /** The notification channel that carries the ids of deleted API keys. */
 export const API_KEY_DELETED_CHANNEL = 'gatehouse_api_key_deleted'
 /** Notified (payload: the binding id) when a role binding is created or deleted. */
 export const ROLE_BINDINGS_CHANGED_CHANNEL = 'gatehouse_role_bindings_changed'
+/** Notified (payload: the provider or pool id) when an identity provider or pool changes. */
+export const IDENTITY_PROVIDERS_CHANGED_CHANNEL = 'gatehouse_identity_providers_changed'
 
 /** Who the store itself acts as when it makes changes no caller asked for (the bootstrap). */
 export const SYSTEM_ACTOR: AuditActor = { principal: 'System:gatehouse' }
@@ -180,6 +192,35 @@ function toRoleBinding(row: Selectable<RoleBindingTable>): RoleBindingRecord {
   }
 }
 
+function toIdentityProvider(row: Selectable<IdentityProviderTable>): IdentityProviderRecord {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    description: row.description,
+    issuer: row.issuer,
+    jwksUri: row.jwks_uri,
+    identityClaim: row.identity_claim,
+    ...(row.audience === null ? {} : { audience: row.audience }),
+    state: row.state,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function toIdentityPool(row: Selectable<IdentityPoolTable>): IdentityPoolRecord {
+  return {
+    id: row.id,
+    providerId: row.provider_id,
+    displayName: row.display_name,
+    description: row.description,
+    identityClaim: row.identity_claim,
+    filter: row.filter,
+    state: row.state,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
 /** `text` for a LIKE pattern that matches it literally. */
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (character) => `\\${character}`)
@@ -210,8 +251,10 @@ export class SqlIdentityStore implements IdentityStore {
   readonly #db: Kysely<Database>
   readonly #deletedKeyListeners = new Set<(keyId: string) => void>()
   readonly #roleBindingListeners = new Set<() => void>()
+  readonly #identityProviderListeners = new Set<() => void>()
   #unsubscribe: (() => Promise<void>) | undefined
   #unsubscribeRoleBindings: (() => Promise<void>) | undefined
+  #unsubscribeIdentityProviders: (() => Promise<void>) | undefined
   #onClose: (() => Promise<void>) | undefined
   #secrets: SecretBox | undefined
 
@@ -242,6 +285,9 @@ export class SqlIdentityStore implements IdentityStore {
       store.#unsubscribeRoleBindings = await options.subscribe(ROLE_BINDINGS_CHANGED_CHANNEL, () =>
         store.#announceRoleBindingsChanged(),
       )
+      store.#unsubscribeIdentityProviders = await options.subscribe(IDENTITY_PROVIDERS_CHANGED_CHANNEL, () =>
+        store.#announceIdentityProvidersChanged(),
+      )
     }
     return store
   }
@@ -266,6 +312,21 @@ export class SqlIdentityStore implements IdentityStore {
     }
   }
 
+  #announceIdentityProvidersChanged(): void {
+    for (const listener of this.#identityProviderListeners) {
+      try {
+        listener()
+      } catch {
+        // As for deletions: a listener's failure must not hide a committed change.
+      }
+    }
+  }
+
+  onIdentityProvidersChanged(listener: () => void): () => void {
+    this.#identityProviderListeners.add(listener)
+    return () => this.#identityProviderListeners.delete(listener)
+  }
+
   onRoleBindingsChanged(listener: () => void): () => void {
     this.#roleBindingListeners.add(listener)
     return () => this.#roleBindingListeners.delete(listener)
@@ -283,6 +344,7 @@ export class SqlIdentityStore implements IdentityStore {
   async close(): Promise<void> {
     await this.#unsubscribe?.().catch(() => undefined)
     await this.#unsubscribeRoleBindings?.().catch(() => undefined)
+    await this.#unsubscribeIdentityProviders?.().catch(() => undefined)
     await this.#db.destroy()
     await this.#onClose?.()
   }
@@ -1179,6 +1241,304 @@ export class SqlIdentityStore implements IdentityStore {
     })
     if (deleted) this.#announceRoleBindingsChanged()
     return deleted
+  }
+
+  // --- identity providers and pools --------------------------------------------------------
+
+  async createIdentityProvider(
+    input: {
+      displayName: string
+      description: string
+      issuer: string
+      jwksUri: string
+      identityClaim: string
+      audience?: string | undefined
+    },
+    actor: AuditActor,
+  ): Promise<IdentityProviderRecord> {
+    const provider = await this.#withFreshId('op', (id) =>
+      this.#transaction(
+        async (trx) => {
+          const row = await trx
+            .insertInto('identity_providers')
+            .values({
+              id,
+              display_name: input.displayName,
+              description: input.description,
+              issuer: input.issuer,
+              jwks_uri: input.jwksUri,
+              identity_claim: input.identityClaim,
+              audience: input.audience ?? null,
+            })
+            .returningAll()
+            .executeTakeFirstOrThrow()
+          await this.#audit(
+            trx,
+            actor,
+            'identity_provider.created',
+            { kind: 'IdentityProvider', id },
+            { ...definedOnly({ ...input }) },
+          )
+          await sql`SELECT pg_notify(${IDENTITY_PROVIDERS_CHANGED_CHANNEL}, ${id})`.execute(trx)
+          return toIdentityProvider(row)
+        },
+        { message: `An identity provider with issuer ${input.issuer} already exists.`, field: '/issuer' },
+      ),
+    )
+    this.#announceIdentityProvidersChanged()
+    return provider
+  }
+
+  async getIdentityProvider(id: string): Promise<IdentityProviderRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('identity_providers')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row && toIdentityProvider(row)
+  }
+
+  async findIdentityProviderByIssuer(issuer: string): Promise<IdentityProviderRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('identity_providers')
+      .selectAll()
+      .where('issuer', '=', issuer)
+      .executeTakeFirst()
+    return row && toIdentityProvider(row)
+  }
+
+  async listIdentityProviders(page: PageRequest): Promise<Page<IdentityProviderRecord>> {
+    const rows = await this.#db
+      .selectFrom('identity_providers')
+      .selectAll()
+      .where('seq', '>', decodePageToken(page.pageToken))
+      .orderBy('seq')
+      .limit(page.pageSize + 1)
+      .execute()
+    return toPage(rows, page, toIdentityProvider)
+  }
+
+  async updateIdentityProvider(
+    id: string,
+    changes: {
+      displayName?: string
+      description?: string
+      issuer?: string
+      jwksUri?: string
+      identityClaim?: string
+      audience?: string | null
+    },
+    actor: AuditActor,
+  ): Promise<IdentityProviderRecord | undefined> {
+    const updated = await this.#transaction(
+      async (trx) => {
+        const row = await trx
+          .updateTable('identity_providers')
+          .set({
+            ...definedOnly({
+              display_name: changes.displayName,
+              description: changes.description,
+              issuer: changes.issuer,
+              jwks_uri: changes.jwksUri,
+              identity_claim: changes.identityClaim,
+            }),
+            ...(changes.audience === undefined ? {} : { audience: changes.audience }),
+            updated_at: new Date(),
+          })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst()
+        if (row === undefined) return undefined
+        await this.#audit(
+          trx,
+          actor,
+          'identity_provider.updated',
+          { kind: 'IdentityProvider', id },
+          { ...changes },
+        )
+        await sql`SELECT pg_notify(${IDENTITY_PROVIDERS_CHANGED_CHANNEL}, ${id})`.execute(trx)
+        return toIdentityProvider(row)
+      },
+      { message: `An identity provider with issuer ${changes.issuer} already exists.`, field: '/issuer' },
+    )
+    if (updated) this.#announceIdentityProvidersChanged()
+    return updated
+  }
+
+  async deleteIdentityProvider(id: string, actor: AuditActor): Promise<boolean> {
+    const result = await this.#transaction(async (trx) => {
+      const provider = await trx
+        .selectFrom('identity_providers')
+        .select('id')
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst()
+      if (provider === undefined) return { deleted: false, bindingIds: [] as string[] }
+      // The pools go with the provider (ON DELETE CASCADE); each is audited, and its bindings deleted.
+      const pools = await trx
+        .deleteFrom('identity_pools')
+        .where('provider_id', '=', id)
+        .returning('id')
+        .execute()
+      const bindingIds: string[] = []
+      for (const pool of pools) {
+        bindingIds.push(...(await this.#deletePrincipalBindings(trx, `User:${pool.id}`, actor)))
+        await this.#audit(
+          trx,
+          actor,
+          'identity_pool.deleted',
+          { kind: 'IdentityPool', id: pool.id },
+          { providerId: id, reason: 'provider deleted' },
+        )
+      }
+      await trx.deleteFrom('identity_providers').where('id', '=', id).execute()
+      await this.#audit(
+        trx,
+        actor,
+        'identity_provider.deleted',
+        { kind: 'IdentityProvider', id },
+        { deletedIdentityPools: pools.map((pool) => pool.id), deletedRoleBindings: bindingIds },
+      )
+      await sql`SELECT pg_notify(${IDENTITY_PROVIDERS_CHANGED_CHANNEL}, ${id})`.execute(trx)
+      return { deleted: true, bindingIds }
+    })
+    if (result.deleted) this.#announceIdentityProvidersChanged()
+    if (result.bindingIds.length > 0) this.#announceRoleBindingsChanged()
+    return result.deleted
+  }
+
+  async createIdentityPool(
+    providerId: string,
+    input: { displayName: string; description: string; identityClaim: string; filter: string },
+    actor: AuditActor,
+  ): Promise<IdentityPoolRecord | undefined> {
+    const pool = await this.#withFreshId('pool', (id) =>
+      this.#transaction(async (trx) => {
+        // Locking the provider's row keeps a concurrent deletion from leaving this pool behind.
+        const provider = await trx
+          .selectFrom('identity_providers')
+          .select('id')
+          .where('id', '=', providerId)
+          .forUpdate()
+          .executeTakeFirst()
+        if (provider === undefined) return undefined
+        const row = await trx
+          .insertInto('identity_pools')
+          .values({
+            id,
+            provider_id: providerId,
+            display_name: input.displayName,
+            description: input.description,
+            identity_claim: input.identityClaim,
+            filter: input.filter,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        await this.#audit(
+          trx,
+          actor,
+          'identity_pool.created',
+          { kind: 'IdentityPool', id },
+          { providerId, ...input },
+        )
+        await sql`SELECT pg_notify(${IDENTITY_PROVIDERS_CHANGED_CHANNEL}, ${id})`.execute(trx)
+        return toIdentityPool(row)
+      }),
+    )
+    if (pool) this.#announceIdentityProvidersChanged()
+    return pool
+  }
+
+  async getIdentityPool(providerId: string, id: string): Promise<IdentityPoolRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('identity_pools')
+      .selectAll()
+      .where('id', '=', id)
+      .where('provider_id', '=', providerId)
+      .executeTakeFirst()
+    return row && toIdentityPool(row)
+  }
+
+  async listIdentityPools(providerId: string, page: PageRequest): Promise<Page<IdentityPoolRecord>> {
+    const rows = await this.#db
+      .selectFrom('identity_pools')
+      .selectAll()
+      .where('provider_id', '=', providerId)
+      .where('seq', '>', decodePageToken(page.pageToken))
+      .orderBy('seq')
+      .limit(page.pageSize + 1)
+      .execute()
+    return toPage(rows, page, toIdentityPool)
+  }
+
+  async updateIdentityPool(
+    providerId: string,
+    id: string,
+    changes: { displayName?: string; description?: string; identityClaim?: string; filter?: string },
+    actor: AuditActor,
+  ): Promise<IdentityPoolRecord | undefined> {
+    const updated = await this.#transaction(async (trx) => {
+      const row = await trx
+        .updateTable('identity_pools')
+        .set({
+          ...definedOnly({
+            display_name: changes.displayName,
+            description: changes.description,
+            identity_claim: changes.identityClaim,
+            filter: changes.filter,
+          }),
+          updated_at: new Date(),
+        })
+        .where('id', '=', id)
+        .where('provider_id', '=', providerId)
+        .returningAll()
+        .executeTakeFirst()
+      if (row === undefined) return undefined
+      await this.#audit(trx, actor, 'identity_pool.updated', { kind: 'IdentityPool', id }, { ...changes })
+      await sql`SELECT pg_notify(${IDENTITY_PROVIDERS_CHANGED_CHANNEL}, ${id})`.execute(trx)
+      return toIdentityPool(row)
+    })
+    if (updated) this.#announceIdentityProvidersChanged()
+    return updated
+  }
+
+  async deleteIdentityPool(providerId: string, id: string, actor: AuditActor): Promise<boolean> {
+    const result = await this.#transaction(async (trx) => {
+      const deleted = await trx
+        .deleteFrom('identity_pools')
+        .where('id', '=', id)
+        .where('provider_id', '=', providerId)
+        .executeTakeFirst()
+      if (deleted.numDeletedRows === 0n) return { deleted: false, bindingIds: [] as string[] }
+      const bindingIds = await this.#deletePrincipalBindings(trx, `User:${id}`, actor)
+      await this.#audit(
+        trx,
+        actor,
+        'identity_pool.deleted',
+        { kind: 'IdentityPool', id },
+        { providerId, deletedRoleBindings: bindingIds },
+      )
+      await sql`SELECT pg_notify(${IDENTITY_PROVIDERS_CHANGED_CHANNEL}, ${id})`.execute(trx)
+      return { deleted: true, bindingIds }
+    })
+    if (result.deleted) this.#announceIdentityProvidersChanged()
+    if (result.bindingIds.length > 0) this.#announceRoleBindingsChanged()
+    return result.deleted
+  }
+
+  async listAllIdentityProvidersWithPools(): Promise<readonly IdentityProviderWithPools[]> {
+    // One snapshot (repeatable read), so that no pool is seen without its provider or the other way round.
+    return this.#db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (trx) => {
+        const providers = await trx.selectFrom('identity_providers').selectAll().orderBy('seq').execute()
+        const pools = await trx.selectFrom('identity_pools').selectAll().orderBy('seq').execute()
+        return providers.map((provider) => ({
+          provider: toIdentityProvider(provider),
+          pools: pools.filter((pool) => pool.provider_id === provider.id).map(toIdentityPool),
+        }))
+      })
   }
 
   async ensureBootstrapApiKey(

@@ -7,10 +7,10 @@ import {
 } from '../../../src/authn/oidc/pool-selection.ts'
 import { GatewayError } from '../../../src/core/index.ts'
 
-const pool = (id: string, providerId: string, role: string): SelectablePool => ({
+const pool = (id: string, providerId: string, role: string): SelectablePool & { role: string } => ({
   id,
   providerId,
-  matches: (claims) => Array.isArray(claims.roles) && claims.roles.includes(role),
+  role,
 })
 
 const writers = pool('pool-writers', 'op-okta', 'writer')
@@ -22,7 +22,9 @@ const byId = new Map(all.map((each) => [each.id, each]))
 const ofOkta = [writers, readers, auditors]
 
 function select(header: string | string[] | undefined, roles: string[]) {
-  return selectIdentityPools(header, 'op-okta', { sub: 'app-1', roles }, byId, ofOkta).map((each) => each.id)
+  return selectIdentityPools(header, 'op-okta', byId, ofOkta, (each) => roles.includes(each.role)).map(
+    (each) => each.id,
+  )
 }
 
 function refusal(run: () => unknown): string {

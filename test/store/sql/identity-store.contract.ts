@@ -311,6 +311,156 @@ export function identityStoreContract(backend: string, open: () => Promise<Ident
       assert.equal(await store.getRoleBinding(ensured[0]!.id), undefined)
     })
 
+    it('stores identity providers with unique issuers, pages them and updates only the given fields', async () => {
+      const changes: number[] = []
+      const stop = store.onIdentityProvidersChanged(() => changes.push(1))
+      const input = {
+        displayName: 'Corporate IdP',
+        description: 'Workloads of the corporate tenant',
+        issuer: 'https://idp.example.com/tenant-1',
+        jwksUri: 'https://idp.example.com/tenant-1/keys',
+        identityClaim: 'claims.sub',
+      }
+      const provider = await store.createIdentityProvider({ ...input, audience: 'gatehouse' }, actor)
+      assert.match(provider.id, /^op-[a-z0-9]{6}$/)
+      assert.deepEqual(
+        [provider.issuer, provider.jwksUri, provider.audience, provider.state],
+        [input.issuer, input.jwksUri, 'gatehouse', 'ENABLED'],
+      )
+      assert.deepEqual(await store.getIdentityProvider(provider.id), provider)
+      assert.deepEqual(await store.findIdentityProviderByIssuer(input.issuer), provider)
+      assert.equal(await store.findIdentityProviderByIssuer(`${input.issuer}/`), undefined)
+      await assert.rejects(
+        store.createIdentityProvider({ ...input, displayName: 'same issuer' }, actor),
+        (error: unknown) => error instanceof StoreConflictError && error.field === '/issuer',
+      )
+      const other = await store.createIdentityProvider(
+        { ...input, issuer: 'https://idp.example.com/tenant-2' },
+        actor,
+      )
+      assert.equal(other.audience, undefined)
+      await assert.rejects(
+        store.updateIdentityProvider(other.id, { issuer: input.issuer }, actor),
+        (error: unknown) => error instanceof StoreConflictError && error.field === '/issuer',
+      )
+      const renamed = await store.updateIdentityProvider(
+        provider.id,
+        { displayName: 'Renamed', audience: null },
+        actor,
+      )
+      assert.deepEqual(
+        [renamed?.displayName, renamed?.issuer, renamed?.jwksUri, renamed?.audience],
+        ['Renamed', input.issuer, input.jwksUri, undefined],
+      )
+      assert.equal(await store.updateIdentityProvider('op-ghost1', { displayName: 'x' }, actor), undefined)
+      const first = await store.listIdentityProviders({ pageSize: 1 })
+      const second = await store.listIdentityProviders({ pageSize: 1, pageToken: first.nextPageToken })
+      assert.deepEqual(
+        [...first.items, ...second.items].map((item) => item.id),
+        [provider.id, other.id],
+      )
+      assert.equal(second.nextPageToken, undefined)
+      const events = (await store.listAuditEvents({ pageSize: 10 }, { resourceId: provider.id })).items
+      assert.deepEqual(
+        events.map((event) => event.action),
+        ['identity_provider.updated', 'identity_provider.created'],
+      )
+      assert.equal(await store.deleteIdentityProvider(other.id, actor), true)
+      assert.equal(await store.deleteIdentityProvider(other.id, actor), false)
+      assert.equal(await store.deleteIdentityProvider(provider.id, actor), true)
+      stop()
+      assert.ok(changes.length >= 5, `listeners heard ${changes.length} changes`)
+    })
+
+    it('keeps pools under their provider, and deletes their role bindings with them', async () => {
+      const provider = await store.createIdentityProvider(
+        {
+          displayName: 'Pools IdP',
+          description: '',
+          issuer: 'https://pools.example.com',
+          jwksUri: 'https://pools.example.com/jwks',
+          identityClaim: 'claims.sub',
+        },
+        actor,
+      )
+      const poolInput = {
+        displayName: 'payments',
+        description: 'Payment services',
+        identityClaim: 'claims.sub',
+        filter: 'claims.aud == "payments"',
+      }
+      const pool = await store.createIdentityPool(provider.id, poolInput, actor)
+      assert.ok(pool)
+      assert.match(pool.id, /^pool-[a-z0-9]{6}$/)
+      assert.deepEqual(
+        [pool.providerId, pool.filter, pool.identityClaim, pool.state],
+        [provider.id, poolInput.filter, 'claims.sub', 'ENABLED'],
+      )
+      assert.equal(await store.createIdentityPool('op-ghost1', poolInput, actor), undefined)
+      assert.deepEqual(await store.getIdentityPool(provider.id, pool.id), pool)
+      assert.equal(await store.getIdentityPool('op-ghost1', pool.id), undefined)
+      const updated = await store.updateIdentityPool(provider.id, pool.id, { filter: 'true' }, actor)
+      assert.deepEqual([updated?.filter, updated?.displayName], ['true', 'payments'])
+      assert.equal(await store.updateIdentityPool('op-ghost1', pool.id, { filter: 'x' }, actor), undefined)
+      const second = await store.createIdentityPool(
+        provider.id,
+        { ...poolInput, displayName: 'billing' },
+        actor,
+      )
+      assert.ok(second)
+      const firstPage = await store.listIdentityPools(provider.id, { pageSize: 1 })
+      const secondPage = await store.listIdentityPools(provider.id, {
+        pageSize: 1,
+        pageToken: firstPage.nextPageToken,
+      })
+      assert.deepEqual(
+        [...firstPage.items, ...secondPage.items].map((item) => item.id),
+        [pool.id, second.id],
+      )
+      assert.deepEqual((await store.listIdentityPools('op-ghost1', { pageSize: 10 })).items, [])
+      const view = (await store.listAllIdentityProvidersWithPools()).find(
+        (entry) => entry.provider.id === provider.id,
+      )
+      assert.deepEqual(
+        view?.pools.map((each) => each.id),
+        [pool.id, second.id],
+      )
+
+      // Deleting a pool deletes its bindings and tells both kinds of listener.
+      const bindingChanges: number[] = []
+      const stopBindings = store.onRoleBindingsChanged(() => bindingChanges.push(1))
+      const binding = await store.createRoleBinding(
+        {
+          principal: `User:${pool.id}`,
+          roleName: 'DeveloperRead',
+          crnPattern: 'crn://confluent.cloud/organization=x',
+        },
+        actor,
+      )
+      const heardBefore = bindingChanges.length
+      assert.equal(await store.deleteIdentityPool('op-ghost1', pool.id, actor), false)
+      assert.equal(await store.deleteIdentityPool(provider.id, pool.id, actor), true)
+      assert.equal(await store.getRoleBinding(binding.id), undefined)
+      assert.ok(bindingChanges.length > heardBefore)
+      assert.equal(await store.deleteIdentityPool(provider.id, pool.id, actor), false)
+
+      // Deleting the provider deletes its remaining pools and their bindings.
+      const secondBinding = await store.createRoleBinding(
+        {
+          principal: `User:${second.id}`,
+          roleName: 'DeveloperRead',
+          crnPattern: 'crn://confluent.cloud/organization=x',
+        },
+        actor,
+      )
+      assert.equal(await store.deleteIdentityProvider(provider.id, actor), true)
+      assert.equal(await store.getIdentityPool(provider.id, second.id), undefined)
+      assert.equal(await store.getRoleBinding(secondBinding.id), undefined)
+      stopBindings()
+      const events = (await store.listAuditEvents({ pageSize: 10 }, { resourceId: second.id })).items
+      assert.deepEqual(events[0]?.details, { providerId: provider.id, reason: 'provider deleted' })
+    })
+
     it('creates the bootstrap key once, even when asked concurrently', async () => {
       let generated = 0
       const results = await Promise.all(

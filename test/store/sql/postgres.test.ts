@@ -94,6 +94,31 @@ describe('two gateway instances sharing PostgreSQL', () => {
     assert.ok(heard > 0, 'the change reached the other instance within 2 s')
   })
 
+  it('tells the other instance within a second when an identity pool is deleted', async () => {
+    const provider = await first.store.createIdentityProvider(
+      {
+        displayName: 'shared',
+        description: '',
+        issuer: 'https://shared.example.com',
+        jwksUri: 'https://shared.example.com/jwks',
+        identityClaim: 'claims.sub',
+      },
+      SYSTEM_ACTOR,
+    )
+    const pool = await first.store.createIdentityPool(
+      provider.id,
+      { displayName: 'shared', description: '', identityClaim: 'claims.sub', filter: 'true' },
+      SYSTEM_ACTOR,
+    )
+    let heard = 0
+    const stop = second.store.onIdentityProvidersChanged(() => heard++)
+    await first.store.deleteIdentityPool(provider.id, pool!.id, SYSTEM_ACTOR)
+    const deadline = Date.now() + 1_000
+    while (heard === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    stop()
+    assert.ok(heard > 0, 'the deletion reached the other instance within 1 s')
+  })
+
   it('a key deleted on one instance stops working on the other within a second, with a warm cache', async () => {
     // Given a key that the second instance has verified and cached (cache TTL longer than the bound)
     const account = await first.store.createServiceAccount(
