@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { generateKeyId, generateSecret, hashSecret } from '../../../../src/authn/index.ts'
 import { openIdentityStore, SYSTEM_ACTOR, type SqlIdentityStore } from '../../../../src/store/sql/index.ts'
-import { TEST_IDENTITY_PROVIDER_SERVICES, buildTestApp, type TestApp } from '../../../support/test-app.ts'
+import { buildTestApp, type TestApp } from '../../../support/test-app.ts'
 
 const basic = (key: string, secret: string) => `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`
 
