@@ -10,9 +10,11 @@
  * - no matching ALLOW means no grant. (Kafka's `allow.everyone.if.no.acl.found` has no
  *   counterpart: Gatehouse denies by default.)
  */
-import type { Acl, AclOperation, AclResourceType } from '../core/index.ts'
+import { ACL_OPERATIONS, type Acl, type AclOperation, type AclResourceType } from '../core/index.ts'
+import { descend, PrefixTree, type PrefixTreeNode } from './prefix-tree.ts'
 
 export const EVERYONE = 'User:*'
+const EVERYONE_ID = 0
 
 /** What the ACLs say about one request: a DENY that matched, an ALLOW that matched, or nothing. */
 export type AclVerdict =
@@ -35,149 +37,190 @@ function denyApplies(denied: AclOperation, requested: AclOperation): boolean {
   return denied === requested || denied === 'ALL'
 }
 
-/** One principal's ACLs of one resource type that name resources by pattern: `*` or a prefix. */
-interface Bucket {
-  /** LITERAL `*`: every resource of the type. */
-  readonly everything: Acl[]
-  readonly prefixed: Map<string, Acl[]>
-  /** The distinct lengths of the prefixes above, so a lookup tries only those. */
-  prefixLengths: number[]
-  /** With few prefixes, comparing each is cheaper than slicing the name for every length. */
-  prefixList: string[] | undefined
-  /** The ACLs of each entry of `prefixList`, at the same index. */
-  prefixAcls: Acl[][] | undefined
+/** One bit per operation that can be requested, so "does this ACL apply" is one AND. */
+const OPERATION_BIT = Object.fromEntries(
+  ACL_OPERATIONS.map((operation, index) => [operation, 1 << index]),
+) as Record<AclOperation, number>
+
+/** The requested operations an ACL's operation answers, for each permission. */
+function operationMask(acl: Acl, applies: (granted: AclOperation, requested: AclOperation) => boolean) {
+  let mask = 0
+  for (const requested of ACL_OPERATIONS)
+    if (applies(acl.operation, requested)) mask |= OPERATION_BIT[requested]
+  return mask
 }
 
-/** Up to this many distinct prefixes in a bucket are compared one by one. */
-const PREFIX_SCAN_LIMIT = 16
+/** An ACL prepared for the decision loop: its masks and its verdict are computed once. */
+interface Entry {
+  readonly acl: Acl
+  /** The principal's number in this index (`User:*` is 0): numbers are cheaper keys than strings. */
+  readonly principalId: number
+  readonly host: string
+  /** Requested operations this ACL allows (0 for a DENY). */
+  readonly allows: number
+  /** Requested operations this ACL denies (0 for an ALLOW). */
+  readonly denies: number
+  readonly verdict: AclVerdict
+}
 
-function push<K>(map: Map<K, Acl[]>, key: K, acl: Acl): void {
-  const list = map.get(key)
-  if (list) list.push(acl)
-  else map.set(key, [acl])
+function entryOf(acl: Acl, principalId: number): Entry {
+  const isDeny = acl.permission === 'DENY'
+  return {
+    acl,
+    principalId,
+    host: acl.host,
+    allows: isDeny ? 0 : operationMask(acl, allowImplies),
+    denies: isDeny ? operationMask(acl, denyApplies) : 0,
+    verdict: { kind: isDeny ? 'deny' : 'allow', acl },
+  }
 }
 
 /**
- * ACLs that name one resource exactly are found by that name (there are few per name, whoever
- * they are for); ACLs on `*` and on prefixes are found through the caller's principals, since a
- * name cannot look them up. A decision is a handful of map lookups, whatever the number of ACLs.
+ * The ACLs of one resource pattern. A few are kept in a list checked against the caller's
+ * principals; past `BY_PRINCIPAL_THRESHOLD` (the cluster, a busy topic, a short prefix) they are
+ * kept by principal so a decision reads only the caller's.
+ */
+type Group = Entry[] | Map<number, Entry[]>
+
+const BY_PRINCIPAL_THRESHOLD = 16
+
+function addTo<K>(groups: Map<K, Entry[]>, key: K, entry: Entry): void {
+  const list = groups.get(key)
+  if (list) list.push(entry)
+  else groups.set(key, [entry])
+}
+
+function groupOf(entries: Entry[]): Group {
+  if (entries.length <= BY_PRINCIPAL_THRESHOLD) return entries
+  const byPrincipal = new Map<number, Entry[]>()
+  for (const entry of entries) addTo(byPrincipal, entry.principalId, entry)
+  return byPrincipal
+}
+
+/** All ACLs of one resource type. */
+interface TypeIndex {
+  /** LITERAL ACLs by exact name. */
+  readonly named: Map<string, Group>
+  /** LITERAL `*`. */
+  everything: Group | undefined
+  /**
+   * PREFIXED ACLs by principal, then by prefix. By principal first: a caller's principals each
+   * hold few prefixes, so each walk ends after a character or two unless one really matches,
+   * instead of every shared prefix node asking for each of the caller's principals.
+   */
+  readonly prefixes: Map<number, PrefixTree<Entry[]>>
+}
+
+/**
+ * ACLs indexed by resource type, then by exact name, `*`, or a prefix tree. A decision is one map
+ * lookup for the name and one walk down the tree along the name, for all the caller's principals
+ * at once; its cost does not grow with the number of ACLs.
  */
 export class AclIndex {
-  /**
-   * Resource type → exact name → its ACLs, for any principal; a name with many ACLs (the cluster,
-   * a busy topic) has them by principal instead.
-   */
-  readonly #byName = new Map<AclResourceType, Map<string, Acl[] | Map<string, Acl[]>>>()
-  /** Resource type → principal → the ACLs naming resources by pattern. */
-  readonly #byPrincipal = new Map<AclResourceType, Map<string, Bucket>>()
+  readonly #byType = new Map<AclResourceType, TypeIndex>()
+  /** Every principal named by an ACL, numbered; a caller's principals are looked up here once per decision. */
+  readonly #principalIds = new Map<string, number>([[EVERYONE, EVERYONE_ID]])
   readonly size: number
 
   constructor(acls: readonly Acl[]) {
+    const namedLists = new Map<AclResourceType, Map<string, Entry[]>>()
+    const everythingLists = new Map<AclResourceType, Entry[]>()
     for (const acl of acls) {
-      if (acl.patternType === 'LITERAL' && acl.resourceName !== '*') {
-        let byName = this.#byName.get(acl.resourceType)
-        if (!byName) {
-          byName = new Map()
-          this.#byName.set(acl.resourceType, byName)
+      let principalId = this.#principalIds.get(acl.principal)
+      if (principalId === undefined) {
+        principalId = this.#principalIds.size
+        this.#principalIds.set(acl.principal, principalId)
+      }
+      const entry = entryOf(acl, principalId)
+      const index = this.#typeIndex(acl.resourceType)
+      if (acl.patternType === 'PREFIXED') {
+        let tree = index.prefixes.get(principalId)
+        if (tree === undefined) {
+          tree = new PrefixTree()
+          index.prefixes.set(principalId, tree)
         }
-        const list = byName.get(acl.resourceName) as Acl[] | undefined
-        if (list) list.push(acl)
-        else byName.set(acl.resourceName, [acl])
-        continue
-      }
-      let buckets = this.#byPrincipal.get(acl.resourceType)
-      if (!buckets) {
-        buckets = new Map()
-        this.#byPrincipal.set(acl.resourceType, buckets)
-      }
-      let bucket = buckets.get(acl.principal)
-      if (!bucket) {
-        bucket = {
-          everything: [],
-          prefixed: new Map(),
-          prefixLengths: [],
-          prefixList: undefined,
-          prefixAcls: undefined,
+        const node = tree.nodeFor(acl.resourceName)
+        if (node.value === undefined) node.value = [entry]
+        else node.value.push(entry)
+      } else if (acl.resourceName === '*') {
+        const list = everythingLists.get(acl.resourceType)
+        if (list) list.push(entry)
+        else everythingLists.set(acl.resourceType, [entry])
+      } else {
+        let named = namedLists.get(acl.resourceType)
+        if (named === undefined) {
+          named = new Map()
+          namedLists.set(acl.resourceType, named)
         }
-        buckets.set(acl.principal, bucket)
-      }
-      if (acl.patternType === 'LITERAL') bucket.everything.push(acl)
-      else push(bucket.prefixed, acl.resourceName, acl)
-    }
-    for (const byName of this.#byName.values()) {
-      for (const [name, list] of byName) {
-        if ((list as Acl[]).length <= PREFIX_SCAN_LIMIT) continue
-        const byPrincipal = new Map<string, Acl[]>()
-        for (const acl of list as Acl[]) push(byPrincipal, acl.principal, acl)
-        byName.set(name, byPrincipal)
+        addTo(named, acl.resourceName, entry)
       }
     }
-    for (const buckets of this.#byPrincipal.values()) {
-      for (const bucket of buckets.values()) {
-        bucket.prefixLengths = [...new Set([...bucket.prefixed.keys()].map((prefix) => prefix.length))]
-        if (bucket.prefixed.size <= PREFIX_SCAN_LIMIT) {
-          bucket.prefixList = [...bucket.prefixed.keys()]
-          bucket.prefixAcls = [...bucket.prefixed.values()]
-        }
-      }
+    for (const [type, named] of namedLists) {
+      const index = this.#typeIndex(type)
+      for (const [name, entries] of named) index.named.set(name, groupOf(entries))
     }
+    for (const [type, entries] of everythingLists) this.#typeIndex(type).everything = groupOf(entries)
+    for (const index of this.#byType.values()) for (const tree of index.prefixes.values()) tree.compact()
     this.size = acls.length
   }
 
+  #typeIndex(type: AclResourceType): TypeIndex {
+    let index = this.#byType.get(type)
+    if (index === undefined) {
+      index = { named: new Map(), everything: undefined, prefixes: new Map() }
+      this.#byType.set(type, index)
+    }
+    return index
+  }
+
   // Scratch state of the traversal in progress (decisions are synchronous: one at a time).
-  #principals: readonly string[] = []
+  /** The numbers of the caller's principals that some ACL names (`User:*` excluded), in `#held[0…#heldCount)`. */
+  readonly #held: number[] = []
+  #heldCount = 0
   #host = ''
-  #operation: AclOperation = 'ALL'
-  #allowFound: Acl | undefined
-  #denyFound: Acl | undefined
+  #operationBit = 0
+  #allowFound: Entry | undefined
+  #denyFound: Entry | undefined
   #collected: Acl[] | undefined
 
   /**
-   * Looks at the ACLs of `list` that apply to this host (and, when `checkPrincipal`, to one of the
-   * caller's principals): notes the first ALLOW and the first DENY that apply to the operation, or
-   * collects every one of them. True once a DENY is found (and not collecting).
+   * Looks at the entries of `list` for this host (and, when `checkPrincipal`, one of the caller's
+   * principals): notes the first ALLOW and the first DENY that apply, or collects every one.
+   * True once a DENY is found (and not collecting).
    */
-  #visit(list: Acl[] | undefined, checkPrincipal: boolean): boolean {
+  #visit(list: Entry[] | undefined, checkPrincipal: boolean): boolean {
     if (list === undefined) return false
+    const bit = this.#operationBit
     for (let index = 0; index < list.length; index++) {
-      const acl = list[index]!
-      if (acl.host !== '*' && acl.host !== this.#host) continue
-      if (checkPrincipal && acl.principal !== EVERYONE && !this.#principals.includes(acl.principal)) continue
-      if (acl.permission === 'DENY') {
-        if (!denyApplies(acl.operation, this.#operation)) continue
-        if (this.#collected !== undefined) {
-          this.#collected.push(acl)
-          continue
-        }
-        this.#denyFound = acl
+      const entry = list[index]!
+      if (((entry.allows | entry.denies) & bit) === 0) continue
+      if (entry.host !== '*' && entry.host !== this.#host) continue
+      if (checkPrincipal && entry.principalId !== EVERYONE_ID && !this.#holds(entry.principalId)) continue
+      if (this.#collected !== undefined) {
+        this.#collected.push(entry.acl)
+        continue
+      }
+      if ((entry.denies & bit) !== 0) {
+        this.#denyFound = entry
         return true
       }
-      if (!allowImplies(acl.operation, this.#operation)) continue
-      if (this.#collected !== undefined) this.#collected.push(acl)
-      else this.#allowFound ??= acl
+      this.#allowFound ??= entry
     }
     return false
   }
 
-  #visitBucket(bucket: Bucket | undefined, resourceName: string): boolean {
-    if (bucket === undefined) return false
-    if (this.#visit(bucket.everything, false)) return true
-    if (bucket.prefixList !== undefined) {
-      const acls = bucket.prefixAcls!
-      for (let index = 0; index < bucket.prefixList.length; index++) {
-        if (resourceName.startsWith(bucket.prefixList[index]!) && this.#visit(acls[index], false)) return true
-      }
-      return false
-    }
-    for (const length of bucket.prefixLengths) {
-      if (
-        length <= resourceName.length &&
-        this.#visit(bucket.prefixed.get(resourceName.slice(0, length)), false)
-      ) {
-        return true
-      }
-    }
+  #holds(principalId: number): boolean {
+    for (let index = 0; index < this.#heldCount; index++) if (this.#held[index] === principalId) return true
     return false
+  }
+
+  #visitGroup(group: Group | undefined): boolean {
+    if (group === undefined) return false
+    if (Array.isArray(group)) return this.#visit(group, true)
+    for (let index = 0; index < this.#heldCount; index++) {
+      if (this.#visit(group.get(this.#held[index]!), false)) return true
+    }
+    return this.#visit(group.get(EVERYONE_ID), false)
   }
 
   /** Visits every ACL that applies to the request; stops at the first DENY unless collecting. */
@@ -189,34 +232,45 @@ export class AclIndex {
     operation: AclOperation,
     collected: Acl[] | undefined,
   ): void {
-    this.#principals = principals
+    this.#heldCount = 0
+    for (let index = 0; index < principals.length; index++) {
+      const principalId = this.#principalIds.get(principals[index]!)
+      if (principalId !== undefined && principalId !== EVERYONE_ID && !this.#holds(principalId))
+        this.#held[this.#heldCount++] = principalId
+    }
     this.#host = host
-    this.#operation = operation
+    this.#operationBit = OPERATION_BIT[operation]
     this.#allowFound = undefined
     this.#denyFound = undefined
     this.#collected = collected
-    const named = this.#byName.get(resourceType)?.get(resourceName)
-    if (Array.isArray(named)) {
-      if (this.#visit(named, true)) return
-    } else if (named !== undefined) {
-      for (let index = 0; index < principals.length; index++) {
-        const principal = principals[index]!
-        if (principal !== EVERYONE && this.#visit(named.get(principal), false)) return
-      }
-      if (this.#visit(named.get(EVERYONE), false)) return
+    const typeIndex = this.#byType.get(resourceType)
+    if (typeIndex === undefined) return
+    if (this.#visitGroup(typeIndex.named.get(resourceName))) return
+    if (this.#visitGroup(typeIndex.everything)) return
+    for (let index = 0; index < this.#heldCount; index++) {
+      if (this.#visitPrefixes(typeIndex.prefixes.get(this.#held[index]!), resourceName)) return
     }
-    const buckets = this.#byPrincipal.get(resourceType)
-    if (buckets === undefined) return
-    for (let index = 0; index < principals.length; index++) {
-      const principal = principals[index]!
-      if (principal !== EVERYONE && this.#visitBucket(buckets.get(principal), resourceName)) return
+    this.#visitPrefixes(typeIndex.prefixes.get(EVERYONE_ID), resourceName)
+  }
+
+  /** Visits the entries of every prefix of `name` in one principal's tree; true once a DENY is found. */
+  #visitPrefixes(tree: PrefixTree<Entry[]> | undefined, name: string): boolean {
+    if (tree === undefined) return false
+    let node: PrefixTreeNode<Entry[]> | undefined = tree.root
+    if (this.#visit(node.value, false)) return true
+    let position = 0
+    while (position < name.length) {
+      node = descend(node, name, position)
+      if (node === undefined) return false
+      position += node.edge.length
+      if (this.#visit(node.value, false)) return true
     }
-    this.#visitBucket(buckets.get(EVERYONE), resourceName)
+    return false
   }
 
   /**
    * Kafka's answer for one operation on one resource, for a caller holding `principals`. Written
-   * without closures or intermediate arrays: it runs for every action of every request.
+   * without closures or allocations: it runs for every action of every request.
    */
   decide(
     principals: readonly string[],
@@ -226,8 +280,8 @@ export class AclIndex {
     operation: AclOperation,
   ): AclVerdict {
     this.#traverse(principals, host, resourceType, resourceName, operation, undefined)
-    if (this.#denyFound !== undefined) return { kind: 'deny', acl: this.#denyFound }
-    return this.#allowFound === undefined ? NO_VERDICT : { kind: 'allow', acl: this.#allowFound }
+    const decisive = this.#denyFound ?? this.#allowFound
+    return decisive === undefined ? NO_VERDICT : decisive.verdict
   }
 
   /** Every ACL that takes part in the decision (both permissions), for explanations. */

@@ -85,6 +85,15 @@ const KAFKA_OPERATIONS: Readonly<Partial<Record<Operation, AclOperation>>> = {
 /** Kafka's fixed name for the cluster resource in ACLs. */
 export const KAFKA_CLUSTER_RESOURCE_NAME = 'kafka-cluster'
 
+/** The Kafka cluster an action's resource lies in, if any (a loop: this runs on every decision). */
+function kafkaClusterIdOf(action: Action): string | undefined {
+  const resource = action.resource
+  for (let index = 0; index < resource.length; index++) {
+    if (resource[index]!.type === 'kafka') return resource[index]!.name
+  }
+  return undefined
+}
+
 /** The ACL question an action asks, when ACLs can answer it: which cluster, type, name, operation. */
 export function aclQuestionOf(
   action: Action,
@@ -93,7 +102,7 @@ export function aclQuestionOf(
   | undefined {
   const resourceType = KAFKA_RESOURCE_TYPES[resourceTypeOf(action.resource)]
   const operation = KAFKA_OPERATIONS[action.operation]
-  const clusterId = action.resource.find((segment) => segment.type === 'kafka')?.name
+  const clusterId = kafkaClusterIdOf(action)
   if (resourceType === undefined || operation === undefined || clusterId === undefined) return undefined
   return {
     clusterId,
@@ -105,7 +114,8 @@ export function aclQuestionOf(
 
 /**
  * One decision over indexes already in memory: the part the benchmark measures. `acls` is the
- * index of the action's cluster, or an `Error` when it could not be loaded.
+ * index of the action's cluster, or an `Error` when it could not be loaded. It asks the same
+ * question as `aclQuestionOf` without building it: only the verdict is allocated.
  */
 export function decide(
   subject: Subject,
@@ -113,38 +123,30 @@ export function decide(
   roleBindings: RoleBindingIndex,
   acls: AclIndex | Error | undefined,
 ): Verdict {
-  const question = aclQuestionOf(action)
-  let aclAllow: Acl | undefined
-  if (question !== undefined) {
+  const type = resourceTypeOf(action.resource)
+  const aclResourceType = KAFKA_RESOURCE_TYPES[type]
+  const aclOperation = KAFKA_OPERATIONS[action.operation]
+  const clusterId =
+    aclResourceType === undefined || aclOperation === undefined ? undefined : kafkaClusterIdOf(action)
+  if (clusterId !== undefined) {
     if (acls === undefined || acls instanceof Error) {
       return { action, allowed: false, reason: 'error', error: acls?.message ?? 'ACLs not loaded' }
     }
     const verdict = acls.decide(
       subject.principals,
       subject.host,
-      question.resourceType,
-      question.resourceName,
-      question.operation,
+      aclResourceType!,
+      aclResourceType === 'CLUSTER' ? KAFKA_CLUSTER_RESOURCE_NAME : resourceNameOf(action.resource),
+      aclOperation!,
     )
-    if (verdict.kind === 'deny') {
-      return {
-        action,
-        allowed: false,
-        reason: 'acl-deny',
-        rule: { kind: 'acl', clusterId: question.clusterId, acl: verdict.acl },
-      }
-    }
-    if (verdict.kind === 'allow') aclAllow = verdict.acl
-  }
-  if (aclAllow !== undefined && question !== undefined) {
-    return {
-      action,
-      allowed: true,
-      reason: 'acl-allow',
-      rule: { kind: 'acl', clusterId: question.clusterId, acl: aclAllow },
+    if (verdict.kind !== 'none') {
+      const rule: DecidingRule = { kind: 'acl', clusterId, acl: verdict.acl }
+      return verdict.kind === 'deny'
+        ? { action, allowed: false, reason: 'acl-deny', rule }
+        : { action, allowed: true, reason: 'acl-allow', rule }
     }
   }
-  const binding = roleBindings.findGrant(subject.principals, action)
+  const binding = roleBindings.findGrant(subject.principals, action, type)
   if (binding !== undefined)
     return { action, allowed: true, reason: 'role-binding', rule: { kind: 'role-binding', binding } }
   return { action, allowed: false, reason: 'no-rule' }

@@ -1,7 +1,12 @@
 /**
  * @module authz/role-binding-index
  *
- * Role bindings indexed by principal, for decisions without a store round trip.
+ * Role bindings in memory, for decisions without a store round trip. A decision walks the
+ * resource's path from the organization down through a tree of the bindings' patterns: at each
+ * level it reads the bindings that end there (they cover everything beneath) and those whose last
+ * name is a prefix of the path's name there, for the caller's principals only. The walk touches
+ * a handful of small maps near the root and one map per level below: its cost does not grow with
+ * the number of bindings, and a principal's other bindings are never looked at.
  */
 import {
   crnPatternContains,
@@ -13,6 +18,7 @@ import {
   type Operation,
   type ResourceType,
 } from '../core/index.ts'
+import { descend, PrefixTree, type PrefixTreeNode } from './prefix-tree.ts'
 import { findRole, roleGrants, type RoleDefinition } from './role-catalog.ts'
 
 /** A role binding as the authorizer reads it (the store's record has more fields). */
@@ -29,13 +35,37 @@ interface CompiledBinding {
   readonly pattern: CrnPattern
 }
 
-export class RoleBindingIndex {
-  readonly #byPrincipal = new Map<string, CompiledBinding[]>()
+/** Principal → the bindings of one pattern (or one prefix) held by that principal. */
+type BindingsByPrincipal = Map<string, CompiledBinding[]>
+
+/** The bindings whose pattern names one resource path exactly (up to its last name). */
+interface PathNode {
+  /** Child resources: segment type → name → node. */
+  readonly children: Map<string, Map<string, PathNode>>
+  /** Bindings whose pattern ends at this resource: they cover it and everything beneath. */
+  exact: BindingsByPrincipal | undefined
   /**
-   * Principal → resource type → the bindings whose role grants something on that type: a
-   * decision looks only at bindings that could answer it.
+   * Prefix patterns of the children's names, by segment type and principal (principal first, so
+   * that a walk reads only the caller's own prefixes).
    */
-  readonly #byPrincipalAndType = new Map<string, Map<ResourceType, CompiledBinding[]>>()
+  readonly prefixes: Map<string, Map<string, PrefixTree<CompiledBinding[]>>>
+}
+
+function newPathNode(): PathNode {
+  return { children: new Map(), exact: undefined, prefixes: new Map() }
+}
+
+function addBinding(byPrincipal: BindingsByPrincipal, compiled: CompiledBinding): void {
+  const list = byPrincipal.get(compiled.binding.principal)
+  if (list) list.push(compiled)
+  else byPrincipal.set(compiled.binding.principal, [compiled])
+}
+
+export class RoleBindingIndex {
+  /** Every binding of a principal, for explanations and pattern checks. */
+  readonly #byPrincipal = new Map<string, CompiledBinding[]>()
+  /** The patterns' tree, for decisions. */
+  readonly #root = newPathNode()
   readonly size: number
   /** Bindings that name no known role or hold an invalid pattern: they grant nothing. */
   readonly ignored: readonly RoleBinding[]
@@ -53,35 +83,133 @@ export class RoleBindingIndex {
       const compiled = { binding, role, pattern }
       if (list) list.push(compiled)
       else this.#byPrincipal.set(binding.principal, [compiled])
-      let byType = this.#byPrincipalAndType.get(binding.principal)
-      if (byType === undefined) {
-        byType = new Map()
-        this.#byPrincipalAndType.set(binding.principal, byType)
-      }
-      for (const type of Object.keys(role.permissions) as ResourceType[]) {
-        const forType = byType.get(type)
-        if (forType) forType.push(compiled)
-        else byType.set(type, [compiled])
-      }
+      this.#insert(compiled)
     }
+    for (const tree of this.#prefixTrees) tree.compact()
     this.size = bindings.length - ignored.length
     this.ignored = ignored
   }
 
-  /** The first binding of any of `principals` that grants `action`, if one does. */
-  findGrant(principals: readonly string[], action: Action): RoleBinding | undefined {
-    const type = resourceTypeOf(action.resource)
+  readonly #prefixTrees: PrefixTree<CompiledBinding[]>[] = []
+
+  #insert(compiled: CompiledBinding): void {
+    const segments = compiled.pattern.segments
+    let node = this.#root
+    const last = segments.length - 1
+    for (let index = 0; index < last; index++)
+      node = this.#child(node, segments[index]!.type, segments[index]!.name)
+    const { type, name } = segments[last]!
+    if (!compiled.pattern.isPrefix) {
+      const child = this.#child(node, type, name)
+      addBinding((child.exact ??= new Map<string, CompiledBinding[]>()), compiled)
+      return
+    }
+    let byPrincipal = node.prefixes.get(type)
+    if (byPrincipal === undefined) {
+      byPrincipal = new Map()
+      node.prefixes.set(type, byPrincipal)
+    }
+    let tree = byPrincipal.get(compiled.binding.principal)
+    if (tree === undefined) {
+      tree = new PrefixTree()
+      byPrincipal.set(compiled.binding.principal, tree)
+      this.#prefixTrees.push(tree)
+    }
+    ;(tree.nodeFor(name).value ??= []).push(compiled)
+  }
+
+  #child(node: PathNode, type: string, name: string): PathNode {
+    let byName = node.children.get(type)
+    if (byName === undefined) {
+      byName = new Map()
+      node.children.set(type, byName)
+    }
+    let child = byName.get(name)
+    if (child === undefined) {
+      child = newPathNode()
+      byName.set(name, child)
+    }
+    return child
+  }
+
+  /** The first binding in `byPrincipal` of one of `principals` whose role grants `operation` on `type`. */
+  static #granting(
+    byPrincipal: BindingsByPrincipal | undefined,
+    principals: readonly string[],
+    type: ResourceType,
+    operation: Operation,
+  ): RoleBinding | undefined {
+    if (byPrincipal === undefined) return undefined
     for (let index = 0; index < principals.length; index++) {
-      const candidates = this.#byPrincipalAndType.get(principals[index]!)?.get(type)
-      if (candidates === undefined) continue
-      for (const compiled of candidates) {
-        if (
-          roleGrants(compiled.role, type, action.operation) &&
-          crnPatternCovers(compiled.pattern, action.resource)
-        ) {
-          return compiled.binding
+      const granted = RoleBindingIndex.#grantingIn(byPrincipal.get(principals[index]!), type, operation)
+      if (granted !== undefined) return granted
+    }
+    return undefined
+  }
+
+  static #grantingIn(
+    held: CompiledBinding[] | undefined,
+    type: ResourceType,
+    operation: Operation,
+  ): RoleBinding | undefined {
+    if (held === undefined) return undefined
+    for (let candidate = 0; candidate < held.length; candidate++) {
+      if (roleGrants(held[candidate]!.role, type, operation)) return held[candidate]!.binding
+    }
+    return undefined
+  }
+
+  /** A binding on a prefix of `name` in one principal's tree that grants `operation` on `type`. */
+  static #grantingByPrefix(
+    tree: PrefixTree<CompiledBinding[]> | undefined,
+    name: string,
+    type: ResourceType,
+    operation: Operation,
+  ): RoleBinding | undefined {
+    if (tree === undefined) return undefined
+    // `topic=*` is the empty prefix: it is the root's value.
+    let node: PrefixTreeNode<CompiledBinding[]> | undefined = tree.root
+    let granted = RoleBindingIndex.#grantingIn(node.value, type, operation)
+    let position = 0
+    while (granted === undefined && position < name.length) {
+      node = descend(node, name, position)
+      if (node === undefined) return undefined
+      position += node.edge.length
+      granted = RoleBindingIndex.#grantingIn(node.value, type, operation)
+    }
+    return granted
+  }
+
+  /**
+   * The first binding of any of `principals` that grants `action`, if one does. `type` is the
+   * action's resource type, when the caller has it already.
+   */
+  findGrant(
+    principals: readonly string[],
+    action: Action,
+    type: ResourceType = resourceTypeOf(action.resource),
+  ): RoleBinding | undefined {
+    const resource = action.resource
+    const operation = action.operation
+    let node: PathNode | undefined = this.#root
+    for (let level = 0; level < resource.length && node !== undefined; level++) {
+      const { type: segmentType, name } = resource[level]!
+      const prefixTrees = node.prefixes.get(segmentType)
+      if (prefixTrees !== undefined) {
+        for (let index = 0; index < principals.length; index++) {
+          const granted = RoleBindingIndex.#grantingByPrefix(
+            prefixTrees.get(principals[index]!),
+            name,
+            type,
+            operation,
+          )
+          if (granted !== undefined) return granted
         }
       }
+      node = node.children.get(segmentType)?.get(name)
+      if (node === undefined) return undefined
+      const granted = RoleBindingIndex.#granting(node.exact, principals, type, operation)
+      if (granted !== undefined) return granted
     }
     return undefined
   }

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { PREDEFINED_ROLES, RoleBindingIndex, roleGrants, type RoleBinding } from '../../src/authz/index.ts'
+import {
+  crnPatternCovers,
+  parseCrnPattern,
+  resourceTypeOf,
+  type CrnPattern,
+  type Operation,
+  type ResourcePath,
+} from '../../src/core/index.ts'
+
+const ORGANIZATION = 'org-1'
+const organization = `crn://confluent.cloud/organization=${ORGANIZATION}`
+const clusterPattern = (environment: string, cluster: string) =>
+  `${organization}/environment=${environment}/cloud-cluster=${cluster}/kafka=${cluster}`
+
+function topicPath(
+  environment: string,
+  cluster: string,
+  type: 'topic' | 'group',
+  name: string,
+): ResourcePath {
+  return [
+    { type: 'organization', name: ORGANIZATION },
+    { type: 'environment', name: environment },
+    { type: 'cloud-cluster', name: cluster },
+    { type: 'kafka', name: cluster },
+    { type, name },
+  ]
+}
+
+describe('RoleBindingIndex', () => {
+  it('grants exactly what a binding-by-binding reading of the patterns and roles grants', () => {
+    let state = 11
+    const random = (bound: number) => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0
+      return (state >>> 16) % bound
+    }
+    const pick = <T>(items: readonly T[]): T => items[random(items.length)]!
+    const principals = [
+      'User:sa-1',
+      'User:sa-2',
+      'User:pool-1',
+      'User:group-1',
+      'User:u-1',
+      'User:sa-3',
+      'User:sa-4',
+    ]
+    const environments = ['env-1', 'env-2']
+    const clusters = ['lkc-1', 'lkc-2']
+    const names = ['o', 'or', 'orders', 'orders-1', 'orders-10', 'payments', 'p']
+    const bindings: RoleBinding[] = Array.from({ length: 250 }, (_, index) => {
+      const environment = pick(environments)
+      const cluster = pick(clusters)
+      const level = random(60)
+      const crnPattern =
+        level === 0
+          ? organization
+          : level === 1
+            ? `${organization}/environment=${environment}`
+            : level === 2
+              ? clusterPattern(environment, cluster)
+              : level < 5
+                ? `${organization}/environment=${environment}/cloud-cluster=${random(2) === 0 ? '*' : 'lkc-*'}`
+                : `${clusterPattern(environment, cluster)}/${pick(['topic', 'group'])}=${pick(names)}${random(3) === 0 ? '*' : ''}`
+      return {
+        id: `rb-${index}`,
+        principal: pick(principals),
+        roleName: pick(PREDEFINED_ROLES).name,
+        crnPattern,
+      }
+    })
+    const index = new RoleBindingIndex(bindings)
+    const compiled = bindings.map((binding) => ({
+      binding,
+      role: PREDEFINED_ROLES.find((role) => role.name === binding.roleName)!,
+      pattern: parseCrnPattern(binding.crnPattern) as CrnPattern,
+    }))
+    const operations: Operation[] = ['Read', 'Write', 'Describe', 'Create', 'Delete', 'AlterConfigs', 'Alter']
+    const outcomes = { granted: 0, refused: 0 }
+    for (let request = 0; request < 3_000; request++) {
+      const held = [pick(principals), ...(random(2) === 0 ? [pick(principals)] : [])]
+      const resource = topicPath(
+        pick(environments),
+        pick(clusters),
+        pick(['topic', 'group'] as const),
+        pick([...names, 'order', 'orders-100', 'x']),
+      )
+      const operation = pick(operations)
+      const type = resourceTypeOf(resource)
+      const granting = compiled.filter(
+        (each) =>
+          held.includes(each.binding.principal) &&
+          roleGrants(each.role, type, operation) &&
+          crnPatternCovers(each.pattern, resource),
+      )
+      const found = index.findGrant(held, { resource, operation })
+      const label = `${held.join(',')} ${operation} ${resource.map((segment) => segment.name).join('/')}`
+      if (granting.length === 0) assert.equal(found, undefined, label)
+      else assert.ok(found !== undefined && granting.some((each) => each.binding === found), label)
+      outcomes[granting.length === 0 ? 'refused' : 'granted']++
+    }
+    assert.ok(outcomes.granted > 300 && outcomes.refused > 300, JSON.stringify(outcomes))
+  })
+})
