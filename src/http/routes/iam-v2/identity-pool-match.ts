@@ -95,6 +95,22 @@ const MatchResponse = Type.Object({
 
 const ProviderParams = Type.Object({ provider_id: Type.String({ minLength: 1, maxLength: 255 }) })
 
+function isJsonSyntaxError(error: unknown): error is Error {
+  return (
+    error instanceof SyntaxError ||
+    (error instanceof Error && (error as { code?: unknown }).code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+  )
+}
+
+function malformedJsonWithoutSnippet(error: Error): GatewayError {
+  const position = /position \d+(?: \(line \d+ column \d+\))?/.exec(error.message)?.[0]
+  return new GatewayError(
+    'GW_HTTP_MALFORMED_JSON',
+    `The request body is not valid JSON${position === undefined ? '' : ` (at ${position})`}; is the token quoted?`,
+    { cause: error },
+  )
+}
+
 function invalid(message: string, pointer: string): GatewayError {
   return new GatewayError('GW_IDENTITY_POOL_DRY_RUN_INVALID', message, { source: { pointer } })
 }
@@ -149,6 +165,12 @@ export function registerIdentityPoolMatchRoute(
     '/iam/v2/identity-providers/:provider_id/identity-pools::match',
     {
       bodyLimit: MAX_BODY_BYTES,
+      // The JSON parser's message quotes the text around the error, which is the token when it was
+      // sent unquoted (`{"token": $TOKEN}`): only the position is kept. A thrown error goes on to
+      // the application's error handler.
+      errorHandler: (error) => {
+        throw isJsonSyntaxError(error) ? malformedJsonWithoutSnippet(error) : error
+      },
       schema: {
         operationId: 'matchIamV2IdentityPools',
         params: ProviderParams,

@@ -305,7 +305,9 @@ describe('identity pool dry run (POST …/identity-pools:match)', () => {
         detail: /Unrecognized field: extra/,
         status: 422,
       },
-      { payload: '{"claims":', detail: /./ },
+      { payload: '{"claims":', detail: /not valid JSON/ },
+      // An unquoted token: the parser's message would quote the text around it.
+      { payload: '{"token": secret-part.secret-part.secret-part}', detail: /not valid JSON.*quoted/ },
     ]
     // An unknown field is 422 `unknown_field`, as on every control-plane route.
     for (const { payload, pointer, detail, status = 400 } of cases) {
