@@ -123,6 +123,8 @@ export async function loadOpenApiDocument(): Promise<OpenApiDocument> {
       discoverJwksUri: () =>
         Promise.reject(new GatewayError('GW_INTERNAL', 'The docs build fetches nothing.')),
       refreshJwks: () => Promise.reject(new GatewayError('GW_INTERNAL', 'The docs build fetches nothing.')),
+      dryRunIdentityPools: () =>
+        Promise.reject(new GatewayError('GW_INTERNAL', 'The docs build evaluates no filter.')),
       reloadIdentityProviders: () => Promise.resolve(),
       allowLoopbackHttpIssuers: false,
     },

@@ -90,5 +90,13 @@ export {
   type IdentityPoolSource,
 } from './oidc/bearer-authenticator.ts'
 export { identityProviderAdministration, confluentJwksStatusOf } from './oidc/provider-administration.ts'
+export {
+  dryRunIdentityPools,
+  type DryRunPool,
+  type DryRunPoolResult,
+  type DryRunTokenVerification,
+  type IdentityPoolDryRun,
+  type IdentityPoolDryRunRequest,
+} from './oidc/pool-dry-run.ts'
 export { selectIdentityPools, identityClaimValue, IDENTITY_POOL_HEADER } from './oidc/pool-selection.ts'
 export { RequestCredentialAuthenticator } from './request-authenticator.ts'

@@ -333,6 +333,15 @@ export const errorRegistry = {
       'Write `filter` as an expression on the token’s claims of at most 300 characters, e.g. ' +
       '`claims.aud == "kafka" && claims.sub.startsWith("svc-")`; the message says where it is wrong.',
   },
+  GW_IDENTITY_POOL_DRY_RUN_INVALID: {
+    status: 400,
+    errorCode: 40002,
+    code: 'invalid_dry_run',
+    title: 'The identity-pool dry run request is not valid.',
+    howToSolve:
+      'Send exactly one of `token` (a signed JWT, without `Bearer `) or `claims` (a JSON object of the ' +
+      'token’s claims); the message names the field.',
+  },
   GW_OIDC_DISCOVERY_FAILED: {
     status: 400,
     errorCode: 40002,

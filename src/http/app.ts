@@ -46,6 +46,7 @@ import { registerClusterManagementRoutes } from './routes/cmk-v2/clusters.ts'
 import { registerRoleBindingRoutes } from './routes/iam-v2/role-bindings.ts'
 import { registerIdentityProviderRoutes } from './routes/iam-v2/identity-providers.ts'
 import { registerIdentityPoolRoutes } from './routes/iam-v2/identity-pools.ts'
+import { registerIdentityPoolMatchRoute } from './routes/iam-v2/identity-pool-match.ts'
 import type { IdentityProviderServices } from './routes/iam-v2/identity-provider-services.ts'
 
 export interface AppDependencies {
@@ -202,6 +203,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       }
       registerIdentityProviderRoutes(app, identityProviders)
       registerIdentityPoolRoutes(app, identityProviders)
+      registerIdentityPoolMatchRoute(app, identityProviders)
     }
   }
 

@@ -55,6 +55,17 @@ async function loadServedOperations(): Promise<DocumentedOperation[]> {
 const CONSUMER_ID = 'consumer-billing-1-4f1c'
 
 /**
+ * A token for the filter dry-run example: well formed, of an issuer no provider has (the test app's
+ * verifier fetches no keys), so the dry run evaluates its claims and reports it unverifiable.
+ */
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+const EXAMPLE_TOKEN = [
+  base64url({ alg: 'ES256', kid: 'k1' }),
+  base64url({ iss: 'https://idp.example.com', sub: 'svc-payments', aud: 'payments', exp: 4_102_444_800 }),
+  Buffer.from('not a real signature').toString('base64url'),
+].join('.')
+
+/**
  * The state the examples tell a story about: a topic `orders` with records and an overridden
  * retention, a consumer group `billing` reading it, a cluster-wide broker value and an ACL for
  * `User:alice`. Each example runs on a fresh app with this state, so none depends on another.
@@ -297,6 +308,7 @@ describe('API reference examples (docs/api-reference.md)', () => {
             ROLE_BINDING_ID: ids.ROLE_BINDING_ID,
             IDENTITY_PROVIDER_ID: ids.IDENTITY_PROVIDER_ID,
             IDENTITY_POOL_ID: ids.IDENTITY_POOL_ID,
+            TOKEN: EXAMPLE_TOKEN,
             // One name for the reader, two roles here: the environment an API key's cluster is in,
             // and the environment the environment examples rename and delete.
             ENVIRONMENT_ID: operation.path.startsWith('/org/v2/environments')

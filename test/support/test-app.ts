@@ -15,7 +15,7 @@ import type { IdentityStore } from '../../src/store/index.ts'
 import { staticKeyAuthenticator, type ExtraStaticKey } from './static-key.ts'
 import type { AuditTrail } from '../../src/core/index.ts'
 import { buildApp, type IdentityProviderServices, type ReadinessCheck } from '../../src/http/index.ts'
-import { identityProviderAdministration } from '../../src/authn/index.ts'
+import { identityProviderAdministration, TokenVerifier } from '../../src/authn/index.ts'
 import { KafkaClusterDirectory, type RuntimeRegistration } from '../../src/kafka/index.ts'
 import { assertMatchesConfluent } from './confluent-contract.ts'
 import { FakeKafkaCluster } from './fake-kafka-cluster.ts'
@@ -53,12 +53,22 @@ export const TEST_JWKS_REFRESHED_AT = new Date('2026-01-02T03:04:05.000Z')
  * Component tests reach no network: discovery fails unless a test replaces it, and a JWKS refresh
  * always succeeds. Filters go through the CEL compiler main.ts wires.
  */
+const issuerlessVerifier = new TokenVerifier({ findProviderByIssuer: () => undefined })
+const noNetworkAdministration = identityProviderAdministration(
+  {
+    refreshJwks: () => Promise.reject(new Error('not used')),
+    // Knows no issuer, so it fetches nothing: every token is `unknown_issuer`. A test that sends
+    // tokens of a provider passes a verifier of its own (see identity-pool-match.test.ts).
+    verifyToken: (token: string) => issuerlessVerifier.verify(token),
+    reload: () => Promise.resolve(),
+  },
+  { allowLoopbackHttpIssuers: false },
+)
+
 export const TEST_IDENTITY_PROVIDER_SERVICES: IdentityProviderServices = {
   // The compiler main.ts wires, so the routes refuse exactly what the gateway would.
-  compileIdentityPoolFilter: identityProviderAdministration(
-    { refreshJwks: () => Promise.reject(new Error('not used')), reload: () => Promise.resolve() },
-    { allowLoopbackHttpIssuers: false },
-  ).compileIdentityPoolFilter,
+  compileIdentityPoolFilter: noNetworkAdministration.compileIdentityPoolFilter,
+  dryRunIdentityPools: (request) => noNetworkAdministration.dryRunIdentityPools(request),
   discoverJwksUri: async (issuer) => {
     throw new Error(`component tests fetch nothing (asked for ${issuer})`)
   },

@@ -169,6 +169,14 @@ export class BearerAuthenticator {
     return this.#verifier.refreshJwks(provider)
   }
 
+  /**
+   * Verifies a token as {@link authenticate} does, without selecting pools: for the dry run, which
+   * reports the outcome instead of acting on it.
+   */
+  verifyToken(token: string) {
+    return this.#verifier.verify(token)
+  }
+
   jwksStatus(provider: OidcProvider) {
     return this.#verifier.jwksStatus(provider)
   }

@@ -4,15 +4,19 @@
  * What the identity-provider API asks of the token side (the contract is
  * http/routes/iam-v2/identity-provider-services.ts): compile a pool's filter with the same compiler
  * that evaluates it, discover a provider's `jwks_uri`, and refresh its keys in the cache that
- * verification uses, reported in Confluent's `jwks_status` terms.
+ * verification uses, reported in Confluent's `jwks_status` terms; and run the pool-filter dry run
+ * with the verifier authentication uses.
  */
 import { claimsFilterCompiler } from '../filters/index.ts'
 import { discoverJwksUri } from './discovery.ts'
 import type { JwksStatus } from './jwks-cache.ts'
-import type { OidcProvider } from './token-verifier.ts'
+import { dryRunIdentityPools, type IdentityPoolDryRunRequest } from './pool-dry-run.ts'
+import type { OidcProvider, TokenVerification } from './token-verifier.ts'
 
 export interface JwksRefresher {
   refreshJwks(provider: OidcProvider): Promise<JwksStatus>
+  /** Verifies a token exactly as authentication does, without selecting pools. */
+  verifyToken(token: string): Promise<TokenVerification>
   /** Rereads providers and pools; never rejects. */
   reload(): Promise<void>
 }
@@ -39,6 +43,9 @@ export function identityProviderAdministration(
     compileIdentityPoolFilter: (source: string) => {
       const compiled = claimsFilterCompiler.compile(source)
       return compiled.ok ? ({ ok: true } as const) : ({ ok: false, message: compiled.error.message } as const)
+    },
+    dryRunIdentityPools(request: IdentityPoolDryRunRequest) {
+      return dryRunIdentityPools(request, (token) => refresher.verifyToken(token))
     },
     reloadIdentityProviders(): Promise<void> {
       return refresher.reload()

@@ -318,6 +318,36 @@ export const iamV2Operations: Record<string, OperationReference> = {
       },
     ],
   },
+  matchIamV2IdentityPools: {
+    area: 'Identity providers',
+    summary: 'Dry-run the pool filters',
+    description:
+      'A Gatehouse extension. Evaluates every pool filter of the provider against a token (`token`) or ' +
+      'against claims (`claims`), exactly one of them, and answers per pool whether it matched and, when ' +
+      'not, which conditions failed or could not be evaluated. Also says which pools auto pool mapping ' +
+      'selects and, with `identity_pool_id`, what that `Confluent-Identity-Pool-Id` value would select. A ' +
+      'token is verified as authentication would, and the outcome is in `token_verification`; an expired ' +
+      'or unverifiable token still has its filters evaluated. The token is never returned or logged. ' +
+      'Needs Describe on the provider and its pools.',
+    examples: [
+      {
+        title: 'Which pools would these claims act as?',
+        command: withBody(
+          'POST',
+          `${IAM}/identity-providers/$IDENTITY_PROVIDER_ID/identity-pools:match`,
+          '{"claims":{"sub":"svc-payments","aud":"payments","scp":["kafka.write"]}}',
+        ),
+      },
+      {
+        title: 'Why is this token refused?',
+        command: withBody(
+          'POST',
+          `${IAM}/identity-providers/$IDENTITY_PROVIDER_ID/identity-pools:match`,
+          `{"token":"${shellVariable('TOKEN')}","identity_pool_id":"${shellVariable('IDENTITY_POOL_ID')}"}`,
+        ),
+      },
+    ],
+  },
   getIamV2IdentityPool: {
     area: 'Identity providers',
     summary: 'Get an identity pool',

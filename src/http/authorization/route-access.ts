@@ -253,6 +253,18 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   getIamV2IdentityPool: onIdentityPool('Describe'),
   updateIamV2IdentityPool: onIdentityPool('Alter'),
   deleteIamV2IdentityPool: onIdentityPool('Delete'),
+  // The dry run shows every pool's filter and how it judges a token: what reading them shows, and no more.
+  matchIamV2IdentityPools: {
+    kind: 'all-of',
+    summary: 'Describe on the identity provider and on every pool of it (`identity-pool=*`)',
+    actions: (request, paths) => {
+      const providerId = param(request, 'provider_id')
+      return [
+        act(paths.identityProvider(providerId), 'Describe'),
+        act(paths.identityPool(providerId, '*'), 'Describe'),
+      ]
+    },
+  },
 
   // API keys: the caller's own keys, or ManageApiKeys on the key's cluster (or the organization
   // for management keys) or on the owning service account.

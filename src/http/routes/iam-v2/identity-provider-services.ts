@@ -6,6 +6,7 @@
  * and refreshing its keys. The routes only manage what is stored; these functions own the OIDC and
  * filter semantics, so the routes never depend on how tokens are verified.
  */
+import type { IdentityPoolDryRun, IdentityPoolDryRunRequest } from '../../../authn/index.ts'
 import type { IdentityProviderRecord } from '../../../store/index.ts'
 
 /** The outcome of compiling a filter: no exception for a bad filter, a message for the caller instead. */
@@ -47,6 +48,15 @@ export interface IdentityProviderServices {
    * the next request on). Must not reject.
    */
   reloadIdentityProviders(): Promise<void>
+  /**
+   * The filter dry run: evaluates every pool of the provider against a token's claims or given
+   * claims, selects pools as authentication would, and, for a token, reports what verification
+   * says about it (for this provider). Never returns, logs or keeps the token.
+   *
+   * @throws GatewayError `GW_IDENTITY_POOL_DRY_RUN_INVALID` (400) for a token whose payload is not
+   *   a JSON object; anything else it throws is a bug or an outage.
+   */
+  dryRunIdentityPools(request: IdentityPoolDryRunRequest): Promise<IdentityPoolDryRun>
   /**
    * Development only (`authentication.allowLoopbackHttpIssuers`): accept `http://` issuer and JWKS
    * URLs whose host is loopback. Every other URL must be `https://`.
