@@ -302,4 +302,44 @@ describe('BearerAuthenticator', () => {
       )
     })
   })
+
+  describe('the identity claim named in audit records', () => {
+    beforeEach(async () => {
+      source.records = [
+        {
+          provider: providerRecord({ jwksUri: jwksUri(), identityClaim: 'claims.client_id' }),
+          pools: [
+            poolRecord({
+              id: 'pool-writer',
+              filter: '"kafka.write" in claims.scp',
+              identityClaim: 'claims.sub',
+            }),
+            poolRecord({ id: 'pool-everyone', filter: 'true', identityClaim: 'claims.aud' }),
+          ],
+        },
+      ]
+      await authenticator.start()
+    })
+
+    // Confluent: the provider's identity claim names the caller, "if the client specifies mapping
+    // to one identity pool ID, the identity claim configured with that pool will be used instead".
+    it('is the pool’s when the header names exactly one pool', async () => {
+      const token = await signToken(providerKey, tokenClaims())
+      assert.equal((await authenticator.authenticate(token, 'pool-writer')).oauth.subject, 'workload-1')
+      assert.equal((await authenticator.authenticate(token, 'pool-everyone')).oauth.subject, 'kafka')
+    })
+
+    it('is the provider’s when pools are mapped automatically', async () => {
+      const token = await signToken(providerKey, tokenClaims())
+      const principal = await authenticator.authenticate(token, undefined)
+      assert.deepEqual(principal.oauth.poolIds, ['pool-writer', 'pool-everyone'])
+      assert.equal(principal.oauth.subject, 'client-1')
+    })
+
+    it('is the provider’s when the header names several pools', async () => {
+      const token = await signToken(providerKey, tokenClaims())
+      const principal = await authenticator.authenticate(token, 'pool-everyone,pool-writer')
+      assert.equal(principal.oauth.subject, 'client-1')
+    })
+  })
 })
