@@ -34,6 +34,11 @@ interface AuditLogLine {
   }
 }
 
+/** Keycloak's service-account user id: the `sub` the Keycloak pool's identity claim reads. */
+const KEYCLOAK_SUBJECT = 'f3b1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d'
+/** The short-lived client's token lifetime: long enough to be used once, short enough to wait out. */
+const SHORT_TTL_SECONDS = 4
+
 /** The gateway's own JWKS cooldown: an unknown `kid` refetches at most once per this long. */
 const JWKS_COOLDOWN_MS = 30_000
 
@@ -44,6 +49,7 @@ describe('OAuth bearer tokens on a real broker', () => {
   let oidc: TestOidcProvider
   let admin: string
   let clusterCrn: string
+  let organizationCrn: string
   const suffix = randomUUID().slice(0, 8)
   const topicPrefix = `oauth-${suffix}-`
   const createdTopics: string[] = []
@@ -134,6 +140,14 @@ describe('OAuth bearer tokens on a real broker', () => {
     return (await fetchTokenOktaStyle(client)).access_token
   }
 
+  /** The ids of a pool's role bindings anywhere in the organization. */
+  async function roleBindingsOf(poolId: string): Promise<string[]> {
+    const query = new URLSearchParams({ crn_pattern: organizationCrn, principal: `User:${poolId}` })
+    const response = await call(admin, `/iam/v2/role-bindings?${query.toString()}`)
+    assert.equal(response.status, 200, await response.clone().text())
+    return ((await jsonOf(response)).data as { id: string }[]).map((binding) => binding.id)
+  }
+
   /** The audit lines the gateway logged so far. */
   function auditLines(): AuditLogLine[] {
     return gateway
@@ -155,11 +169,13 @@ describe('OAuth bearer tokens on a real broker', () => {
           { scopes: ['kafka.write'] },
           { scopes: ['kafka.audit'] },
           { scopes: ['kafka.read'] },
-          { scopes: ['kafka.write'], accessTokenTtlSeconds: 1 },
+          { scopes: ['kafka.write'], accessTokenTtlSeconds: SHORT_TTL_SECONDS },
         ],
       },
       entraV2: { clients: [{ roles: ['Kafka.Writer'] }] },
-      keycloak: { clients: [{ scopes: ['profile', 'kafka'], roles: ['kafka-writer'] }] },
+      keycloak: {
+        clients: [{ scopes: ['profile', 'kafka'], roles: ['kafka-writer'], subject: KEYCLOAK_SUBJECT }],
+      },
     })
     const okta = oidc.issuers.okta
     ;[oktaWriter, oktaNobody, oktaUnboundReader, oktaShortLived] = okta.clients as [
@@ -187,6 +203,7 @@ describe('OAuth bearer tokens on a real broker', () => {
     admin = basicAuthorization(credential.key, credential.secret)
     const cluster = await jsonOf(await call(admin, `/cmk/v2/clusters/${kafka.clusterId}`))
     const organizationId = (await jsonOf(await call(admin, '/org/v2/organizations'))).data[0].id as string
+    organizationCrn = `crn://confluent.cloud/organization=${organizationId}`
     clusterCrn = `crn://confluent.cloud/organization=${organizationId}/environment=${cluster.spec.environment.id}/cloud-cluster=${kafka.clusterId}/kafka=${kafka.clusterId}`
 
     // Okta with its JWKS URI given; Entra and Keycloak by issuer alone (OIDC discovery).
@@ -207,6 +224,8 @@ describe('OAuth bearer tokens on a real broker', () => {
       await adminPost('/iam/v2/identity-providers', {
         display_name: `keycloak-${suffix}`,
         issuer: oidc.issuers.keycloak.issuer,
+        // The client (azp) names callers, unless a request maps to the pool, whose claim is sub.
+        identity_claim: 'claims.azp',
       })
     )['id'] as string
 
@@ -276,7 +295,7 @@ describe('OAuth bearer tokens on a real broker', () => {
     assert.equal((await observer.listTopics()).includes(topic), false)
   })
 
-  it('hostile tokens are refused with 401, never 500: alg none, expired, unregistered issuer', async () => {
+  it('hostile tokens are refused with 401, never 500: alg none, not a JWT, unregistered issuer', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')
     const now = Math.floor(Date.now() / 1000)
     const claims = Buffer.from(
@@ -291,12 +310,42 @@ describe('OAuth bearer tokens on a real broker', () => {
     ).toString('base64url')
     await assertUnauthenticated((await createTopicWithToken(`${header}.${claims}.`)).response, /not signed/)
 
-    const shortLived = await tokenOkta(oktaShortLived)
-    await new Promise((resolve) => setTimeout(resolve, 2_100))
-    await assertUnauthenticated((await createTopicWithToken(shortLived)).response, /has expired/)
+    await assertUnauthenticated(
+      (await createTopicWithToken('not-a-jwt')).response,
+      /not a well-formed signed JWT/,
+    )
 
     const unregistered = (await fetchTokenEntraStyle(oidc.issuers.entraV1.client())).access_token
     await assertUnauthenticated((await createTopicWithToken(unregistered)).response, /could not be verified/)
+  })
+
+  it('a token accepted (and cached) is refused once it expires', async () => {
+    const shortLived = await tokenOkta(oktaShortLived)
+    await assertCreatesTopicOnBroker(shortLived)
+    const { exp } = JSON.parse(Buffer.from(shortLived.split('.')[1]!, 'base64url').toString()) as {
+      exp: number
+    }
+    assert.ok(exp * 1000 - Date.now() <= SHORT_TTL_SECONDS * 1000)
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, exp * 1000 + 1_100 - Date.now())))
+    await assertUnauthenticated((await createTopicWithToken(shortLived)).response, /has expired/)
+  })
+
+  it('changing a pool filter applies to the very next request of a cached token', async () => {
+    const client = oidc.issuers.okta.addClient({ scopes: ['kafka.patched'] })
+    const poolId = await createPool(providerIds.okta, 'okta-patched', '"kafka.patched" in claims.scp')
+    await bindTopicManager(poolId)
+    const token = await tokenOkta(client)
+    await assertCreatesTopicOnBroker(token, poolId)
+    const poolUrl = `/iam/v2/identity-providers/${providerIds.okta}/identity-pools/${poolId}`
+    const patch = (filter: string) =>
+      call(admin, poolUrl, { method: 'PATCH', body: JSON.stringify({ filter }) })
+    assert.equal((await patch('"kafka.other" in claims.scp')).status, 200)
+    await assertUnauthenticated(
+      (await createTopicWithToken(token, poolId)).response,
+      /does not match the filter/,
+    )
+    assert.equal((await patch('"kafka.patched" in claims.scp')).status, 200)
+    await assertCreatesTopicOnBroker(token, poolId)
   })
 
   it('deleting a pool revokes a token that was just accepted (and cached) at once', async () => {
@@ -369,6 +418,16 @@ describe('OAuth bearer tokens on a real broker', () => {
         line.audit.data.credential.kind === 'bearer',
     )
     assert.ok(refused.length > 0, 'refused bearer tokens are audited')
+    // The provider's identity claim (azp) names a caller mapped automatically; the pool's (sub)
+    // one that asked for that pool.
+    const keycloakSubjects = lines
+      .filter(
+        (line) =>
+          line.audit.type === 'io.gatehouse.authentication.v1' &&
+          line.audit.data.credential.providerId === providerIds.keycloak,
+      )
+      .map((line) => line.audit.data.credential.subject)
+    assert.deepEqual(keycloakSubjects, [keycloakWriter.clientId, KEYCLOAK_SUBJECT])
     assert.ok(presentedTokens.length > 5)
     const output = gateway.stdout() + gateway.stderr()
     for (const token of presentedTokens) {
@@ -377,7 +436,8 @@ describe('OAuth bearer tokens on a real broker', () => {
     }
   })
 
-  it('deleting a provider revokes its tokens at once', async () => {
+  it('deleting a provider revokes its tokens at once, and its pools’ role bindings go with it', async () => {
+    assert.equal((await roleBindingsOf(poolIds.keycloakWriters)).length, 1)
     const token = await tokenOkta(keycloakWriter)
     await assertCreatesTopicOnBroker(token)
     const deleted = await call(admin, `/iam/v2/identity-providers/${providerIds.keycloak}`, {
@@ -385,5 +445,10 @@ describe('OAuth bearer tokens on a real broker', () => {
     })
     assert.equal(deleted.status, 204, await deleted.clone().text())
     await assertUnauthenticated((await createTopicWithToken(token)).response, /could not be verified/)
+    assert.deepEqual(
+      await roleBindingsOf(poolIds.keycloakWriters),
+      [],
+      "the deleted pool's role bindings are gone",
+    )
   })
 })
