@@ -201,7 +201,9 @@ describe('OAuth bearer tokens on a real broker', () => {
     const credential = gateway.credential()
     assert.ok(credential, gateway.stderr())
     admin = basicAuthorization(credential.key, credential.secret)
-    const cluster = await jsonOf(await call(admin, `/cmk/v2/clusters/${kafka.clusterId}`))
+    const clusterResponse = await call(admin, `/cmk/v2/clusters/${kafka.clusterId}`)
+    assert.equal(clusterResponse.status, 200, await clusterResponse.clone().text())
+    const cluster = await jsonOf(clusterResponse)
     const organizationId = (await jsonOf(await call(admin, '/org/v2/organizations'))).data[0].id as string
     organizationCrn = `crn://confluent.cloud/organization=${organizationId}`
     clusterCrn = `crn://confluent.cloud/organization=${organizationId}/environment=${cluster.spec.environment.id}/cloud-cluster=${kafka.clusterId}/kafka=${kafka.clusterId}`
@@ -346,6 +348,26 @@ describe('OAuth bearer tokens on a real broker', () => {
     )
     assert.equal((await patch('"kafka.patched" in claims.scp')).status, 200)
     await assertCreatesTopicOnBroker(token, poolId)
+  })
+
+  it('Entra v1: an issuer with a trailing slash is registered by discovery and its tokens verify', async () => {
+    // Runs after the hostile-token test, which relies on this issuer being unknown until now.
+    const entraV1 = oidc.issuers.entraV1
+    assert.ok(entraV1.issuer.endsWith('/'))
+    const provider = await adminPost('/iam/v2/identity-providers', {
+      display_name: `entra-v1-${suffix}`,
+      issuer: entraV1.issuer,
+    })
+    assert.equal(provider['issuer'], entraV1.issuer)
+    assert.equal(provider['jwks_uri'], entraV1.jwksUri)
+    const poolId = await createPool(
+      provider['id'] as string,
+      'entra-v1-writers',
+      '"Kafka.ReadWrite" in claims.roles && claims.ver == "1.0"',
+    )
+    await bindTopicManager(poolId)
+    const token = (await fetchTokenEntraStyle(entraV1.client())).access_token
+    await assertCreatesTopicOnBroker(token)
   })
 
   it('deleting a pool revokes a token that was just accepted (and cached) at once', async () => {
