@@ -201,7 +201,14 @@ describe('OAuth bearer tokens on a real broker', () => {
     const credential = gateway.credential()
     assert.ok(credential, gateway.stderr())
     admin = basicAuthorization(credential.key, credential.secret)
-    const clusterResponse = await call(admin, `/cmk/v2/clusters/${kafka.clusterId}`)
+    // The gateway registers a configured cluster once it has reached Kafka, which may be just after
+    // it starts listening: until then the lookup is a 404.
+    const deadline = Date.now() + 30_000
+    let clusterResponse = await call(admin, `/cmk/v2/clusters/${kafka.clusterId}`)
+    while (clusterResponse.status === 404 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      clusterResponse = await call(admin, `/cmk/v2/clusters/${kafka.clusterId}`)
+    }
     assert.equal(clusterResponse.status, 200, await clusterResponse.clone().text())
     const cluster = await jsonOf(clusterResponse)
     const organizationId = (await jsonOf(await call(admin, '/org/v2/organizations'))).data[0].id as string
