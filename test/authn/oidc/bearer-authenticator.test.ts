@@ -28,11 +28,14 @@ class FakeIdentityPoolSource implements IdentityPoolSource {
   lastRead: Promise<unknown> = Promise.resolve()
   readonly #listeners = new Set<() => void>()
 
+  /** While set, reads take the records of their start but answer only once it resolves. */
+  gate: Promise<void> | undefined
+
   listAllIdentityProvidersWithPools(): Promise<readonly IdentityProviderWithPools[]> {
     this.reads++
-    const read = this.failing
-      ? Promise.reject(new Error('the database is down'))
-      : Promise.resolve(structuredClone(this.records))
+    const snapshot = structuredClone(this.records)
+    const gate = this.gate ?? Promise.resolve()
+    const read = this.failing ? Promise.reject(new Error('the database is down')) : gate.then(() => snapshot)
     this.lastRead = read.catch(() => undefined)
     return read
   }
@@ -210,6 +213,20 @@ describe('BearerAuthenticator', () => {
       assert.equal(source.listenerCount, 1)
       authenticator.close()
       assert.equal(source.listenerCount, 0)
+    })
+
+    it('a reload asked for during a read waits for a read that sees the newer records', async () => {
+      let openGate = (): void => undefined
+      source.gate = new Promise<void>((resolve) => (openGate = resolve))
+      const inFlight = authenticator.reload()
+      // This change is made after the in-flight read took its snapshot: only a second read sees it.
+      source.addPools(poolRecord({ id: 'pool-late', filter: '"kafka.late" in claims.scp' }))
+      const later = authenticator.reload()
+      source.gate = undefined
+      openGate()
+      await Promise.all([inFlight, later])
+      const token = await signToken(providerKey, tokenClaims({ scp: ['kafka.late'] }))
+      assert.deepEqual((await authenticator.authenticate(token, undefined)).principals, ['User:pool-late'])
     })
 
     it('keeps the previous view when a reload fails, and reports the failure', async () => {
