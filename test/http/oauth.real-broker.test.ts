@@ -131,6 +131,7 @@ describe('OAuth bearer tokens on a real broker', () => {
   /** A 401 in Confluent's Kafka REST shape whose message says why (so it fails for the right reason). */
   async function assertUnauthenticated(response: Response, why: RegExp): Promise<void> {
     assert.equal(response.status, 401, await response.clone().text())
+    assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="gatehouse", error="invalid_token"')
     const body = await jsonOf(response)
     assert.equal(body.error_code, 40101)
     assert.match(body.message, why)
