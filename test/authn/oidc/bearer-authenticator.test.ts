@@ -320,6 +320,29 @@ describe('BearerAuthenticator', () => {
     })
   })
 
+  describe('without notifications', () => {
+    it('rereads providers and pools every refreshIntervalMs, in case a notification was lost', async () => {
+      const periodic = new BearerAuthenticator(source, {
+        fetchLimits: { allowInsecureLoopback: true, totalTimeoutMs: 2_000 },
+        refreshIntervalMs: 20,
+      })
+      try {
+        await periodic.start()
+        source.addPools(poolRecord({ id: 'pool-unnotified', filter: '"kafka.quiet" in claims.scp' }))
+        const readsAfterChange = source.reads
+        const deadline = Date.now() + 5_000
+        while (source.reads < readsAfterChange + 2 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 10))
+        }
+        // Two reads later, the one that saw the change has been installed.
+        const token = await signToken(providerKey, tokenClaims({ scp: ['kafka.quiet'] }))
+        assert.deepEqual((await periodic.authenticate(token, undefined)).principals, ['User:pool-unnotified'])
+      } finally {
+        periodic.close()
+      }
+    })
+  })
+
   describe('the identity claim named in audit records', () => {
     beforeEach(async () => {
       source.records = [
