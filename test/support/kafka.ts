@@ -11,7 +11,15 @@ import { join } from 'node:path'
 import { Admin, Consumer, type Message } from '@platformatic/kafka'
 import { KAFKA_VERSION, startLocalKafka, type LocalKafka } from '../../scripts/local-kafka.ts'
 
-export const TEST_KAFKA = { name: 'test', port: 29092, controllerPort: 29093 } as const
+// Worktrees of one checkout share the machine but not their broker state: TEST_KAFKA_PORT gives a
+// worktree its own port pair (the controller one above), so that two test runs never fight over one.
+const TEST_KAFKA_PORT = Number(process.env['TEST_KAFKA_PORT'] ?? 29092)
+
+export const TEST_KAFKA = {
+  name: 'test',
+  port: TEST_KAFKA_PORT,
+  controllerPort: TEST_KAFKA_PORT + 1,
+} as const
 
 let shared: Promise<LocalKafka> | undefined
 

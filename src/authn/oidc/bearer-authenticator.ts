@@ -219,10 +219,14 @@ export class BearerAuthenticator {
       (pool) => pool.filter?.matches(input) === true,
     )
     const principals = pools.map((pool) => `User:${pool.id}`)
+    // As Confluent: the provider's identity claim names the caller, unless the header asked for
+    // exactly one pool; then that pool's claim does.
+    const identityClaim =
+      namesPools(poolHeader) && pools.length === 1 ? pools[0]!.identityClaim : provider.identityClaim
     const oauth: OAuthIdentity = {
       providerId,
       poolIds: pools.map((pool) => pool.id),
-      subject: identityClaimValue(pools[0]!.identityClaim, claims),
+      subject: identityClaimValue(identityClaim, claims),
     }
     return {
       name: principals[0]!,
@@ -235,4 +239,10 @@ export class BearerAuthenticator {
       oauth,
     }
   }
+}
+
+/** Whether a `Confluent-Identity-Pool-Id` header asks for pools (blank means auto pool mapping). */
+function namesPools(poolHeader: string | readonly string[] | undefined): boolean {
+  const raw = Array.isArray(poolHeader) ? poolHeader.join(',') : (poolHeader as string | undefined)
+  return raw !== undefined && raw.trim() !== ''
 }

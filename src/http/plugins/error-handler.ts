@@ -123,11 +123,21 @@ export function toGatewayError(error: unknown): GatewayError {
   return fromFastify(error as FastifyError) ?? new GatewayError('GW_INTERNAL', undefined, { cause: error })
 }
 
+/**
+ * The `WWW-Authenticate` challenge of a 401. A caller that sent a bearer token is answered in the
+ * Bearer scheme with `invalid_token` (RFC 6750 §3): a Basic challenge would tell an OAuth client
+ * to send something it does not have. Everyone else is asked for an API key.
+ */
+function challengeFor(request: FastifyRequest): string {
+  const scheme = request.headers.authorization?.split(' ', 1)[0]?.toLowerCase()
+  return scheme === 'bearer'
+    ? 'Bearer realm="gatehouse", error="invalid_token"'
+    : 'Basic realm="gatehouse", charset="UTF-8"'
+}
+
 export function renderError(request: FastifyRequest, reply: FastifyReply, error: GatewayError): FastifyReply {
   const { status } = error.definition
-  if (status === 401) {
-    void reply.header('www-authenticate', 'Basic realm="gatehouse", charset="UTF-8"')
-  }
+  if (status === 401) void reply.header('www-authenticate', challengeFor(request))
   void reply.code(status).type('application/json; charset=utf-8')
   if (errorShapeFor(request.url) === 'control-plane') {
     return reply.send({

@@ -16,13 +16,20 @@ describe('authentication on every route', () => {
 
   const basic = (key: string, secret: string) => `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`
 
-  function assertUnauthenticated(response: {
-    statusCode: number
-    headers: Record<string, unknown>
-    json: () => unknown
-  }) {
+  const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"'
+  /** What a caller that sent a bearer token is told (RFC 6750 §3). */
+  const BEARER_CHALLENGE = 'Bearer realm="gatehouse", error="invalid_token"'
+
+  function assertUnauthenticated(
+    response: {
+      statusCode: number
+      headers: Record<string, unknown>
+      json: () => unknown
+    },
+    challenge = BASIC_CHALLENGE,
+  ) {
     assert.equal(response.statusCode, 401)
-    assert.equal(response.headers['www-authenticate'], 'Basic realm="gatehouse", charset="UTF-8"')
+    assert.equal(response.headers['www-authenticate'], challenge)
     const body = response.json() as { error_code: number; message: string }
     assert.equal(body.error_code, 40101)
     assert.match(body.message, /^Authentication failed/)
@@ -55,13 +62,17 @@ describe('authentication on every route', () => {
       'Bearer ',
       'x'.repeat(20_000),
     ]) {
-      assertUnauthenticated(await t.app.inject({ url: clusters, headers: { authorization } }))
+      assertUnauthenticated(
+        await t.app.inject({ url: clusters, headers: { authorization } }),
+        authorization.startsWith('Bearer') ? BEARER_CHALLENGE : BASIC_CHALLENGE,
+      )
     }
   })
 
   it('refuses Bearer tokens until identity providers exist', async () => {
     assertUnauthenticated(
       await t.app.inject({ url: clusters, headers: { authorization: 'Bearer eyJhbGciOiJub25lIn0.e30.' } }),
+      BEARER_CHALLENGE,
     )
   })
 
