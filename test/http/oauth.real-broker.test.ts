@@ -284,6 +284,31 @@ describe('OAuth bearer tokens on a real broker', () => {
     await assertCreatesTopicOnBroker(token, poolIds.keycloakWriters)
   })
 
+  it('works on the control plane too: 403 without a role there, 200 once the pool holds Operator', async () => {
+    const token = await tokenOkta(keycloakWriter)
+    presentedTokens.push(token)
+    const listAccounts = () => call(`Bearer ${token}`, '/iam/v2/service-accounts')
+    const refused = await listAccounts()
+    assert.equal(refused.status, 403, await refused.clone().text())
+    assert.equal((await jsonOf(refused)).errors[0].status, '403')
+    const binding = await adminPost('/iam/v2/role-bindings', {
+      principal: `User:${poolIds.keycloakWriters}`,
+      role_name: 'Operator',
+      crn_pattern: organizationCrn,
+    })
+    try {
+      const listed = await listAccounts()
+      assert.equal(listed.status, 200, await listed.clone().text())
+      assert.equal((await jsonOf(listed)).kind, 'ServiceAccountList')
+    } finally {
+      const removed = await call(admin, `/iam/v2/role-bindings/${binding['id'] as string}`, {
+        method: 'DELETE',
+      })
+      assert.equal(removed.status, 200, 'Confluent answers a deleted role binding with the binding')
+    }
+    assert.equal((await listAccounts()).status, 403, 'the binding’s deletion applies at once')
+  })
+
   it('a token whose claims match no pool filter is refused with 40101', async () => {
     const token = await tokenOkta(oktaNobody)
     const { response, topic } = await createTopicWithToken(token)
@@ -457,7 +482,8 @@ describe('OAuth bearer tokens on a real broker', () => {
           line.audit.data.credential.providerId === providerIds.keycloak,
       )
       .map((line) => line.audit.data.credential.subject)
-    assert.deepEqual(keycloakSubjects, [keycloakWriter.clientId, KEYCLOAK_SUBJECT])
+    // In order of first appearance: the Keycloak test maps automatically first, then names the pool.
+    assert.deepEqual([...new Set(keycloakSubjects)], [keycloakWriter.clientId, KEYCLOAK_SUBJECT])
     assert.ok(presentedTokens.length > 5)
     const output = gateway.stdout() + gateway.stderr()
     for (const token of presentedTokens) {
