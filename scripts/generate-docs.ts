@@ -83,8 +83,9 @@ export function renderErrorReference(): string {
     'Confluent’s body, `{"error_code": <error_code>, "message": "..."}`; on the control plane (`/iam/v2`,',
     '`/org/v2`) as `{"errors": [{"id", "status", "code", "title", "detail", "source"?}]}`, where `id` is the',
     'request id that also appears in the `X-Request-Id` header and on every log line of the request.',
-    'A 401 also carries `WWW-Authenticate: Basic realm="gatehouse", charset="UTF-8"`, or, when the request ' +
-      'sent a bearer token, `WWW-Authenticate: Bearer realm="gatehouse", error="invalid_token"` (RFC 6750).',
+    'A 401 also carries `WWW-Authenticate`: `Basic realm="gatehouse", charset="UTF-8"` when the request sent ' +
+      'Basic credentials, `Bearer realm="gatehouse", error="invalid_token"` (RFC 6750) when it sent a bearer ' +
+      'token, and both `Basic …` and `Bearer realm="gatehouse"` when it sent none.',
     '',
     'The message says what went wrong in this request; the table says what the code means in general.',
     '',

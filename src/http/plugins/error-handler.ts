@@ -123,21 +123,27 @@ export function toGatewayError(error: unknown): GatewayError {
   return fromFastify(error as FastifyError) ?? new GatewayError('GW_INTERNAL', undefined, { cause: error })
 }
 
+const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"'
+
 /**
- * The `WWW-Authenticate` challenge of a 401. A caller that sent a bearer token is answered in the
+ * The `WWW-Authenticate` challenges of a 401. A caller that sent a bearer token is answered in the
  * Bearer scheme with `invalid_token` (RFC 6750 §3): a Basic challenge would tell an OAuth client
- * to send something it does not have. Everyone else is asked for an API key.
+ * to send something it does not have. A caller that sent Basic is asked for an API key again. A
+ * caller that sent nothing is offered both (RFC 9110 §11.6.1 allows several challenges), Basic
+ * first, so that `curl -u` and browsers keep prompting for a key.
  */
-function challengeFor(request: FastifyRequest): string {
-  const scheme = request.headers.authorization?.split(' ', 1)[0]?.toLowerCase()
-  return scheme === 'bearer'
-    ? 'Bearer realm="gatehouse", error="invalid_token"'
-    : 'Basic realm="gatehouse", charset="UTF-8"'
+function challengesFor(request: FastifyRequest): string | string[] {
+  const authorization = request.headers.authorization
+  if (authorization === undefined || authorization === '') {
+    return [BASIC_CHALLENGE, 'Bearer realm="gatehouse"']
+  }
+  const scheme = authorization.split(' ', 1)[0]?.toLowerCase()
+  return scheme === 'bearer' ? 'Bearer realm="gatehouse", error="invalid_token"' : BASIC_CHALLENGE
 }
 
 export function renderError(request: FastifyRequest, reply: FastifyReply, error: GatewayError): FastifyReply {
   const { status } = error.definition
-  if (status === 401) void reply.header('www-authenticate', challengeFor(request))
+  if (status === 401) void reply.header('www-authenticate', challengesFor(request))
   void reply.code(status).type('application/json; charset=utf-8')
   if (errorShapeFor(request.url) === 'control-plane') {
     return reply.send({

@@ -17,6 +17,8 @@ describe('authentication on every route', () => {
   const basic = (key: string, secret: string) => `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`
 
   const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"'
+  /** What a caller that sent no credential is offered. */
+  const BOTH_CHALLENGES = [BASIC_CHALLENGE, 'Bearer realm="gatehouse"']
   /** What a caller that sent a bearer token is told (RFC 6750 §3). */
   const BEARER_CHALLENGE = 'Bearer realm="gatehouse", error="invalid_token"'
 
@@ -26,17 +28,17 @@ describe('authentication on every route', () => {
       headers: Record<string, unknown>
       json: () => unknown
     },
-    challenge = BASIC_CHALLENGE,
+    challenge: string | string[] = BASIC_CHALLENGE,
   ) {
     assert.equal(response.statusCode, 401)
-    assert.equal(response.headers['www-authenticate'], challenge)
+    assert.deepEqual(response.headers['www-authenticate'], challenge)
     const body = response.json() as { error_code: number; message: string }
     assert.equal(body.error_code, 40101)
     assert.match(body.message, /^Authentication failed/)
   }
 
-  it('refuses a request without credentials with 401 / 40101 and a challenge', async () => {
-    assertUnauthenticated(await t.app.inject({ url: clusters }))
+  it('refuses a request without credentials with 401 / 40101, offering Basic and Bearer', async () => {
+    assertUnauthenticated(await t.app.inject({ url: clusters }), BOTH_CHALLENGES)
   })
 
   it('refuses a wrong secret and an unknown key with the same answer', async () => {
@@ -77,7 +79,7 @@ describe('authentication on every route', () => {
   })
 
   it('asks unknown paths for credentials before saying 404, so paths cannot be probed', async () => {
-    assertUnauthenticated(await t.app.inject({ url: '/no/such/path' }))
+    assertUnauthenticated(await t.app.inject({ url: '/no/such/path' }), BOTH_CHALLENGES)
     const known = await t.app.inject({ url: '/no/such/path', headers: { authorization: t.authorization } })
     assert.equal(known.statusCode, 404)
     assert.deepEqual(known.json(), { error_code: 404, message: 'HTTP 404 Not Found' })
