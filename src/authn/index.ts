@@ -55,6 +55,7 @@ export { discoverJwksUri, discoveryDocumentUrl } from './oidc/discovery.ts'
 export {
   checkFetchableUrl,
   fetchJsonDocument,
+  isLoopbackHostname,
   RemoteDocumentError,
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_MAX_RESPONSE_BYTES,

@@ -290,7 +290,7 @@ const Authentication = Type.Object(
       default: false,
       description:
         'Development only: accept `http://` issuer and JWKS URLs of identity providers when their host is ' +
-        'loopback (`localhost`, `127.0.0.0/8`, `::1`), e.g. a test OIDC provider on the same machine. Other ' +
+        'loopback (`localhost`, `127.0.0.1`, `[::1]`), e.g. a test OIDC provider on the same machine. Other ' +
         'URLs must always be `https://`.',
     }),
   },

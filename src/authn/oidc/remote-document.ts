@@ -60,6 +60,15 @@ export interface RemoteDocument {
 const LOOPBACK_HOSTNAMES = new Set(['127.0.0.1', '[::1]', 'localhost'])
 
 /**
+ * Whether a URL's hostname (as `URL` gives it: IPv6 in brackets) is this machine, the only place
+ * `http:` is ever allowed (development). The identity-provider API checks URLs with it too, so
+ * that nothing is stored that could not then be fetched.
+ */
+export function isLoopbackHostname(hostname: string): boolean {
+  return LOOPBACK_HOSTNAMES.has(hostname)
+}
+
+/**
  * Checks that a URL may be fetched: `https:`, or `http:` to a loopback host when
  * `allowInsecureLoopback` is on; no user name or password in it.
  *
@@ -78,7 +87,7 @@ export function checkFetchableUrl(url: string, allowInsecureLoopback = false): U
   }
   if (parsed.protocol === 'https:') return parsed
   if (parsed.protocol === 'http:') {
-    if (!LOOPBACK_HOSTNAMES.has(parsed.hostname)) {
+    if (!isLoopbackHostname(parsed.hostname)) {
       throw new RemoteDocumentError(
         'invalid_url',
         'The URL must use https: (http: only to loopback in dev mode).',

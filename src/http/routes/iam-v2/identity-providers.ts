@@ -12,6 +12,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
+import { isLoopbackHostname } from '../../../authn/index.ts'
 import type { Authorizer } from '../../../authz/index.ts'
 import { GatewayError } from '../../../core/index.ts'
 import type { IdentityProviderRecord } from '../../../store/index.ts'
@@ -152,10 +153,6 @@ function invalidProvider(message: string, pointer: string): GatewayError {
   return new GatewayError('GW_IDENTITY_PROVIDER_INVALID', message, { source: { pointer } })
 }
 
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname)
-}
-
 /**
  * Checks an issuer or JWKS URL: absolute https, no credentials or fragment (an issuer has no query
  * either, as OIDC requires). http is accepted only to a loopback host, in development mode.
@@ -179,7 +176,7 @@ export function checkProviderUrl(
     throw invalidProvider(`${field}${origin} must be an absolute https URL, not "${value}".`, `/${field}`)
   }
   if (url.protocol === 'http:') {
-    if (!allowLoopbackHttp || !isLoopbackHost(url.hostname)) {
+    if (!allowLoopbackHttp || !isLoopbackHostname(url.hostname)) {
       throw invalidProvider(
         `${field}${origin} must be an https URL, not "${value}" (http is accepted only for a loopback host ` +
           'when authentication.allowLoopbackHttpIssuers is on, for development).',
