@@ -12,6 +12,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
+import { MAX_FILTER_LENGTH } from '../../../authn/index.ts'
 import { GatewayError } from '../../../core/index.ts'
 import type { IdentityPoolRecord } from '../../../store/index.ts'
 import {
@@ -31,33 +32,19 @@ import {
 import { NoContent } from '../../schemas/common.ts'
 import {
   DEFAULT_IDENTITY_CLAIM,
+  Description,
+  DisplayName,
+  IdentityClaim,
   checkIdentityClaim,
   identityProviderCrn,
   identityProviderUrl,
   type IdentityProviderRouteContext,
 } from './identity-providers.ts'
-
-/** Confluent's limit on a pool's filter. */
-export const FILTER_MAX_LENGTH = 300
-
-const DisplayName = Type.String({
-  minLength: 1,
-  maxLength: 255,
-  pattern: '\\S',
-  description: '1–255 characters.',
-})
-const Description = Type.String({ maxLength: 1024, description: 'Free text, up to 1024 characters.' })
-const IdentityClaim = Type.String({
-  minLength: 1,
-  maxLength: 255,
-  description:
-    'The token claim that names the caller in audit records, as `claims.<name>` (default `claims.sub`).',
-})
 // The 300-character limit is checked in the handler, so that a long filter gets the same
 // `invalid_filter` answer as any other bad filter; this bound only keeps bodies sane.
 const Filter = Type.String({
   maxLength: 65_536,
-  description: `Which tokens belong to the pool: an expression on their claims, at most ${FILTER_MAX_LENGTH} characters.`,
+  description: `Which tokens belong to the pool: an expression on their claims, at most ${MAX_FILTER_LENGTH} characters.`,
 })
 
 export const IdentityPool = Type.Object({
@@ -130,8 +117,8 @@ export function registerIdentityPoolRoutes(
   function checkFilter(source: string): string {
     const invalid = (message: string) =>
       new GatewayError('GW_IDENTITY_POOL_FILTER_INVALID', message, { source: { pointer: '/filter' } })
-    if (source.length > FILTER_MAX_LENGTH) {
-      throw invalid(`filter is ${source.length} characters long; at most ${FILTER_MAX_LENGTH} are allowed.`)
+    if (source.length > MAX_FILTER_LENGTH) {
+      throw invalid(`filter is ${source.length} characters long; at most ${MAX_FILTER_LENGTH} are allowed.`)
     }
     const compiled = context.services.compileIdentityPoolFilter(source)
     if (!compiled.ok) throw invalid(`filter is not valid: ${compiled.message}`)

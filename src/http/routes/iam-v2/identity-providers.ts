@@ -46,14 +46,15 @@ const IDENTITY_CLAIM = /^claims(\.[A-Za-z_][A-Za-z0-9_-]*)+$/
 
 export const DEFAULT_IDENTITY_CLAIM = 'claims.sub'
 
-const DisplayName = Type.String({
+// Fields identity pools have too (their routes import them).
+export const DisplayName = Type.String({
   minLength: 1,
   maxLength: 255,
   pattern: '\\S',
   description: '1–255 characters.',
 })
-const Description = Type.String({ maxLength: 1024, description: 'Free text, up to 1024 characters.' })
-const IdentityClaim = Type.String({
+export const Description = Type.String({ maxLength: 1024, description: 'Free text, up to 1024 characters.' })
+export const IdentityClaim = Type.String({
   minLength: 1,
   maxLength: 255,
   description:
