@@ -192,8 +192,7 @@ export class BearerAuthenticator {
     token: string,
     poolHeader: string | readonly string[] | undefined,
   ): Promise<Principal & { readonly oauth: OAuthIdentity }> {
-    const view = this.#view
-    if (view === undefined) {
+    if (this.#view === undefined) {
       throw new GatewayError(
         'GW_STORE_UNAVAILABLE',
         'Identity providers are not loaded yet; try again shortly.',
@@ -202,7 +201,9 @@ export class BearerAuthenticator {
     const verification = await this.#verifier.verify(token)
     if (!verification.isValid) throw tokenRejectionError(verification.rejection)
     const { providerId, claims } = verification.token
-    const provider = this.#view?.providersById.get(providerId)
+    // Read after verifying: a provider or pool deleted meanwhile no longer counts.
+    const view = this.#view
+    const provider = view.providersById.get(providerId)
     if (provider === undefined) {
       // Deleted between the lookup and now: as if it never existed.
       throw new GatewayError(
@@ -214,7 +215,7 @@ export class BearerAuthenticator {
     const pools = selectIdentityPools(
       poolHeader,
       providerId,
-      this.#view?.poolsById ?? new Map<string, ActivePool>(),
+      view.poolsById,
       provider.pools,
       (pool) => pool.filter?.matches(input) === true,
     )
