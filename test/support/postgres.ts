@@ -11,7 +11,8 @@ import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { join } from 'node:path'
 import pg from 'pg'
 
-const PORT = 29432
+// Like TEST_KAFKA_PORT: a worktree running its tests beside another checkout's gives its server its own port.
+const PORT = Number(process.env['TEST_POSTGRES_PORT'] ?? 29432)
 const ROOT = new URL('../../.cache/postgres/test/', import.meta.url).pathname
 const DATA = join(ROOT, 'data')
 const PASSWORD_FILE = join(ROOT, 'password')
