@@ -10,6 +10,8 @@ import {
   ApiKeyAuthenticator,
   AuthenticationFailureThrottle,
   BearerAuthenticator,
+  CertificateAuthenticator,
+  fetchRevocationLists,
   identityProviderAdministration,
   prepareBootstrapCredential,
   RequestCredentialAuthenticator,
@@ -17,7 +19,7 @@ import {
 import { Authorizer } from './authz/index.ts'
 import { loadConfig, type AppConfig } from './config/index.ts'
 import { ConfigError, type AuditTrail } from './core/index.ts'
-import { buildApp, createGatewayMetrics } from './http/index.ts'
+import { buildApp, createGatewayMetrics, GatewayListeners } from './http/index.ts'
 import { KafkaAuditTrail, KafkaClusterDirectory } from './kafka/index.ts'
 import { PlatformaticKafkaClusterClient } from './kafka/platformatic/index.ts'
 import { openIdentityStore, SYSTEM_ACTOR } from './store/sql/index.ts'
@@ -227,7 +229,40 @@ async function start(): Promise<void> {
       logger.error({ err: error }, 'could not read identity providers; using those read before'),
   })
   await bearerAuthenticator.start()
-  const authenticator = new RequestCredentialAuthenticator(apiKeyAuthenticator, bearerAuthenticator)
+  let listeners: GatewayListeners
+  try {
+    listeners = await GatewayListeners.create(config.server, {
+      onCertificateReloaded: () => logger.info('TLS certificate files changed; new connections use them'),
+      onCertificateReloadError: (error) =>
+        logger.error(
+          { err: error },
+          'TLS certificate files changed but do not load; keeping the previous pair',
+        ),
+    })
+  } catch (error) {
+    throw new ConfigError(`server.tls: ${(error as Error).message}`, { cause: error })
+  }
+  const crlFetchLimits = { allowInsecureLoopback: config.authentication.allowLoopbackHttpIssuers }
+  const certificateAuthenticator = new CertificateAuthenticator(identities, {
+    crlRefreshIntervalMs: config.authentication.crlRefreshIntervalMs,
+    crlFetchLimits,
+    onReloadError: (error) =>
+      logger.error({ err: error }, 'could not read certificate authorities; using those read before'),
+    onCrlFetchError: (certificateAuthorityId, error) =>
+      logger.warn(
+        { err: error, certificateAuthorityId },
+        'could not fetch a CRL; keeping the one fetched before',
+      ),
+    onTrustChanged: (certificates) => listeners.setClientCertificateAuthorities(certificates),
+  })
+  await certificateAuthenticator.start()
+  const authenticator = new RequestCredentialAuthenticator(
+    apiKeyAuthenticator,
+    bearerAuthenticator,
+    listeners.isTlsEnabled && config.server.tls.clientCertificates === 'request'
+      ? certificateAuthenticator
+      : undefined,
+  )
   const app = await buildApp({
     server: config.server,
     produce: config.produce,
@@ -245,6 +280,13 @@ async function start(): Promise<void> {
     identityProviders: identityProviderAdministration(bearerAuthenticator, {
       allowLoopbackHttpIssuers: config.authentication.allowLoopbackHttpIssuers,
     }),
+    certificateAuthorities: {
+      fetchRevocationLists: (url, authorities) => fetchRevocationLists(url, authorities, crlFetchLimits),
+      reloadCertificateAuthorities: () => certificateAuthenticator.reload(),
+      revocationStatus: (id) => certificateAuthenticator.revocationStatus(id),
+      allowLoopbackHttpCrlUrls: config.authentication.allowLoopbackHttpIssuers,
+    },
+    serverFactory: listeners.serverFactory(),
     authorizer,
     audit: auditTrail.trail,
     metrics: createGatewayMetrics(auditTrail.kafka ? { auditStats: () => auditTrail.kafka!.stats() } : {}),
@@ -271,13 +313,13 @@ async function start(): Promise<void> {
       process.exit(1)
     }, config.server.shutdownTimeoutMs)
     deadline.unref()
-    app
-      .close()
+    Promise.all([app.close(), listeners.close()])
       .then(() => auditTrail.kafka?.close(AUDIT_FLUSH_TIMEOUT_MS))
       .then(() => clusters.close())
       .then(() => {
         apiKeyAuthenticator.close()
         bearerAuthenticator.close()
+        certificateAuthenticator.close()
         authorizer.close()
         return identities.close()
       })
@@ -293,9 +335,10 @@ async function start(): Promise<void> {
   process.once('SIGTERM', () => shutDown('SIGTERM'))
   process.once('SIGINT', () => shutDown('SIGINT'))
 
-  await app.listen({ host: config.server.host, port: config.server.port })
+  const urls = await listeners.listen(app)
   logger.info(
     {
+      urls,
       bootstrapServers: config.kafka.bootstrapServers,
       organizationId: organization.id,
       bootstrapCredentialId: bootstrap.keyId,

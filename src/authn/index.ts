@@ -99,5 +99,34 @@ export {
   type IdentityPoolDryRun,
   type IdentityPoolDryRunRequest,
 } from './oidc/pool-dry-run.ts'
-export { selectIdentityPools, identityClaimValue, IDENTITY_POOL_HEADER } from './oidc/pool-selection.ts'
-export { RequestCredentialAuthenticator } from './request-authenticator.ts'
+export {
+  selectIdentityPools,
+  identityClaimValue,
+  listedPoolIds,
+  IDENTITY_POOL_HEADER,
+} from './oidc/pool-selection.ts'
+export { RequestCredentialAuthenticator, type ClientCertificateVerifier } from './request-authenticator.ts'
+export {
+  CertificateAuthenticator,
+  fetchRevocationLists,
+  type CertificateAuthenticatorOptions,
+  type CertificateAuthoritySource,
+  type PresentedCertificate,
+} from './mtls/certificate-authenticator.ts'
+export {
+  certificateFilterCompiler,
+  certificateFilterVariables,
+  CERTIFICATE_FILTER_VARIABLES,
+  SUBJECT_ATTRIBUTES,
+  parseSubjectAltName,
+} from './mtls/certificate-attributes.ts'
+export {
+  describeChain,
+  parseCertificateChain,
+  pemTextOf,
+  readPemBlocks,
+  PemInputError,
+  MAX_CHAIN_CERTIFICATES,
+  type ChainDescription,
+} from './mtls/pem.ts'
+export { readRevocationLists, parseRevocationList, type VerifiedRevocationList } from './mtls/crl.ts'

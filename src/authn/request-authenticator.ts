@@ -2,10 +2,16 @@
  * @module authn/request-authenticator
  *
  * One entry point for every credential a request can carry: HTTP Basic goes to the API keys,
- * Bearer to the identity providers. Each verifier keeps its own caches and rules.
+ * Bearer to the identity providers, and a client certificate (mTLS) to the certificate
+ * authorities. Each verifier keeps its own caches and rules.
+ *
+ * Precedence (docs/compatibility.md, "mTLS"): an `Authorization` header is an explicit choice made
+ * for this request, so it wins; the client certificate counts only when the request has no
+ * `Authorization` header. A request never holds the principals of two credentials at once.
  */
 import { GatewayError, type Principal } from '../core/index.ts'
 import type { PresentedCredential } from './credentials.ts'
+import type { PresentedCertificate } from './mtls/certificate-authenticator.ts'
 
 export interface ApiKeyVerifier {
   authenticate(credential: PresentedCredential): Promise<Principal>
@@ -15,24 +21,44 @@ export interface BearerTokenVerifier {
   authenticate(token: string, poolHeader: string | readonly string[] | undefined): Promise<Principal>
 }
 
+export interface ClientCertificateVerifier {
+  authenticate(
+    certificate: PresentedCertificate,
+    poolHeader: string | readonly string[] | undefined,
+  ): Principal
+}
+
 export class RequestCredentialAuthenticator {
   readonly #apiKeys: ApiKeyVerifier
   readonly #bearer: BearerTokenVerifier
+  readonly #certificates: ClientCertificateVerifier | undefined
 
-  constructor(apiKeys: ApiKeyVerifier, bearer: BearerTokenVerifier) {
+  constructor(
+    apiKeys: ApiKeyVerifier,
+    bearer: BearerTokenVerifier,
+    certificates?: ClientCertificateVerifier,
+  ) {
     this.#apiKeys = apiKeys
     this.#bearer = bearer
+    this.#certificates = certificates
   }
 
   /**
    * @throws GatewayError `GW_AUTHN_REQUIRED` without a credential; otherwise whatever the
    *   credential's verifier throws.
    */
-  authenticate(
+  async authenticate(
     credential: PresentedCredential | undefined,
-    context: { readonly identityPoolHeader: string | readonly string[] | undefined },
+    context: {
+      readonly identityPoolHeader: string | readonly string[] | undefined
+      readonly clientCertificate?: PresentedCertificate | undefined
+    },
   ): Promise<Principal> {
-    if (credential === undefined) return Promise.reject(new GatewayError('GW_AUTHN_REQUIRED'))
+    if (credential === undefined) {
+      if (context.clientCertificate !== undefined && this.#certificates !== undefined)
+        return this.#certificates.authenticate(context.clientCertificate, context.identityPoolHeader)
+      throw new GatewayError('GW_AUTHN_REQUIRED')
+    }
     if (credential.kind === 'bearer')
       return this.#bearer.authenticate(credential.token, context.identityPoolHeader)
     return this.#apiKeys.authenticate(credential)

@@ -243,6 +243,22 @@ export function loadConfig(options: {
       `Invalid configuration: authorization.aclMaxStalenessMs (${config.authorization.aclMaxStalenessMs}) must not be shorter than authorization.aclRefreshIntervalMs (${config.authorization.aclRefreshIntervalMs}).`,
     )
   }
+  const tls = config.server.tls
+  if (tls.enabled && (tls.certFile === undefined || tls.keyFile === undefined)) {
+    throw new ConfigError(
+      'Invalid configuration: server.tls.enabled needs server.tls.certFile and server.tls.keyFile (PEM files of the server certificate and its key).',
+    )
+  }
+  if (!config.server.plainHttp && !tls.enabled) {
+    throw new ConfigError(
+      'Invalid configuration: server.plainHttp is false and server.tls.enabled is not true: Gatehouse would not listen at all.',
+    )
+  }
+  if (config.server.plainHttp && tls.enabled && config.server.port === tls.port && tls.port !== 0) {
+    throw new ConfigError(
+      `Invalid configuration: server.port and server.tls.port are both ${tls.port}; give HTTPS its own port or set server.plainHttp to false.`,
+    )
+  }
   return deepFreeze(config)
 }
 

@@ -105,8 +105,51 @@ const Server = Type.Object(
       description:
         'On SIGTERM, how long in-flight requests may take to finish before the process exits anyway.',
     }),
+    plainHttp: Type.Boolean({
+      default: true,
+      description: 'Serve plain HTTP on `port`. Set false (with `tls.enabled`) to serve HTTPS only.',
+    }),
+    tls: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: false,
+          description: 'Serve HTTPS on `tls.port`, beside plain HTTP unless `plainHttp` is false.',
+        }),
+        port: Type.Integer({ minimum: 0, maximum: 65_535, default: 8443, description: 'HTTPS port.' }),
+        certFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              'PEM file of the server certificate (and its intermediates). Reloaded when it changes.',
+          }),
+        ),
+        keyFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'PEM file of the server certificate’s private key. Reloaded when it changes.',
+          }),
+        ),
+        minVersion: Type.Union([Type.Literal('TLSv1.2'), Type.Literal('TLSv1.3')], {
+          default: 'TLSv1.2',
+          description: 'Oldest TLS version accepted.',
+        }),
+        clientCertificates: Type.Union([Type.Literal('request'), Type.Literal('off')], {
+          default: 'request',
+          description:
+            '`request`: ask clients for a certificate (mTLS; optional for the client, checked against the registered ' +
+            'certificate authorities); `off`: never ask.',
+        }),
+        reloadIntervalMs: Type.Integer({
+          minimum: 1_000,
+          maximum: 3_600_000,
+          default: 10_000,
+          description: 'How often the certificate and key files are checked for changes.',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'The HTTPS listener and mutual TLS.' },
+    ),
   },
-  { additionalProperties: false, default: {}, description: 'The HTTP listener.' },
+  { additionalProperties: false, default: {}, description: 'The HTTP and HTTPS listeners.' },
 )
 
 const Admin = Type.Object(
@@ -286,10 +329,19 @@ const Authentication = Type.Object(
         'repeated token is not verified again. Deleting a pool or provider revokes at once regardless. 0 turns ' +
         'the cache off.',
     }),
+    crlRefreshIntervalMs: Type.Integer({
+      minimum: 60_000,
+      maximum: 86_400_000,
+      default: 3_600_000,
+      description:
+        'How often CRLs of certificate authorities with a `crl_url` are fetched again (sooner when a CRL says ' +
+        'its next update is due earlier). A failed fetch keeps the previous CRL and is retried every minute.',
+    }),
     allowLoopbackHttpIssuers: Type.Boolean({
       default: false,
       description:
-        'Development only: accept `http://` issuer and JWKS URLs of identity providers when their host is ' +
+        'Development only: accept `http://` issuer and JWKS URLs of identity providers, and CRL URLs of certificate ' +
+        'authorities, when their host is ' +
         'loopback (`localhost`, `127.0.0.1`, `[::1]`), e.g. a test OIDC provider on the same machine. Other ' +
         'URLs must always be `https://`.',
     }),

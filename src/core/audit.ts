@@ -21,6 +21,17 @@ export type AuditCredential =
       /** The identity claim's value. */
       readonly subject?: string
     }
+  | {
+      readonly kind: 'certificate'
+      /** SHA-256 fingerprint of the client certificate. */
+      readonly fingerprint: string
+      readonly certificateAuthorityIds: readonly string[]
+      readonly poolIds: readonly string[]
+      /** The value of the pool's `external_identifier` attribute. */
+      readonly externalIdentifier?: string
+    }
+  /** A client certificate that was refused: its fingerprint when it could be read. */
+  | { readonly kind: 'refused_certificate'; readonly fingerprint?: string }
   | { readonly kind: 'bearer' }
   | { readonly kind: 'none' }
   | { readonly kind: 'unparsable' }

@@ -137,6 +137,17 @@ export const errorRegistry = {
       'The API key is valid but scoped to something else: a cluster key opens only /kafka/v3/clusters/{its cluster}, ' +
       'a management key (no resource) only /iam/v2 and /org/v2. Create a key for the API you call.',
   },
+  GW_AUTHN_CERTIFICATE_REJECTED: {
+    status: 401,
+    errorCode: 40101,
+    code: 'unauthenticated',
+    title: 'Authentication failed',
+    howToSolve:
+      'The client certificate was refused: the message says why (expired or not yet valid, not issued by a ' +
+      'registered certificate authority, revoked, no current CRL when the authority requires one, or matching ' +
+      'no certificate identity pool). Check the certificate with `openssl x509 -noout -text` and the pools with ' +
+      '`GET /iam/v2/certificate-authorities/{id}/identity-pools`.',
+  },
   GW_AUTHZ_DENIED: {
     status: 403,
     errorCode: 40301,
@@ -341,6 +352,25 @@ export const errorRegistry = {
     howToSolve:
       'Send exactly one of `token` (a signed JWT, without `Bearer `) or `claims` (a JSON object of the ' +
       'token’s claims); the message names the field.',
+  },
+  GW_CERTIFICATE_AUTHORITY_INVALID: {
+    status: 400,
+    errorCode: 40002,
+    code: 'invalid_certificate_authority',
+    title: 'The certificate authority is not valid.',
+    howToSolve:
+      'Give `certificate_chain` as PEM (or base64 of PEM) with 1 to 4 CA certificates, `certificate_chain_filename`, ' +
+      'and at most one of `crl_chain` (PEM `X509 CRL` blocks signed by a certificate of the chain) and `crl_url` ' +
+      '(https); the message names the field and the problem.',
+  },
+  GW_CERTIFICATE_POOL_INVALID: {
+    status: 400,
+    errorCode: 40002,
+    code: 'invalid_certificate_identity_pool',
+    title: 'The certificate identity pool is not valid.',
+    howToSolve:
+      'Give `external_identifier` as a subject attribute (CN, O, OU, C, L, ST, DC, UID or emailAddress) and `filter` ' +
+      'as a condition on the certificate, e.g. `CN.startsWith("orders-") && O == "Acme"`; the message says where it is wrong.',
   },
   GW_OIDC_DISCOVERY_FAILED: {
     status: 400,

@@ -5,7 +5,7 @@
  */
 
 /** How a caller proved who they are. */
-export type AuthenticationMethod = 'api_key' | 'oauth'
+export type AuthenticationMethod = 'api_key' | 'oauth' | 'certificate'
 
 /** What a bearer token came to: safe to log and audit (never the token itself). */
 export interface OAuthIdentity {
@@ -14,6 +14,21 @@ export interface OAuthIdentity {
   readonly poolIds: readonly string[]
   /** The value of the first pool's identity claim (e.g. `sub`), when the token has it. */
   readonly subject: string | undefined
+}
+
+/** What a client certificate came to: safe to log and audit. */
+export interface CertificateIdentity {
+  /** SHA-256 fingerprint of the client certificate, upper-case hex pairs joined by `:`. */
+  readonly fingerprint: string
+  /** The registered certificate authorities the certificate chains to. */
+  readonly certificateAuthorityIds: readonly string[]
+  /** The certificate identity pools it matched, in the order they were selected. */
+  readonly poolIds: readonly string[]
+  /**
+   * The value of the first pool's `external_identifier` attribute (e.g. the `CN`), when the
+   * certificate has it.
+   */
+  readonly externalIdentifier: string | undefined
 }
 
 /**
@@ -43,6 +58,8 @@ export interface Principal {
   readonly scope: CredentialScope
   /** Set for bearer tokens. */
   readonly oauth?: OAuthIdentity
+  /** Set for client certificates (mTLS). */
+  readonly certificate?: CertificateIdentity
 }
 
 /** What a request is aimed at, as far as credential scopes are concerned. */

@@ -8,7 +8,7 @@
  * included) → content-type parsing and body limit → schema validation → handler → Kafka port →
  * response serialisation. Any error on the way goes to the one error handler.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory } from 'fastify'
 import swagger from '@fastify/swagger'
 import packageJson from '../../package.json' with { type: 'json' }
 import { Ajv } from 'ajv'
@@ -48,6 +48,9 @@ import { registerIdentityProviderRoutes } from './routes/iam-v2/identity-provide
 import { registerIdentityPoolRoutes } from './routes/iam-v2/identity-pools.ts'
 import { registerIdentityPoolMatchRoute } from './routes/iam-v2/identity-pool-match.ts'
 import type { IdentityProviderServices } from './routes/iam-v2/identity-provider-services.ts'
+import { registerCertificateAuthorityRoutes } from './routes/iam-v2/certificate-authorities.ts'
+import { registerCertificatePoolRoutes } from './routes/iam-v2/certificate-pools.ts'
+import type { CertificateAuthorityServices } from './routes/iam-v2/certificate-authority-services.ts'
 
 export interface AppDependencies {
   readonly server: Pick<ServerConfig, 'publicUrl' | 'trustProxy' | 'bodyLimitBytes'>
@@ -68,6 +71,13 @@ export interface AppDependencies {
    * this and `identities` are given.
    */
   readonly identityProviders?: IdentityProviderServices
+  /**
+   * CRL fetching and reloads for `/iam/v2/certificate-authorities` (see
+   * routes/iam-v2/certificate-authority-services.ts); those routes are served only with it.
+   */
+  readonly certificateAuthorities?: CertificateAuthorityServices
+  /** Builds the Node server Fastify runs on (the TLS listener); Fastify's own plain HTTP server otherwise. */
+  readonly serverFactory?: FastifyServerFactory
   readonly readinessChecks: readonly ReadinessCheck[]
   readonly metrics?: GatewayMetrics
   /** Decides what callers may do: every route that needs credentials asks it before its handler. */
@@ -101,6 +111,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     trustProxy: deps.server.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
+    ...(deps.serverFactory === undefined ? {} : { serverFactory: deps.serverFactory }),
   })
   app.setValidatorCompiler(createValidatorCompilers())
   // Every body Gatehouse reads is JSON; Fastify's built-in text parser would turn a wrong
@@ -204,6 +215,15 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
       registerIdentityProviderRoutes(app, identityProviders)
       registerIdentityPoolRoutes(app, identityProviders)
       registerIdentityPoolMatchRoute(app, identityProviders)
+    }
+    if (deps.certificateAuthorities) {
+      const certificateAuthorities = {
+        ...controlPlane,
+        authorizer: deps.authorizer,
+        services: deps.certificateAuthorities,
+      }
+      registerCertificateAuthorityRoutes(app, certificateAuthorities)
+      registerCertificatePoolRoutes(app, certificateAuthorities)
     }
   }
 

@@ -170,6 +170,47 @@ export interface IdentityProviderWithPools {
   readonly pools: readonly IdentityPoolRecord[]
 }
 
+/** A certificate authority whose certificates clients may present (mTLS), and how to learn of revocations. */
+export interface CertificateAuthorityRecord extends Timestamps {
+  /** `op-` + 6 characters, as Confluent names them. */
+  readonly id: string
+  readonly displayName: string
+  readonly description: string
+  /** PEM text of 1 to 4 CA certificates, as accepted by the API (checked there, not here). */
+  readonly certificateChain: string
+  readonly certificateChainFilename: string
+  /** PEM `X509 CRL` blocks; never set together with `crlUrl`. */
+  readonly crlChain?: string | undefined
+  /** When `crlChain` was last set. */
+  readonly crlChainUpdatedAt?: Date | undefined
+  /** Where the CRL is fetched from; never set together with `crlChain`. */
+  readonly crlUrl?: string | undefined
+  /** Refuse client certificates for which no current CRL of their issuer is known. */
+  readonly requireCrlOnClientCertificate: boolean
+  readonly state: IdentityProviderState
+}
+
+/** A group of the certificates of one authority, chosen by a filter on their attributes; a principal of its own. */
+export interface CertificatePoolRecord extends Timestamps {
+  /** `pool-` + 6 characters, never the id of an OAuth identity pool; role bindings name it `User:<id>`. */
+  readonly id: string
+  readonly certificateAuthorityId: string
+  readonly displayName: string
+  readonly description: string
+  /** The subject attribute (e.g. `CN`) that names the caller in audit records. */
+  readonly externalIdentifier: string
+  /** The filter source as given, at most 300 characters; compiled by the caller. */
+  readonly filter: string
+  readonly state: IdentityProviderState
+}
+
+/** An authority with every one of its pools, for building the certificate verifier's view. */
+export interface CertificateAuthorityWithPools {
+  readonly authority: CertificateAuthorityRecord
+  /** In creation order. */
+  readonly pools: readonly CertificatePoolRecord[]
+}
+
 /** One page of a listing, in creation order. */
 export interface Page<T> {
   readonly items: readonly T[]
@@ -220,6 +261,11 @@ export interface IdentityChangeFeed {
    * stops the calls.
    */
   onIdentityProvidersChanged(listener: () => void): () => void
+  /**
+   * Calls `listener` after certificate authorities or their pools were created, changed or
+   * deleted, here or on another instance. Same guarantees as `onIdentityProvidersChanged`.
+   */
+  onCertificateAuthoritiesChanged(listener: () => void): () => void
 }
 
 /**
@@ -441,6 +487,76 @@ export interface IdentityStore extends IdentityChangeFeed, StoreHealth {
   deleteIdentityPool(providerId: string, id: string, actor: AuditActor): Promise<boolean>
   /** Every provider with its pools, in creation order, read in one consistent snapshot. */
   listAllIdentityProvidersWithPools(): Promise<readonly IdentityProviderWithPools[]>
+
+  createCertificateAuthority(
+    input: {
+      displayName: string
+      description: string
+      certificateChain: string
+      certificateChainFilename: string
+      crlChain?: string | undefined
+      crlUrl?: string | undefined
+      requireCrlOnClientCertificate: boolean
+    },
+    actor: AuditActor,
+  ): Promise<CertificateAuthorityRecord>
+  getCertificateAuthority(id: string): Promise<CertificateAuthorityRecord | undefined>
+  listCertificateAuthorities(page: PageRequest): Promise<Page<CertificateAuthorityRecord>>
+  /**
+   * Changes only the given fields; `null` removes `crlChain` or `crlUrl`. Setting one of the two
+   * clears the other.
+   *
+   * @returns undefined when there is no such authority.
+   */
+  updateCertificateAuthority(
+    id: string,
+    changes: {
+      displayName?: string
+      description?: string
+      certificateChain?: string
+      certificateChainFilename?: string
+      crlChain?: string | null
+      crlUrl?: string | null
+      requireCrlOnClientCertificate?: boolean
+    },
+    actor: AuditActor,
+  ): Promise<CertificateAuthorityRecord | undefined>
+  /**
+   * Deletes the authority, its pools and every role binding of those pools in one transaction.
+   * @returns the deleted authority, or undefined when there was none.
+   */
+  deleteCertificateAuthority(id: string, actor: AuditActor): Promise<CertificateAuthorityRecord | undefined>
+  /** @returns undefined when the authority does not exist (nothing is created). */
+  createCertificatePool(
+    certificateAuthorityId: string,
+    input: { displayName: string; description: string; externalIdentifier: string; filter: string },
+    actor: AuditActor,
+  ): Promise<CertificatePoolRecord | undefined>
+  /** The pool, only when it belongs to `certificateAuthorityId`. */
+  getCertificatePool(certificateAuthorityId: string, id: string): Promise<CertificatePoolRecord | undefined>
+  /** The authority's pools in creation order; an empty page for an authority that does not exist. */
+  listCertificatePools(
+    certificateAuthorityId: string,
+    page: PageRequest,
+  ): Promise<Page<CertificatePoolRecord>>
+  /** @returns undefined when the pool does not exist under `certificateAuthorityId`. */
+  updateCertificatePool(
+    certificateAuthorityId: string,
+    id: string,
+    changes: { displayName?: string; description?: string; externalIdentifier?: string; filter?: string },
+    actor: AuditActor,
+  ): Promise<CertificatePoolRecord | undefined>
+  /**
+   * Deletes the pool and its role bindings in one transaction.
+   * @returns the deleted pool, or undefined when it does not exist under `certificateAuthorityId`.
+   */
+  deleteCertificatePool(
+    certificateAuthorityId: string,
+    id: string,
+    actor: AuditActor,
+  ): Promise<CertificatePoolRecord | undefined>
+  /** Every authority with its pools, in creation order, read in one consistent snapshot. */
+  listAllCertificateAuthoritiesWithPools(): Promise<readonly CertificateAuthorityWithPools[]>
 
   /** The most recent audit events first. */
   listAuditEvents(page: PageRequest, filter?: { resourceId?: string }): Promise<Page<AuditEventRecord>>

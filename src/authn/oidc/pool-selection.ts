@@ -30,6 +30,29 @@ function refused(detail: string): GatewayError {
 }
 
 /**
+ * The pool ids a `Confluent-Identity-Pool-Id` header names, without duplicates; undefined when it
+ * is absent or blank (auto pool mapping).
+ *
+ * @throws GatewayError `GW_AUTHN_FAILED` (401) for more than 50 ids or one that is not `pool-…`.
+ */
+export function listedPoolIds(header: string | readonly string[] | undefined): string[] | undefined {
+  const raw = Array.isArray(header) ? header.join(',') : (header as string | undefined)
+  if (raw === undefined || raw.trim() === '') return undefined
+  const ids = [...new Set(raw.split(',').map((id) => id.trim()))]
+  if (ids.length > MAX_LISTED_POOLS) {
+    throw refused(`the Confluent-Identity-Pool-Id header names more than ${MAX_LISTED_POOLS} pools.`)
+  }
+  for (const id of ids) {
+    if (!POOL_ID.test(id)) {
+      throw refused(
+        `"${id.slice(0, 70)}" in the Confluent-Identity-Pool-Id header is not an identity pool id (pool-…); list several with commas.`,
+      )
+    }
+  }
+  return ids
+}
+
+/**
  * The pools of `providerId` that these claims act as.
  *
  * @param header the raw `Confluent-Identity-Pool-Id` value, if sent (repeated headers arrive
@@ -48,8 +71,8 @@ export function selectIdentityPools<Pool extends SelectablePool>(
   poolsOfProvider: readonly Pool[],
   matches: (pool: Pool) => boolean,
 ): Pool[] {
-  const raw = Array.isArray(header) ? header.join(',') : (header as string | undefined)
-  if (raw === undefined || raw.trim() === '') {
+  const ids = listedPoolIds(header)
+  if (ids === undefined) {
     const matched = poolsOfProvider.filter(matches)
     if (matched.length === 0) {
       throw refused(
@@ -58,17 +81,8 @@ export function selectIdentityPools<Pool extends SelectablePool>(
     }
     return matched
   }
-  const ids = [...new Set(raw.split(',').map((id) => id.trim()))]
-  if (ids.length > MAX_LISTED_POOLS) {
-    throw refused(`the Confluent-Identity-Pool-Id header names more than ${MAX_LISTED_POOLS} pools.`)
-  }
   const selected: Pool[] = []
   for (const id of ids) {
-    if (!POOL_ID.test(id)) {
-      throw refused(
-        `"${id.slice(0, 70)}" in the Confluent-Identity-Pool-Id header is not an identity pool id (pool-…); list several with commas.`,
-      )
-    }
     const pool = poolsById.get(id)
     // An unknown pool and another provider's pool get the same answer: the header must not tell
     // a caller which pools exist elsewhere.

@@ -120,19 +120,46 @@ export async function fetchJsonDocument(
   url: string,
   limits: RemoteFetchLimits = {},
 ): Promise<RemoteDocument> {
+  const { bytes, cacheControl, where } = await fetchBoundedBytes(
+    url,
+    limits,
+    'application/json, application/jwk-set+json',
+  )
+  let body: unknown
+  try {
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+  } catch (error) {
+    throw new RemoteDocumentError('invalid_json', `${where} did not send valid JSON.`, { cause: error })
+  }
+  return { body, cacheControl }
+}
+
+/**
+ * GETs `url` within `limits` and returns the raw body of a 2xx response (a CRL, which is binary).
+ * Fails like `fetchJsonDocument`, except that the body is not parsed.
+ */
+export async function fetchBoundedBytes(
+  url: string,
+  limits: RemoteFetchLimits,
+  accept: string,
+): Promise<{ bytes: Buffer; cacheControl: string | undefined; where: string }> {
   const target = checkFetchableUrl(url, limits.allowInsecureLoopback ?? false)
   const maxBytes = limits.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
   const connectTimeoutMs = limits.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
   const totalTimeoutMs = limits.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS
   const where = `${target.origin}${target.pathname}`
 
-  const { promise, resolve, reject } = Promise.withResolvers<RemoteDocument>()
+  const { promise, resolve, reject } = Promise.withResolvers<{
+    bytes: Buffer
+    cacheControl: string | undefined
+    where: string
+  }>()
   const timers: NodeJS.Timeout[] = []
   const request = (target.protocol === 'https:' ? https : http).request(target, {
     method: 'GET',
     // A fresh connection each time: a pooled socket would skip the connect timeout below.
     agent: false,
-    headers: { accept: 'application/json, application/jwk-set+json', 'accept-encoding': 'identity' },
+    headers: { accept, 'accept-encoding': 'identity' },
   })
   const fail = (error: RemoteDocumentError): void => {
     request.destroy(error)
@@ -192,15 +219,7 @@ export async function fetchJsonDocument(
     })
     response.on('end', () => {
       for (const timer of timers) clearTimeout(timer)
-      let body: unknown
-      try {
-        body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)))
-      } catch (error) {
-        reject(new RemoteDocumentError('invalid_json', `${where} did not send valid JSON.`, { cause: error }))
-        return
-      }
-      const cacheControl = response.headers['cache-control']
-      resolve({ body, cacheControl })
+      resolve({ bytes: Buffer.concat(chunks), cacheControl: response.headers['cache-control'], where })
     })
     response.on('error', (error) => request.destroy(error))
   })

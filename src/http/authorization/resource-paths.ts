@@ -52,6 +52,14 @@ export class ResourcePaths {
     return [...this.identityProvider(providerId), { type: 'identity-pool', name: id }]
   }
 
+  certificateAuthority(id: string): ResourcePath {
+    return [...this.organization(), { type: 'certificate-authority', name: id }]
+  }
+
+  certificatePool(certificateAuthorityId: string, id: string): ResourcePath {
+    return [...this.certificateAuthority(certificateAuthorityId), { type: 'identity-pool', name: id }]
+  }
+
   /**
    * A cluster's path. An unregistered cluster (or one whose environment cannot be read) gets an
    * empty environment name: only bindings on the whole organization, or on every environment,

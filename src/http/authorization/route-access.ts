@@ -119,6 +119,28 @@ function onIdentityPool(operation: Operation): RouteAccess {
   }
 }
 
+/** A certificate authority named by the path (`id`, or `certificate_authority_id` under it). */
+function onCertificateAuthority(
+  operation: Operation,
+  paramName: 'id' | 'certificate_authority_id',
+): RouteAccess {
+  return {
+    kind: 'all-of',
+    summary: `${operation} on the certificate authority`,
+    actions: (request, paths) => [act(paths.certificateAuthority(param(request, paramName)), operation)],
+  }
+}
+
+function onCertificatePool(operation: Operation): RouteAccess {
+  return {
+    kind: 'all-of',
+    summary: `${operation} on the certificate identity pool`,
+    actions: (request, paths) => [
+      act(paths.certificatePool(param(request, 'certificate_authority_id'), param(request, 'id')), operation),
+    ],
+  }
+}
+
 const FILTERED = (what: string): RouteAccess => ({ kind: 'in-handler', why: `lists only the ${what}` })
 
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
@@ -253,6 +275,30 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   getIamV2IdentityPool: onIdentityPool('Describe'),
   updateIamV2IdentityPool: onIdentityPool('Alter'),
   deleteIamV2IdentityPool: onIdentityPool('Delete'),
+  // Certificate authorities and their pools: organization-level, like identity providers.
+  listIamV2CertificateAuthorities: {
+    kind: 'all-of',
+    summary: 'Describe on every certificate authority (`certificate-authority=*`)',
+    actions: (_request, paths) => [act(paths.certificateAuthority('*'), 'Describe')],
+  },
+  createIamV2CertificateAuthority: onOrganization('CreateCertificateAuthority'),
+  getIamV2CertificateAuthority: onCertificateAuthority('Describe', 'id'),
+  updateIamV2CertificateAuthority: onCertificateAuthority('Alter', 'id'),
+  deleteIamV2CertificateAuthority: onCertificateAuthority('Delete', 'id'),
+  listIamV2CertificateIdentityPools: {
+    kind: 'all-of',
+    summary: 'Describe on every pool of the certificate authority (`identity-pool=*`)',
+    actions: (request, paths) => [
+      act(paths.certificatePool(param(request, 'certificate_authority_id'), '*'), 'Describe'),
+    ],
+  },
+  createIamV2CertificateIdentityPool: onCertificateAuthority(
+    'CreateIdentityPool',
+    'certificate_authority_id',
+  ),
+  getIamV2CertificateIdentityPool: onCertificatePool('Describe'),
+  updateIamV2CertificateIdentityPool: onCertificatePool('Alter'),
+  deleteIamV2CertificateIdentityPool: onCertificatePool('Delete'),
   // The dry run shows every pool's filter and how it judges a token: what reading them shows, and no more.
   matchIamV2IdentityPools: {
     kind: 'all-of',

@@ -6,8 +6,14 @@
  * After the credential is verified, its scope must fit the API the path belongs to: a cluster key
  * opens only its cluster, a management key only `/iam/v2`, `/org/v2` and `/cmk/v2`.
  */
+import { X509Certificate } from 'node:crypto'
+import { TLSSocket, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { parseAuthorizationHeader, type PresentedCredential } from '../../authn/index.ts'
+import {
+  parseAuthorizationHeader,
+  type PresentedCertificate,
+  type PresentedCredential,
+} from '../../authn/index.ts'
 import {
   GatewayError,
   isScopeAllowedOn,
@@ -16,6 +22,7 @@ import {
   type RequestSurface,
 } from '../../core/index.ts'
 import { isControlPlanePath } from '../api-family.ts'
+import { certificateCredentialOf } from './authorize.ts'
 
 /** Node gives header names in lower case. */
 const IDENTITY_POOL_HEADER = 'confluent-identity-pool-id'
@@ -33,8 +40,10 @@ declare module 'fastify' {
 
 /** What else of the request a credential may need besides the `Authorization` header. */
 export interface CredentialContext {
-  /** `Confluent-Identity-Pool-Id`: the identity pools a bearer token asks to act as. */
+  /** `Confluent-Identity-Pool-Id`: the identity pools a bearer token or certificate asks to act as. */
   readonly identityPoolHeader: string | readonly string[] | undefined
+  /** The client certificate of the TLS connection, when the client sent one. */
+  readonly clientCertificate?: PresentedCertificate | undefined
 }
 
 /** Decides who presented a credential; rejects with a `GW_AUTHN_*` GatewayError otherwise. */
@@ -70,11 +79,55 @@ export interface AuthenticationHooks {
 /** API key ids have a fixed shape; anything else in the key field is not logged (it may be a secret). */
 const API_KEY_ID = /^[A-Z2-7]{16}$/
 
+/** One per TLS connection: the certificate is the connection's, and parsing it once is enough. */
+const certificatesBySocket = new WeakMap<TLSSocket, PresentedCertificate | null>()
+
+/**
+ * The client certificate of the request's TLS connection with the issuers OpenSSL found for it,
+ * and OpenSSL's verdict; undefined on plain HTTP or when the client sent none.
+ */
+export function clientCertificateOf(request: FastifyRequest): PresentedCertificate | undefined {
+  const socket = request.raw.socket
+  if (!(socket instanceof TLSSocket)) return undefined
+  const known = certificatesBySocket.get(socket)
+  if (known !== undefined) return known ?? undefined
+  const peer = socket.getPeerCertificate(true)
+  let presented: PresentedCertificate | null = null
+  if (peer !== null && typeof peer === 'object' && 'raw' in peer && Buffer.isBuffer(peer.raw)) {
+    const chain: X509Certificate[] = []
+    const seen = new Set<PeerCertificate>()
+    let current: DetailedPeerCertificate | undefined = peer
+    // The issuer chain ends with a self-signed root pointing at itself.
+    while (current !== undefined && !seen.has(current) && Buffer.isBuffer(current.raw) && chain.length < 10) {
+      seen.add(current)
+      chain.push(new X509Certificate(current.raw))
+      current = current.issuerCertificate
+    }
+    const error = socket.authorizationError
+    presented = {
+      chain,
+      handshakeError: socket.authorized
+        ? undefined
+        : String((error as { code?: string } | null)?.code ?? error ?? 'UNVERIFIED'),
+    }
+  }
+  certificatesBySocket.set(socket, presented)
+  return presented ?? undefined
+}
+
 function presentedCredentialOf(
   credential: PresentedCredential | undefined,
   principal?: Principal,
+  certificate?: PresentedCertificate,
 ): AuditCredential {
-  if (credential === undefined) return { kind: 'none' }
+  if (credential === undefined) {
+    if (certificate === undefined) return { kind: 'none' }
+    if (principal?.certificate !== undefined) return certificateCredentialOf(principal.certificate)
+    const fingerprint = certificate.chain[0]?.fingerprint256
+    return fingerprint === undefined
+      ? { kind: 'refused_certificate' }
+      : { kind: 'refused_certificate', fingerprint }
+  }
   if (credential.kind === 'bearer') {
     if (principal?.oauth === undefined) return { kind: 'bearer' }
     const { providerId, poolIds, subject } = principal.oauth
@@ -122,14 +175,18 @@ export function installAuthentication(app: FastifyInstance, hooks: Authenticatio
     if (request.routeOptions.config.isPublic === true) return
     let principal: Principal
     let presented: PresentedCredential | undefined
+    let certificate: PresentedCertificate | undefined
     try {
       presented = parseAuthorizationHeader(request.headers.authorization)
+      // The header wins when both are there: the certificate is not even read then.
+      certificate = presented === undefined ? clientCertificateOf(request) : undefined
       principal = await hooks.authenticator.authenticate(presented, {
         identityPoolHeader: request.headers[IDENTITY_POOL_HEADER],
+        clientCertificate: certificate,
       })
     } catch (error) {
       hooks.onOutcome?.(request, {
-        credential: presentedCredentialOf(presented),
+        credential: presentedCredentialOf(presented, undefined, certificate),
         failure: error instanceof GatewayError ? error.code : 'GW_INTERNAL',
       })
       if (error instanceof GatewayError && error.status === 401) {
@@ -150,7 +207,7 @@ export function installAuthentication(app: FastifyInstance, hooks: Authenticatio
     if (!isScopeAllowedOn(principal.scope, surface)) {
       hooks.onFailure?.('GW_AUTHN_WRONG_SCOPE')
       hooks.onOutcome?.(request, {
-        credential: presentedCredentialOf(presented, principal),
+        credential: presentedCredentialOf(presented, principal, certificate),
         principal,
         failure: 'GW_AUTHN_WRONG_SCOPE',
       })
@@ -160,7 +217,10 @@ export function installAuthentication(app: FastifyInstance, hooks: Authenticatio
       )
     }
     request.principal = principal
-    hooks.onOutcome?.(request, { credential: presentedCredentialOf(presented, principal), principal })
+    hooks.onOutcome?.(request, {
+      credential: presentedCredentialOf(presented, principal, certificate),
+      principal,
+    })
     request.log.debug({ principal: principal.name, credentialId: principal.credentialId }, 'authenticated')
   })
 }

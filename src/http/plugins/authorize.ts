@@ -21,6 +21,7 @@ import {
   type AuditRequest,
   type AuditRule,
   type AuditTrail,
+  type CertificateIdentity,
   type CrnPattern,
   type Operation,
   type Principal,
@@ -86,7 +87,20 @@ export function credentialOf(principal: Principal | undefined): AuditCredential 
     const { providerId, poolIds, subject } = principal.oauth
     return { kind: 'oauth', providerId, poolIds, ...(subject === undefined ? {} : { subject }) }
   }
+  if (principal.certificate !== undefined) return certificateCredentialOf(principal.certificate)
   return { kind: 'api_key', id: principal.credentialId }
+}
+
+/** A verified client certificate as the audit trail names it. */
+export function certificateCredentialOf(certificate: CertificateIdentity): AuditCredential {
+  const { fingerprint, certificateAuthorityIds, poolIds, externalIdentifier } = certificate
+  return {
+    kind: 'certificate',
+    fingerprint,
+    certificateAuthorityIds,
+    poolIds,
+    ...(externalIdentifier === undefined ? {} : { externalIdentifier }),
+  }
 }
 
 /** The CloudEvents `subject` of a record: which credential acted. */
@@ -96,6 +110,11 @@ function auditSubjectOf(credential: AuditCredential): string {
       return `api-key:${credential.id}`
     case 'oauth':
       return `identity-provider:${credential.providerId}`
+    case 'certificate':
+    case 'refused_certificate':
+      return credential.fingerprint === undefined
+        ? 'credential:certificate'
+        : `certificate:${credential.fingerprint}`
     default:
       return `credential:${credential.kind}`
   }

@@ -105,6 +105,28 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX identity_pools_provider ON identity_pools (provider_id)`,
     ],
   },
+  {
+    version: 6,
+    name: 'certificate-authorities-and-pools',
+    statements: [
+      // The chain and CRLs are kept as the normalized PEM text the API accepted; what Confluent
+      // derives from them (fingerprints, expiration dates, serials) is computed when read.
+      `CREATE TABLE certificate_authorities (
+        seq bigserial UNIQUE, id text PRIMARY KEY, display_name text NOT NULL, description text NOT NULL,
+        certificate_chain text NOT NULL, certificate_chain_filename text NOT NULL,
+        crl_chain text, crl_url text, crl_chain_updated_at timestamptz,
+        require_crl_on_client_certificate boolean NOT NULL DEFAULT false,
+        state text NOT NULL DEFAULT 'ENABLED' CHECK (state IN ('ENABLED')), ${timestamps},
+        CHECK (crl_chain IS NULL OR crl_url IS NULL))`,
+      `CREATE TABLE certificate_pools (
+        seq bigserial UNIQUE, id text PRIMARY KEY,
+        certificate_authority_id text NOT NULL REFERENCES certificate_authorities (id) ON DELETE CASCADE,
+        display_name text NOT NULL, description text NOT NULL, external_identifier text NOT NULL,
+        "filter" text NOT NULL,
+        state text NOT NULL DEFAULT 'ENABLED' CHECK (state IN ('ENABLED')), ${timestamps})`,
+      `CREATE INDEX certificate_pools_authority ON certificate_pools (certificate_authority_id)`,
+    ],
+  },
 ]
 
 /** Any fixed number: every instance takes the same advisory lock while it migrates. */

@@ -137,6 +137,36 @@ export interface MigrationTable {
   applied_at: CreatedAt
 }
 
+export interface CertificateAuthorityTable {
+  seq: Generated<number>
+  id: string
+  display_name: string
+  description: string
+  certificate_chain: string
+  certificate_chain_filename: string
+  crl_chain: string | null
+  crl_url: string | null
+  /** When `crl_chain` was last set; null without one. */
+  crl_chain_updated_at: Date | null
+  require_crl_on_client_certificate: ColumnType<boolean, boolean | undefined, boolean>
+  state: ColumnType<'ENABLED', 'ENABLED' | undefined, 'ENABLED'>
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface CertificatePoolTable {
+  seq: Generated<number>
+  id: string
+  certificate_authority_id: string
+  display_name: string
+  description: string
+  external_identifier: string
+  filter: string
+  state: ColumnType<'ENABLED', 'ENABLED' | undefined, 'ENABLED'>
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
 export interface Database {
   gatehouse_migrations: MigrationTable
   organization: OrganizationTable
@@ -149,4 +179,6 @@ export interface Database {
   role_bindings: RoleBindingTable
   identity_providers: IdentityProviderTable
   identity_pools: IdentityPoolTable
+  certificate_authorities: CertificateAuthorityTable
+  certificate_pools: CertificatePoolTable
 }

@@ -23,6 +23,9 @@ import {
   type IdentityPoolRecord,
   type IdentityProviderRecord,
   type IdentityProviderWithPools,
+  type CertificateAuthorityRecord,
+  type CertificateAuthorityWithPools,
+  type CertificatePoolRecord,
   type IdentityStore,
   type KafkaClusterConnection,
   type KafkaClusterRecord,
@@ -41,6 +44,8 @@ import type {
   Database,
   IdentityPoolTable,
   IdentityProviderTable,
+  CertificateAuthorityTable,
+  CertificatePoolTable,
   RoleBindingTable,
 } from './schema.ts'
 import { SecretUnsealError, type SecretBox } from './secret-box.ts'
@@ -51,6 +56,8 @@ export const API_KEY_DELETED_CHANNEL = 'gatehouse_api_key_deleted'
 export const ROLE_BINDINGS_CHANGED_CHANNEL = 'gatehouse_role_bindings_changed'
 /** Notified (payload: the provider or pool id) when an identity provider or pool changes. */
 export const IDENTITY_PROVIDERS_CHANGED_CHANNEL = 'gatehouse_identity_providers_changed'
+/** The notification channel that says certificate authorities or their pools changed. */
+export const CERTIFICATE_AUTHORITIES_CHANGED_CHANNEL = 'gatehouse_certificate_authorities_changed'
 
 /** Who the store itself acts as when it makes changes no caller asked for (the bootstrap). */
 export const SYSTEM_ACTOR: AuditActor = { principal: 'System:gatehouse' }
@@ -80,6 +87,19 @@ function databaseErrorOf(error: unknown): DatabaseError {
 function isPrimaryKeyCollision(error: unknown): boolean {
   const { code, constraint } = databaseErrorOf(error)
   return code === UNIQUE_VIOLATION && (constraint?.endsWith('_pkey') ?? false)
+}
+
+/**
+ * A fresh `pool-` id that the other kind of pool already uses: shaped like a primary-key collision
+ * so that `#withFreshId` retries with a new id.
+ */
+class PoolIdTakenError extends Error {
+  readonly code = UNIQUE_VIOLATION
+  readonly constraint = 'pool_id_pkey'
+  constructor() {
+    super('The pool id is taken by a pool of the other kind.')
+    this.name = 'PoolIdTakenError'
+  }
 }
 
 function encodePageToken(seq: number): string {
@@ -221,6 +241,37 @@ function toIdentityPool(row: Selectable<IdentityPoolTable>): IdentityPoolRecord 
   }
 }
 
+function toCertificateAuthority(row: Selectable<CertificateAuthorityTable>): CertificateAuthorityRecord {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    description: row.description,
+    certificateChain: row.certificate_chain,
+    certificateChainFilename: row.certificate_chain_filename,
+    ...(row.crl_chain === null ? {} : { crlChain: row.crl_chain }),
+    ...(row.crl_chain_updated_at === null ? {} : { crlChainUpdatedAt: row.crl_chain_updated_at }),
+    ...(row.crl_url === null ? {} : { crlUrl: row.crl_url }),
+    requireCrlOnClientCertificate: row.require_crl_on_client_certificate,
+    state: row.state,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function toCertificatePool(row: Selectable<CertificatePoolTable>): CertificatePoolRecord {
+  return {
+    id: row.id,
+    certificateAuthorityId: row.certificate_authority_id,
+    displayName: row.display_name,
+    description: row.description,
+    externalIdentifier: row.external_identifier,
+    filter: row.filter,
+    state: row.state,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
 /** `text` for a LIKE pattern that matches it literally. */
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (character) => `\\${character}`)
@@ -252,6 +303,8 @@ export class SqlIdentityStore implements IdentityStore {
   readonly #deletedKeyListeners = new Set<(keyId: string) => void>()
   readonly #roleBindingListeners = new Set<() => void>()
   readonly #identityProviderListeners = new Set<() => void>()
+  readonly #certificateAuthorityListeners = new Set<() => void>()
+  #unsubscribeCertificateAuthorities: (() => Promise<void>) | undefined
   #unsubscribe: (() => Promise<void>) | undefined
   #unsubscribeRoleBindings: (() => Promise<void>) | undefined
   #unsubscribeIdentityProviders: (() => Promise<void>) | undefined
@@ -288,6 +341,10 @@ export class SqlIdentityStore implements IdentityStore {
       store.#unsubscribeIdentityProviders = await options.subscribe(IDENTITY_PROVIDERS_CHANGED_CHANNEL, () =>
         store.#announceIdentityProvidersChanged(),
       )
+      store.#unsubscribeCertificateAuthorities = await options.subscribe(
+        CERTIFICATE_AUTHORITIES_CHANGED_CHANNEL,
+        () => store.#announceCertificateAuthoritiesChanged(),
+      )
     }
     return store
   }
@@ -322,6 +379,21 @@ export class SqlIdentityStore implements IdentityStore {
     }
   }
 
+  #announceCertificateAuthoritiesChanged(): void {
+    for (const listener of this.#certificateAuthorityListeners) {
+      try {
+        listener()
+      } catch {
+        // As for deletions: a listener's failure must not hide a committed change.
+      }
+    }
+  }
+
+  onCertificateAuthoritiesChanged(listener: () => void): () => void {
+    this.#certificateAuthorityListeners.add(listener)
+    return () => this.#certificateAuthorityListeners.delete(listener)
+  }
+
   onIdentityProvidersChanged(listener: () => void): () => void {
     this.#identityProviderListeners.add(listener)
     return () => this.#identityProviderListeners.delete(listener)
@@ -345,6 +417,7 @@ export class SqlIdentityStore implements IdentityStore {
     await this.#unsubscribe?.().catch(() => undefined)
     await this.#unsubscribeRoleBindings?.().catch(() => undefined)
     await this.#unsubscribeIdentityProviders?.().catch(() => undefined)
+    await this.#unsubscribeCertificateAuthorities?.().catch(() => undefined)
     await this.#db.destroy()
     await this.#onClose?.()
   }
@@ -1422,6 +1495,12 @@ export class SqlIdentityStore implements IdentityStore {
           .forUpdate()
           .executeTakeFirst()
         if (provider === undefined) return undefined
+        const taken = await trx
+          .selectFrom('certificate_pools')
+          .select('id')
+          .where('id', '=', id)
+          .executeTakeFirst()
+        if (taken !== undefined) throw new PoolIdTakenError()
         const row = await trx
           .insertInto('identity_pools')
           .values({
@@ -1537,6 +1616,329 @@ export class SqlIdentityStore implements IdentityStore {
         return providers.map((provider) => ({
           provider: toIdentityProvider(provider),
           pools: pools.filter((pool) => pool.provider_id === provider.id).map(toIdentityPool),
+        }))
+      })
+  }
+
+  // --- certificate authorities and their pools ----------------------------------------------
+
+  async createCertificateAuthority(
+    input: Parameters<IdentityStore['createCertificateAuthority']>[0],
+    actor: AuditActor,
+  ): Promise<CertificateAuthorityRecord> {
+    const authority = await this.#withFreshId('op', (id) =>
+      this.#transaction(async (trx) => {
+        const row = await trx
+          .insertInto('certificate_authorities')
+          .values({
+            id,
+            display_name: input.displayName,
+            description: input.description,
+            certificate_chain: input.certificateChain,
+            certificate_chain_filename: input.certificateChainFilename,
+            crl_chain: input.crlChain ?? null,
+            crl_chain_updated_at: input.crlChain === undefined ? null : new Date(),
+            crl_url: input.crlUrl ?? null,
+            require_crl_on_client_certificate: input.requireCrlOnClientCertificate,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        // The PEM texts are public certificates, but long: the audit event names the filename.
+        await this.#audit(
+          trx,
+          actor,
+          'certificate_authority.created',
+          { kind: 'CertificateAuthority', id },
+          {
+            displayName: input.displayName,
+            certificateChainFilename: input.certificateChainFilename,
+            crlSource: input.crlChain !== undefined ? 'LOCAL' : input.crlUrl !== undefined ? 'URL' : 'NONE',
+            ...definedOnly({ crlUrl: input.crlUrl }),
+            requireCrlOnClientCertificate: input.requireCrlOnClientCertificate,
+          },
+        )
+        await sql`SELECT pg_notify(${CERTIFICATE_AUTHORITIES_CHANGED_CHANNEL}, ${id})`.execute(trx)
+        return toCertificateAuthority(row)
+      }),
+    )
+    this.#announceCertificateAuthoritiesChanged()
+    return authority
+  }
+
+  async getCertificateAuthority(id: string): Promise<CertificateAuthorityRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('certificate_authorities')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return row && toCertificateAuthority(row)
+  }
+
+  async listCertificateAuthorities(page: PageRequest): Promise<Page<CertificateAuthorityRecord>> {
+    const rows = await this.#db
+      .selectFrom('certificate_authorities')
+      .selectAll()
+      .where('seq', '>', decodePageToken(page.pageToken))
+      .orderBy('seq')
+      .limit(page.pageSize + 1)
+      .execute()
+    return toPage(rows, page, toCertificateAuthority)
+  }
+
+  async updateCertificateAuthority(
+    id: string,
+    changes: Parameters<IdentityStore['updateCertificateAuthority']>[1],
+    actor: AuditActor,
+  ): Promise<CertificateAuthorityRecord | undefined> {
+    const crl =
+      typeof changes.crlChain === 'string'
+        ? { crl_chain: changes.crlChain, crl_chain_updated_at: new Date(), crl_url: null }
+        : typeof changes.crlUrl === 'string'
+          ? { crl_url: changes.crlUrl, crl_chain: null, crl_chain_updated_at: null }
+          : {
+              ...(changes.crlChain === null ? { crl_chain: null, crl_chain_updated_at: null } : {}),
+              ...(changes.crlUrl === null ? { crl_url: null } : {}),
+            }
+    const updated = await this.#transaction(async (trx) => {
+      const row = await trx
+        .updateTable('certificate_authorities')
+        .set({
+          ...definedOnly({
+            display_name: changes.displayName,
+            description: changes.description,
+            certificate_chain: changes.certificateChain,
+            certificate_chain_filename: changes.certificateChainFilename,
+            require_crl_on_client_certificate: changes.requireCrlOnClientCertificate,
+          }),
+          ...crl,
+          updated_at: new Date(),
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst()
+      if (row === undefined) return undefined
+      const { certificateChain, crlChain, ...named } = changes
+      await this.#audit(
+        trx,
+        actor,
+        'certificate_authority.updated',
+        { kind: 'CertificateAuthority', id },
+        {
+          ...named,
+          ...(certificateChain === undefined ? {} : { certificateChainChanged: true }),
+          ...(crlChain === undefined ? {} : { crlChainChanged: true }),
+        },
+      )
+      await sql`SELECT pg_notify(${CERTIFICATE_AUTHORITIES_CHANGED_CHANNEL}, ${id})`.execute(trx)
+      return toCertificateAuthority(row)
+    })
+    if (updated) this.#announceCertificateAuthoritiesChanged()
+    return updated
+  }
+
+  async deleteCertificateAuthority(
+    id: string,
+    actor: AuditActor,
+  ): Promise<CertificateAuthorityRecord | undefined> {
+    const result = await this.#transaction(async (trx) => {
+      const authority = await trx
+        .selectFrom('certificate_authorities')
+        .selectAll()
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst()
+      if (authority === undefined) return { deleted: undefined, bindingIds: [] as string[] }
+      const pools = await trx
+        .deleteFrom('certificate_pools')
+        .where('certificate_authority_id', '=', id)
+        .returning('id')
+        .execute()
+      const bindingIds: string[] = []
+      for (const pool of pools) {
+        bindingIds.push(...(await this.#deletePrincipalBindings(trx, `User:${pool.id}`, actor)))
+        await this.#audit(
+          trx,
+          actor,
+          'certificate_pool.deleted',
+          { kind: 'CertificateIdentityPool', id: pool.id },
+          { certificateAuthorityId: id, reason: 'certificate authority deleted' },
+        )
+      }
+      await trx.deleteFrom('certificate_authorities').where('id', '=', id).execute()
+      await this.#audit(
+        trx,
+        actor,
+        'certificate_authority.deleted',
+        { kind: 'CertificateAuthority', id },
+        { deletedCertificatePools: pools.map((pool) => pool.id), deletedRoleBindings: bindingIds },
+      )
+      await sql`SELECT pg_notify(${CERTIFICATE_AUTHORITIES_CHANGED_CHANNEL}, ${id})`.execute(trx)
+      return { deleted: toCertificateAuthority(authority), bindingIds }
+    })
+    if (result.deleted) this.#announceCertificateAuthoritiesChanged()
+    if (result.bindingIds.length > 0) this.#announceRoleBindingsChanged()
+    return result.deleted
+  }
+
+  async createCertificatePool(
+    certificateAuthorityId: string,
+    input: { displayName: string; description: string; externalIdentifier: string; filter: string },
+    actor: AuditActor,
+  ): Promise<CertificatePoolRecord | undefined> {
+    const pool = await this.#withFreshId('pool', (id) =>
+      this.#transaction(async (trx) => {
+        const authority = await trx
+          .selectFrom('certificate_authorities')
+          .select('id')
+          .where('id', '=', certificateAuthorityId)
+          .forUpdate()
+          .executeTakeFirst()
+        if (authority === undefined) return undefined
+        // OAuth and certificate pools share the `pool-` namespace of role-binding principals: an
+        // id taken by an OAuth pool is a collision too (the insert below retries with a new one).
+        const taken = await trx
+          .selectFrom('identity_pools')
+          .select('id')
+          .where('id', '=', id)
+          .executeTakeFirst()
+        if (taken !== undefined) throw new PoolIdTakenError()
+        const row = await trx
+          .insertInto('certificate_pools')
+          .values({
+            id,
+            certificate_authority_id: certificateAuthorityId,
+            display_name: input.displayName,
+            description: input.description,
+            external_identifier: input.externalIdentifier,
+            filter: input.filter,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow()
+        await this.#audit(
+          trx,
+          actor,
+          'certificate_pool.created',
+          { kind: 'CertificateIdentityPool', id },
+          { certificateAuthorityId, ...input },
+        )
+        await sql`SELECT pg_notify(${CERTIFICATE_AUTHORITIES_CHANGED_CHANNEL}, ${id})`.execute(trx)
+        return toCertificatePool(row)
+      }),
+    )
+    if (pool) this.#announceCertificateAuthoritiesChanged()
+    return pool
+  }
+
+  async getCertificatePool(
+    certificateAuthorityId: string,
+    id: string,
+  ): Promise<CertificatePoolRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('certificate_pools')
+      .selectAll()
+      .where('id', '=', id)
+      .where('certificate_authority_id', '=', certificateAuthorityId)
+      .executeTakeFirst()
+    return row && toCertificatePool(row)
+  }
+
+  async listCertificatePools(
+    certificateAuthorityId: string,
+    page: PageRequest,
+  ): Promise<Page<CertificatePoolRecord>> {
+    const rows = await this.#db
+      .selectFrom('certificate_pools')
+      .selectAll()
+      .where('certificate_authority_id', '=', certificateAuthorityId)
+      .where('seq', '>', decodePageToken(page.pageToken))
+      .orderBy('seq')
+      .limit(page.pageSize + 1)
+      .execute()
+    return toPage(rows, page, toCertificatePool)
+  }
+
+  async updateCertificatePool(
+    certificateAuthorityId: string,
+    id: string,
+    changes: { displayName?: string; description?: string; externalIdentifier?: string; filter?: string },
+    actor: AuditActor,
+  ): Promise<CertificatePoolRecord | undefined> {
+    const updated = await this.#transaction(async (trx) => {
+      const row = await trx
+        .updateTable('certificate_pools')
+        .set({
+          ...definedOnly({
+            display_name: changes.displayName,
+            description: changes.description,
+            external_identifier: changes.externalIdentifier,
+            filter: changes.filter,
+          }),
+          updated_at: new Date(),
+        })
+        .where('id', '=', id)
+        .where('certificate_authority_id', '=', certificateAuthorityId)
+        .returningAll()
+        .executeTakeFirst()
+      if (row === undefined) return undefined
+      await this.#audit(
+        trx,
+        actor,
+        'certificate_pool.updated',
+        { kind: 'CertificateIdentityPool', id },
+        { ...changes },
+      )
+      await sql`SELECT pg_notify(${CERTIFICATE_AUTHORITIES_CHANGED_CHANNEL}, ${id})`.execute(trx)
+      return toCertificatePool(row)
+    })
+    if (updated) this.#announceCertificateAuthoritiesChanged()
+    return updated
+  }
+
+  async deleteCertificatePool(
+    certificateAuthorityId: string,
+    id: string,
+    actor: AuditActor,
+  ): Promise<CertificatePoolRecord | undefined> {
+    const result = await this.#transaction(async (trx) => {
+      const row = await trx
+        .deleteFrom('certificate_pools')
+        .where('id', '=', id)
+        .where('certificate_authority_id', '=', certificateAuthorityId)
+        .returningAll()
+        .executeTakeFirst()
+      if (row === undefined) return { deleted: undefined, bindingIds: [] as string[] }
+      const bindingIds = await this.#deletePrincipalBindings(trx, `User:${id}`, actor)
+      await this.#audit(
+        trx,
+        actor,
+        'certificate_pool.deleted',
+        { kind: 'CertificateIdentityPool', id },
+        { certificateAuthorityId, deletedRoleBindings: bindingIds },
+      )
+      await sql`SELECT pg_notify(${CERTIFICATE_AUTHORITIES_CHANGED_CHANNEL}, ${id})`.execute(trx)
+      return { deleted: toCertificatePool(row), bindingIds }
+    })
+    if (result.deleted) this.#announceCertificateAuthoritiesChanged()
+    if (result.bindingIds.length > 0) this.#announceRoleBindingsChanged()
+    return result.deleted
+  }
+
+  async listAllCertificateAuthoritiesWithPools(): Promise<readonly CertificateAuthorityWithPools[]> {
+    return this.#db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute(async (trx) => {
+        const authorities = await trx
+          .selectFrom('certificate_authorities')
+          .selectAll()
+          .orderBy('seq')
+          .execute()
+        const pools = await trx.selectFrom('certificate_pools').selectAll().orderBy('seq').execute()
+        return authorities.map((authority) => ({
+          authority: toCertificateAuthority(authority),
+          pools: pools
+            .filter((pool) => pool.certificate_authority_id === authority.id)
+            .map(toCertificatePool),
         }))
       })
   }
