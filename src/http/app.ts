@@ -111,7 +111,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     trustProxy: deps.server.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
-    ...(deps.serverFactory === undefined ? {} : { serverFactory: deps.serverFactory }),
+    // The factory's server is the HTTPS one; `https` only makes Fastify print https:// addresses.
+    ...(deps.serverFactory === undefined ? {} : { serverFactory: deps.serverFactory, https: {} }),
   })
   app.setValidatorCompiler(createValidatorCompilers())
   // Every body Gatehouse reads is JSON; Fastify's built-in text parser would turn a wrong

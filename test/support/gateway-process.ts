@@ -20,7 +20,10 @@ process.once('exit', () => {
 
 export interface GatewayProcess {
   readonly child: ChildProcess
+  /** The plain HTTP listener's URL (empty when only HTTPS is served). */
   readonly url: string
+  /** The HTTPS listener's URL, when TLS is enabled. */
+  readonly httpsUrl: string
   readonly dataDir: string
   stdout(): string
   stderr(): string
@@ -62,14 +65,19 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   )
 
   let url = ''
+  let httpsUrl = ''
+  const env = options.env ?? {}
+  const wantsTls = env['GATEHOUSE_SERVER_TLS_ENABLED'] === 'true'
+  const wantsPlain = env['GATEHOUSE_SERVER_PLAIN_HTTP'] !== 'false'
   if (options.waitUntilListening !== false) {
     // Generous: on a loaded two-core machine a cold start (type stripping, the embedded database)
     // has been seen to take over 30 s.
     const deadline = Date.now() + LISTEN_TIMEOUT_MS
-    while (!url) {
-      const match = /"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(stdout)
-      if (match) url = match[1]!
-      else if (child.exitCode !== null)
+    while ((wantsPlain && !url) || (wantsTls && !httpsUrl)) {
+      url ||= /"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(stdout)?.[1] ?? ''
+      httpsUrl ||= /"Server listening at (https:\/\/127\.0\.0\.1:\d+)"/.exec(stdout)?.[1] ?? ''
+      if ((!wantsPlain || url) && (!wantsTls || httpsUrl)) break
+      if (child.exitCode !== null)
         throw new Error(`gateway exited early (${child.exitCode}):\n${stderr}\n${stdout}`)
       else if (Date.now() > deadline) {
         // The test never gets a handle to stop it, and its open pipes would keep the test file
@@ -83,6 +91,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   return {
     child,
     url,
+    httpsUrl,
     dataDir,
     stdout: () => stdout,
     stderr: () => stderr,
