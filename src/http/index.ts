@@ -14,3 +14,4 @@ export type {
   JwksRefreshResult,
   JwksStatus,
 } from './routes/iam-v2/identity-provider-services.ts'
+export type { CertificateAuthorityServices } from './routes/iam-v2/certificate-authority-services.ts'

@@ -7,6 +7,7 @@ import { parseCurlCommand } from '../support/curl-command.ts'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { FakeKafkaCluster } from '../support/fake-kafka-cluster.ts'
 import { openIdentityStore, SYSTEM_ACTOR, type SqlIdentityStore } from '../../src/store/sql/index.ts'
+import { TestPki } from '../support/pki.ts'
 
 interface DocumentedOperation {
   readonly operationId: string
@@ -19,6 +20,9 @@ interface DocumentedOperation {
 // One in-memory store serves every example (opening one takes seconds); each example starts from
 // the same state because `seedIdentities` first removes what an earlier example left.
 const { store } = await openIdentityStore({ kind: 'pglite-memory' })
+// A real chain and CRL for the certificate-authority examples (they are checked, not just stored).
+const pki = TestPki.create()
+const CRL_PEM = pki.intermediate.crlPem()
 
 async function loadServedOperations(): Promise<DocumentedOperation[]> {
   const t = await buildTestApp({ identities: store })
@@ -142,6 +146,9 @@ interface IdentityVariables {
   /** A provider with one pool, `payments`. */
   readonly IDENTITY_PROVIDER_ID: string
   readonly IDENTITY_POOL_ID: string
+  /** An authority of the test PKI with one pool, `orders`. */
+  readonly CERTIFICATE_AUTHORITY_ID: string
+  readonly CERTIFICATE_POOL_ID: string
 }
 
 /**
@@ -163,6 +170,8 @@ async function seedIdentities(identities: SqlIdentityStore, clusterId: string): 
     if (binding.roleName !== 'OrganizationAdmin') await identities.deleteRoleBinding(binding.id, SYSTEM_ACTOR)
   for (const provider of (await identities.listIdentityProviders(everything)).items)
     await identities.deleteIdentityProvider(provider.id, SYSTEM_ACTOR)
+  for (const authority of (await identities.listCertificateAuthorities(everything)).items)
+    await identities.deleteCertificateAuthority(authority.id, SYSTEM_ACTOR)
   const environments = (await identities.listEnvironments(everything)).items
   const [defaultEnvironment] = environments
   for (const environment of environments.slice(1))
@@ -226,7 +235,24 @@ async function seedIdentities(identities: SqlIdentityStore, clusterId: string): 
     { displayName: 'payments', description: '', identityClaim: 'claims.sub', filter: 'true' },
     SYSTEM_ACTOR,
   )
+  const authority = await identities.createCertificateAuthority(
+    {
+      displayName: 'corporate-pki',
+      description: '',
+      certificateChain: pki.chainPem,
+      certificateChainFilename: 'chain.pem',
+      requireCrlOnClientCertificate: false,
+    },
+    SYSTEM_ACTOR,
+  )
+  const certificatePool = await identities.createCertificatePool(
+    authority.id,
+    { displayName: 'orders', description: '', externalIdentifier: 'CN', filter: 'CN.startsWith("orders-")' },
+    SYSTEM_ACTOR,
+  )
   return {
+    CERTIFICATE_AUTHORITY_ID: authority.id,
+    CERTIFICATE_POOL_ID: certificatePool!.id,
     IDENTITY_PROVIDER_ID: provider.id,
     IDENTITY_POOL_ID: pool!.id,
     ROLE_BINDING_ID: binding.id,
@@ -308,6 +334,10 @@ describe('API reference examples (docs/api-reference.md)', () => {
             ROLE_BINDING_ID: ids.ROLE_BINDING_ID,
             IDENTITY_PROVIDER_ID: ids.IDENTITY_PROVIDER_ID,
             IDENTITY_POOL_ID: ids.IDENTITY_POOL_ID,
+            CERTIFICATE_AUTHORITY_ID: ids.CERTIFICATE_AUTHORITY_ID,
+            CERTIFICATE_POOL_ID: ids.CERTIFICATE_POOL_ID,
+            CERTIFICATE_CHAIN_BASE64: Buffer.from(pki.chainPem).toString('base64'),
+            CRL_BASE64: Buffer.from(CRL_PEM).toString('base64'),
             TOKEN: EXAMPLE_TOKEN,
             // One name for the reader, two roles here: the environment an API key's cluster is in,
             // and the environment the environment examples rename and delete.

@@ -12,7 +12,7 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import { parse } from 'yaml'
 
 type JsonObject = Record<string, unknown>
-type SpecName = 'cloud' | 'oss' | 'iam' | 'apikeys' | 'org' | 'mds' | 'idp'
+type SpecName = 'cloud' | 'oss' | 'iam' | 'apikeys' | 'org' | 'mds' | 'idp' | 'ca'
 
 interface SpecOperation {
   readonly operationId: string
@@ -115,6 +115,12 @@ const specs: {
   {
     ...loadSpec('confluent-cloud-identity-provider-v2.openapi.yaml', 'idp', ''),
     name: 'idp',
+    errorSchema: 'Failure',
+  },
+  // Certificate authorities and their identity pools (mTLS), under /iam/v2/certificate-authorities.
+  {
+    ...loadSpec('confluent-cloud-certificate-authority-v2.openapi.yaml', 'ca', ''),
+    name: 'ca',
     errorSchema: 'Failure',
   },
 ]

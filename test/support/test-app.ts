@@ -14,7 +14,13 @@ import {
 import type { IdentityStore } from '../../src/store/index.ts'
 import { staticKeyAuthenticator, type ExtraStaticKey } from './static-key.ts'
 import type { AuditTrail } from '../../src/core/index.ts'
-import { buildApp, type IdentityProviderServices, type ReadinessCheck } from '../../src/http/index.ts'
+import {
+  buildApp,
+  type CertificateAuthorityServices,
+  type IdentityProviderServices,
+  type ReadinessCheck,
+} from '../../src/http/index.ts'
+import { CertificateAuthenticator, fetchRevocationLists } from '../../src/authn/index.ts'
 import { identityProviderAdministration, TokenVerifier } from '../../src/authn/index.ts'
 import { KafkaClusterDirectory, type RuntimeRegistration } from '../../src/kafka/index.ts'
 import { assertMatchesConfluent } from './confluent-contract.ts'
@@ -77,6 +83,24 @@ export const TEST_IDENTITY_PROVIDER_SERVICES: IdentityProviderServices = {
   allowLoopbackHttpIssuers: false,
 }
 
+/** Certificate verification as main.ts wires it, without a TLS listener; CRLs only from loopback http. */
+async function certificateServices(
+  identities: IdentityStore,
+): Promise<{ services: CertificateAuthorityServices }> {
+  const limits = { allowInsecureLoopback: true, totalTimeoutMs: 3_000 }
+  const authenticator = new CertificateAuthenticator(identities, { crlFetchLimits: limits })
+  // Read now and after each change the routes make: no timers or store listeners to clean up.
+  await authenticator.reload()
+  return {
+    services: {
+      fetchRevocationLists: (url, authorities) => fetchRevocationLists(url, authorities, limits),
+      reloadCertificateAuthorities: () => authenticator.reload(),
+      revocationStatus: (id) => authenticator.revocationStatus(id),
+      allowLoopbackHttpCrlUrls: true,
+    },
+  }
+}
+
 export async function buildTestApp(
   options: {
     readinessChecks?: ReadinessCheck[]
@@ -97,6 +121,11 @@ export async function buildTestApp(
     audit?: AuditTrail
     /** Replaces the identity-provider services (with `identities`); by default see `TEST_IDENTITY_PROVIDER_SERVICES`. */
     identityProviders?: Partial<IdentityProviderServices>
+    /**
+     * Replaces the certificate-authority services (with `identities`); by default a real
+     * `CertificateAuthenticator` over the store, fetching CRLs from loopback http URLs only.
+     */
+    certificateAuthorities?: Partial<CertificateAuthorityServices>
   } = {},
 ): Promise<TestApp> {
   const kafka = new FakeKafkaCluster()
@@ -125,6 +154,7 @@ export async function buildTestApp(
           (await identities.getKafkaCluster(clusterId))?.environmentId ?? TEST_ENVIRONMENT_ID,
       }
     : testResourceDirectory
+  const certificates = options.identities ? await certificateServices(options.identities) : undefined
   const app = await buildApp({
     server: {
       trustProxy: false,
@@ -149,6 +179,10 @@ export async function buildTestApp(
       ? {
           identities: options.identities,
           identityProviders: { ...TEST_IDENTITY_PROVIDER_SERVICES, ...options.identityProviders },
+          certificateAuthorities: {
+            ...certificates!.services,
+            ...options.certificateAuthorities,
+          } as CertificateAuthorityServices,
         }
       : {}),
     ...(options.throttle ? { authenticationThrottle: options.throttle } : {}),

@@ -390,6 +390,145 @@ export const iamV2Operations: Record<string, OperationReference> = {
     ],
   },
 
+  // Certificate authorities and certificate identity pools (mTLS)
+  listIamV2CertificateAuthorities: {
+    area: 'Certificate authorities',
+    summary: 'List certificate authorities',
+    description: 'Lists the registered certificate authorities, oldest first, a page at a time.',
+    examples: [{ title: 'List the authorities', command: `${CURL} ${IAM}/certificate-authorities` }],
+  },
+  createIamV2CertificateAuthority: {
+    area: 'Certificate authorities',
+    summary: 'Register a certificate authority',
+    description:
+      'Registers the CA certificates (1 to 4, as PEM text or base64 of it, as Confluent’s CLI sends) that sign ' +
+      'client certificates. From the moment this answers, the HTTPS listener accepts certificates that chain ' +
+      'to them, once a certificate identity pool matches. Give a CRL as `crl_chain` (PEM or base64) or ' +
+      '`crl_url` (fetched and refreshed); `require_crl_on_client_certificate` refuses certificates without a ' +
+      'current CRL of their issuer. The example expects `CERTIFICATE_CHAIN_BASE64=$(cat issuing-ca.pem ' +
+      'root-ca.pem | base64 -w0)` and `CRL_BASE64=$(base64 -w0 issuing-ca.crl.pem)`.',
+    examples: [
+      {
+        title: 'Register the issuing CA and its root, with their CRL',
+        command: withBody(
+          'POST',
+          `${IAM}/certificate-authorities`,
+          `{"display_name":"corporate-pki","description":"Issuing CA for services","certificate_chain":"'"$CERTIFICATE_CHAIN_BASE64"'","certificate_chain_filename":"chain.pem","crl_chain":"'"$CRL_BASE64"'"}`,
+        ),
+      },
+    ],
+  },
+  getIamV2CertificateAuthority: {
+    area: 'Certificate authorities',
+    summary: 'Get a certificate authority',
+    description:
+      'Reads one authority: the SHA-1 fingerprints, expiration dates and serial numbers of its chain, and where ' +
+      'its CRL comes from (`crl_source`) and when it was last updated.',
+    examples: [
+      {
+        title: 'Get an authority',
+        command: `${CURL} ${IAM}/certificate-authorities/$CERTIFICATE_AUTHORITY_ID`,
+      },
+    ],
+  },
+  updateIamV2CertificateAuthority: {
+    area: 'Certificate authorities',
+    summary: 'Change a certificate authority',
+    description:
+      'Changes the given fields. Uploading a new `crl_chain` revokes its certificates from the next request on; ' +
+      'giving `crl_chain` clears `crl_url` and the other way round, and `null` removes either.',
+    examples: [
+      {
+        title: 'Upload a new CRL',
+        command: withBody(
+          'PUT',
+          `${IAM}/certificate-authorities/$CERTIFICATE_AUTHORITY_ID`,
+          `{"crl_chain":"'"$CRL_BASE64"'"}`,
+        ),
+      },
+    ],
+  },
+  deleteIamV2CertificateAuthority: {
+    area: 'Certificate authorities',
+    summary: 'Delete a certificate authority',
+    description:
+      'Deletes the authority, its certificate identity pools and their role bindings, and answers with the ' +
+      'deleted authority. Its certificates are refused from the next request on, even on open connections.',
+    examples: [
+      {
+        title: 'Delete an authority',
+        command: `${CURL} -X DELETE ${IAM}/certificate-authorities/$CERTIFICATE_AUTHORITY_ID`,
+      },
+    ],
+  },
+  listIamV2CertificateIdentityPools: {
+    area: 'Certificate authorities',
+    summary: 'List the certificate identity pools of an authority',
+    description: 'Lists an authority’s pools, oldest first, a page at a time.',
+    examples: [
+      {
+        title: 'List the pools',
+        command: `${CURL} ${IAM}/certificate-authorities/$CERTIFICATE_AUTHORITY_ID/identity-pools`,
+      },
+    ],
+  },
+  createIamV2CertificateIdentityPool: {
+    area: 'Certificate authorities',
+    summary: 'Create a certificate identity pool',
+    description:
+      'Creates a pool of the authority’s certificates: those whose attributes satisfy `filter` (at most 300 ' +
+      'characters; subject attributes `CN`, `O`, `OU`, `C`, `L`, `ST`, `DC`, `UID`, `emailAddress`, and ' +
+      '`subject`, `issuer`, `san.dns`/`san.uri`/`san.email`/`san.ip`, `serial`). `external_identifier` names ' +
+      'the subject attribute recorded in audit records. Grant the pool roles as `User:pool-…`.',
+    examples: [
+      {
+        title: 'A pool for the order services',
+        command: withBody(
+          'POST',
+          `${IAM}/certificate-authorities/$CERTIFICATE_AUTHORITY_ID/identity-pools`,
+          '{"display_name":"orders","description":"Order services","external_identifier":"CN","filter":"CN.startsWith(\\"orders-\\") && O == \\"Acme\\""}',
+        ),
+      },
+    ],
+  },
+  getIamV2CertificateIdentityPool: {
+    area: 'Certificate authorities',
+    summary: 'Get a certificate identity pool',
+    description: 'Reads one pool of an authority by its `pool-` id.',
+    examples: [
+      {
+        title: 'Get a pool',
+        command: `${CURL} ${IAM}/certificate-authorities/$CERTIFICATE_AUTHORITY_ID/identity-pools/$CERTIFICATE_POOL_ID`,
+      },
+    ],
+  },
+  updateIamV2CertificateIdentityPool: {
+    area: 'Certificate authorities',
+    summary: 'Change a certificate identity pool',
+    description: 'Changes the given fields; the new filter decides from the next request on.',
+    examples: [
+      {
+        title: 'Also accept certificates by SPIFFE id',
+        command: withBody(
+          'PUT',
+          `${IAM}/certificate-authorities/$CERTIFICATE_AUTHORITY_ID/identity-pools/$CERTIFICATE_POOL_ID`,
+          '{"filter":"CN.startsWith(\\"orders-\\") || \\"spiffe://acme/orders\\" in san.uri"}',
+        ),
+      },
+    ],
+  },
+  deleteIamV2CertificateIdentityPool: {
+    area: 'Certificate authorities',
+    summary: 'Delete a certificate identity pool',
+    description: 'Deletes the pool and its role bindings, and answers with the deleted pool.',
+    examples: [
+      {
+        title: 'Delete a pool',
+        command: `${CURL} -X DELETE ${IAM}/certificate-authorities/$CERTIFICATE_AUTHORITY_ID/identity-pools/$CERTIFICATE_POOL_ID`,
+      },
+    ],
+  },
+
   // Role bindings and explanations
   listIamV2RoleBindings: {
     area: 'Role bindings',

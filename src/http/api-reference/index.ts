@@ -93,6 +93,13 @@ export const apiAreas: readonly ApiArea[] = [
       'identities chosen by a filter on token claims, each a principal (`User:pool-…`) that receives access.',
   },
   {
+    name: 'Certificate authorities',
+    description:
+      'Mutual TLS: the certificate authorities whose client certificates the HTTPS listener accepts, with ' +
+      'their revocation lists, and certificate identity pools: groups of certificates chosen by a filter on ' +
+      'their attributes, each a principal (`User:pool-…`) that receives access.',
+  },
+  {
     name: 'Role bindings',
     description:
       'Who may do what: predefined roles bound to principals on resource-name (CRN) patterns, and ' +
