@@ -182,7 +182,7 @@ export async function buildTestApp(
           certificateAuthorities: {
             ...certificates!.services,
             ...options.certificateAuthorities,
-          } as CertificateAuthorityServices,
+          },
         }
       : {}),
     ...(options.throttle ? { authenticationThrottle: options.throttle } : {}),
