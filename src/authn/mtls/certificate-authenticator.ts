@@ -433,7 +433,15 @@ export class CertificateAuthenticator {
 
     const input = prepareFilterInput(certificateFilterVariables(leaf))
     const matches = (pool: ActivePool) => pool.filter?.matches(input) === true
-    const listed = listedPoolIds(header)
+    let listed: string[] | undefined
+    try {
+      listed = listedPoolIds(header)
+    } catch (error) {
+      // The same words as for tokens, under the certificate's error code.
+      if (error instanceof GatewayError)
+        throw new GatewayError('GW_AUTHN_CERTIFICATE_REJECTED', error.message)
+      throw error
+    }
     let pools: ActivePool[]
     if (listed === undefined) {
       pools = usable.flatMap((authority) => authority.pools.filter(matches))
