@@ -461,6 +461,138 @@ export function identityStoreContract(backend: string, open: () => Promise<Ident
       assert.deepEqual(events[0]?.details, { providerId: provider.id, reason: 'provider deleted' })
     })
 
+    it('stores certificate authorities with one CRL source, and deletes their pools and bindings with them', async () => {
+      const changes: number[] = []
+      const stop = store.onCertificateAuthoritiesChanged(() => changes.push(1))
+      const input = {
+        displayName: 'corporate-pki',
+        description: 'issuing CA',
+        certificateChain: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+        certificateChainFilename: 'chain.pem',
+        crlChain: '-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n',
+        requireCrlOnClientCertificate: true,
+      }
+      const authority = await store.createCertificateAuthority(input, actor)
+      assert.match(authority.id, /^op-[a-z0-9]{6}$/)
+      assert.deepEqual(
+        [authority.crlChain, authority.crlUrl, authority.requireCrlOnClientCertificate, authority.state],
+        [input.crlChain, undefined, true, 'ENABLED'],
+      )
+      assert.ok(authority.crlChainUpdatedAt instanceof Date)
+      assert.deepEqual(await store.getCertificateAuthority(authority.id), authority)
+      // Setting a URL clears the uploaded CRL; null clears the URL.
+      const switched = await store.updateCertificateAuthority(
+        authority.id,
+        { crlUrl: 'https://pki.example.com/ca.crl' },
+        actor,
+      )
+      assert.deepEqual(
+        [switched?.crlUrl, switched?.crlChain, switched?.crlChainUpdatedAt],
+        ['https://pki.example.com/ca.crl', undefined, undefined],
+      )
+      const cleared = await store.updateCertificateAuthority(
+        authority.id,
+        { crlUrl: null, requireCrlOnClientCertificate: false, displayName: 'renamed' },
+        actor,
+      )
+      assert.deepEqual(
+        [cleared?.crlUrl, cleared?.displayName, cleared?.description],
+        [undefined, 'renamed', input.description],
+      )
+      assert.equal(
+        await store.updateCertificateAuthority('op-ghost1', { displayName: 'x' }, actor),
+        undefined,
+      )
+
+      const pool = await store.createCertificatePool(
+        authority.id,
+        { displayName: 'orders', description: '', externalIdentifier: 'CN', filter: 'CN == "orders"' },
+        actor,
+      )
+      assert.ok(pool)
+      assert.match(pool.id, /^pool-[a-z0-9]{6}$/)
+      assert.equal(
+        await store.createCertificatePool(
+          'op-ghost1',
+          { displayName: 'x', description: '', externalIdentifier: 'CN', filter: 'true' },
+          actor,
+        ),
+        undefined,
+      )
+      assert.deepEqual(await store.getCertificatePool(authority.id, pool.id), pool)
+      assert.equal(await store.getCertificatePool('op-ghost1', pool.id), undefined)
+      const updated = await store.updateCertificatePool(
+        authority.id,
+        pool.id,
+        { externalIdentifier: 'UID' },
+        actor,
+      )
+      assert.deepEqual([updated?.externalIdentifier, updated?.filter], ['UID', 'CN == "orders"'])
+      const second = await store.createCertificatePool(
+        authority.id,
+        { displayName: 'billing', description: '', externalIdentifier: 'CN', filter: 'true' },
+        actor,
+      )
+      assert.ok(second)
+      const firstPage = await store.listCertificatePools(authority.id, { pageSize: 1 })
+      const secondPage = await store.listCertificatePools(authority.id, {
+        pageSize: 1,
+        pageToken: firstPage.nextPageToken,
+      })
+      assert.deepEqual(
+        [...firstPage.items, ...secondPage.items].map((each) => each.id),
+        [pool.id, second.id],
+      )
+      const view = (await store.listAllCertificateAuthoritiesWithPools()).find(
+        (entry) => entry.authority.id === authority.id,
+      )
+      assert.deepEqual(
+        view?.pools.map((each) => each.id),
+        [pool.id, second.id],
+      )
+
+      const binding = await store.createRoleBinding(
+        {
+          principal: `User:${pool.id}`,
+          roleName: 'DeveloperRead',
+          crnPattern: 'crn://confluent.cloud/organization=x',
+        },
+        actor,
+      )
+      const deletedPool = await store.deleteCertificatePool(authority.id, pool.id, actor)
+      assert.equal(deletedPool?.id, pool.id)
+      assert.equal(await store.getRoleBinding(binding.id), undefined)
+      assert.equal(await store.deleteCertificatePool(authority.id, pool.id, actor), undefined)
+
+      const secondBinding = await store.createRoleBinding(
+        {
+          principal: `User:${second.id}`,
+          roleName: 'DeveloperRead',
+          crnPattern: 'crn://confluent.cloud/organization=x',
+        },
+        actor,
+      )
+      const deleted = await store.deleteCertificateAuthority(authority.id, actor)
+      assert.equal(deleted?.id, authority.id)
+      assert.equal(await store.getCertificatePool(authority.id, second.id), undefined)
+      assert.equal(await store.getRoleBinding(secondBinding.id), undefined)
+      assert.equal(await store.deleteCertificateAuthority(authority.id, actor), undefined)
+      const events = (await store.listAuditEvents({ pageSize: 10 }, { resourceId: authority.id })).items
+      assert.deepEqual(
+        events.map((event) => event.action),
+        [
+          'certificate_authority.deleted',
+          'certificate_authority.updated',
+          'certificate_authority.updated',
+          'certificate_authority.created',
+        ],
+      )
+      // The PEM texts stay out of audit events.
+      assert.ok(events.every((event) => !JSON.stringify(event.details).includes('BEGIN')))
+      stop()
+      assert.ok(changes.length >= 8, `listeners heard ${changes.length} changes`)
+    })
+
     it('creates the bootstrap key once, even when asked concurrently', async () => {
       let generated = 0
       const results = await Promise.all(

@@ -155,4 +155,24 @@ describe('two gateway instances sharing PostgreSQL', () => {
     verifier.close()
     assert.ok(refused, 'the deletion reached the other instance within 1 s')
   })
+
+  it('tells the other instance when a certificate authority changes', async () => {
+    let heard = 0
+    const stop = second.store.onCertificateAuthoritiesChanged(() => heard++)
+    const authority = await first.store.createCertificateAuthority(
+      {
+        displayName: 'shared-pki',
+        description: '',
+        certificateChain: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+        certificateChainFilename: 'chain.pem',
+        requireCrlOnClientCertificate: false,
+      },
+      SYSTEM_ACTOR,
+    )
+    const deadline = Date.now() + 2_000
+    while (heard === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+    stop()
+    await first.store.deleteCertificateAuthority(authority.id, SYSTEM_ACTOR)
+    assert.ok(heard > 0, 'the other instance heard of the new authority through the database')
+  })
 })
