@@ -209,8 +209,6 @@ export function registerIdentityPoolRoutes(
       const { provider_id: providerId, id } = request.params
       const pool = await fromStore(() => store.getIdentityPool(providerId, id))
       if (!pool) throw poolNotFound(providerId, id)
-      // The new filter decides from the next request on.
-      await context.services.reloadIdentityProviders()
       return (await renderer(request))(pool)
     },
   )
