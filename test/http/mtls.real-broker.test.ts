@@ -12,7 +12,13 @@ import { randomUUID, X509Certificate } from 'node:crypto'
 import https from 'node:https'
 import { after, before, describe, it } from 'node:test'
 import type { LocalKafka } from '../../scripts/local-kafka.ts'
-import { basicAuthorization, jsonOf, startGateway, type GatewayProcess } from '../support/gateway-process.ts'
+import {
+  basicAuthorization,
+  jsonOf,
+  registeredCluster,
+  startGateway,
+  type GatewayProcess,
+} from '../support/gateway-process.ts'
 import { kafkaEnvironment, readRecords, testKafka } from '../support/kafka.ts'
 import { TestPki, type IssuedCertificate } from '../support/pki.ts'
 
@@ -143,16 +149,7 @@ describe('mTLS client certificates on a real broker', () => {
     const credential = gateway.credential()
     assert.ok(credential, gateway.stderr())
     admin = basicAuthorization(credential.key, credential.secret)
-    const deadline = Date.now() + 30_000
-    let clusterResponse = await call(`/cmk/v2/clusters/${kafka.clusterId}`)
-    while (clusterResponse.status === 404 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200))
-      clusterResponse = await call(`/cmk/v2/clusters/${kafka.clusterId}`)
-    }
-    assert.equal(clusterResponse.status, 200, await clusterResponse.clone().text())
-    const cluster = await jsonOf(clusterResponse)
-    const organizationId = (await jsonOf(await call('/org/v2/organizations'))).data[0].id as string
-    clusterCrn = `crn://confluent.cloud/organization=${organizationId}/environment=${cluster.spec.environment.id}/cloud-cluster=${kafka.clusterId}/kafka=${kafka.clusterId}`
+    ;({ clusterCrn } = await registeredCluster(gateway, admin, kafka.clusterId))
 
     await adminSend('POST', `/kafka/v3/clusters/${kafka.clusterId}/topics`, {
       topic_name: topic,

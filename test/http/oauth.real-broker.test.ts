@@ -10,7 +10,13 @@ import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import type { Admin } from '@platformatic/kafka'
 import type { LocalKafka } from '../../scripts/local-kafka.ts'
-import { basicAuthorization, jsonOf, startGateway, type GatewayProcess } from '../support/gateway-process.ts'
+import {
+  basicAuthorization,
+  jsonOf,
+  registeredCluster,
+  startGateway,
+  type GatewayProcess,
+} from '../support/gateway-process.ts'
 import { createObserver, kafkaEnvironment, testKafka } from '../support/kafka.ts'
 import {
   fetchTokenEntraStyle,
@@ -202,19 +208,7 @@ describe('OAuth bearer tokens on a real broker', () => {
     const credential = gateway.credential()
     assert.ok(credential, gateway.stderr())
     admin = basicAuthorization(credential.key, credential.secret)
-    // The gateway registers a configured cluster once it has reached Kafka, which may be just after
-    // it starts listening: until then the lookup is a 404.
-    const deadline = Date.now() + 30_000
-    let clusterResponse = await call(admin, `/cmk/v2/clusters/${kafka.clusterId}`)
-    while (clusterResponse.status === 404 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200))
-      clusterResponse = await call(admin, `/cmk/v2/clusters/${kafka.clusterId}`)
-    }
-    assert.equal(clusterResponse.status, 200, await clusterResponse.clone().text())
-    const cluster = await jsonOf(clusterResponse)
-    const organizationId = (await jsonOf(await call(admin, '/org/v2/organizations'))).data[0].id as string
-    organizationCrn = `crn://confluent.cloud/organization=${organizationId}`
-    clusterCrn = `crn://confluent.cloud/organization=${organizationId}/environment=${cluster.spec.environment.id}/cloud-cluster=${kafka.clusterId}/kafka=${kafka.clusterId}`
+    ;({ clusterCrn, organizationCrn } = await registeredCluster(gateway, admin, kafka.clusterId))
 
     // Okta with its JWKS URI given; Entra and Keycloak by issuer alone (OIDC discovery).
     providerIds.okta = (

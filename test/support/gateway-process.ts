@@ -117,3 +117,30 @@ export function basicAuthorization(key: string, secret: string): string {
 export async function jsonOf(response: Response): Promise<any> {
   return response.json()
 }
+
+/**
+ * The configured cluster's `/cmk/v2/clusters/{id}` object and the organization id, once the
+ * gateway has registered the cluster: it does so after it first reaches Kafka, which may be just
+ * after it starts listening (until then the lookup is a 404).
+ */
+export async function registeredCluster(
+  gateway: GatewayProcess,
+  authorization: string,
+  clusterId: string,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Promise<{ cluster: any; organizationId: string; clusterCrn: string; organizationCrn: string }> {
+  const get = (path: string) => fetch(`${gateway.url}${path}`, { headers: { authorization } })
+  const deadline = Date.now() + 30_000
+  let response = await get(`/cmk/v2/clusters/${clusterId}`)
+  while (response.status === 404 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    response = await get(`/cmk/v2/clusters/${clusterId}`)
+  }
+  if (response.status !== 200)
+    throw new Error(`cluster ${clusterId}: ${response.status} ${await response.text()}`)
+  const cluster = await jsonOf(response)
+  const organizationId = (await jsonOf(await get('/org/v2/organizations'))).data[0].id as string
+  const organizationCrn = `crn://confluent.cloud/organization=${organizationId}`
+  const clusterCrn = `${organizationCrn}/environment=${cluster.spec.environment.id}/cloud-cluster=${clusterId}/kafka=${clusterId}`
+  return { cluster, organizationId, clusterCrn, organizationCrn }
+}

@@ -171,6 +171,35 @@ function newKeyAndCsr(dir: string, name: string, subject: string, subjectAltName
   return { keyFile, csrFile }
 }
 
+/** A new P-256 key and a self-signed certificate for it, with extra `-addext` extensions. */
+function selfSigned(
+  keyFile: string,
+  certFile: string,
+  subject: string,
+  days: number,
+  extensions: string[] = [],
+) {
+  openssl([
+    'req',
+    '-x509',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    String(days),
+    '-subj',
+    subject,
+    ...extensions.flatMap((extension) => ['-addext', extension]),
+  ])
+}
+
 export class TestPki {
   readonly dir: string
   readonly root: CertificateAuthorityDirectory
@@ -182,26 +211,8 @@ export class TestPki {
   private constructor(dir: string) {
     this.dir = dir
     this.root = new CertificateAuthorityDirectory(join(dir, 'root'))
-    openssl([
-      'req',
-      '-x509',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      this.root.keyFile,
-      '-out',
-      this.root.certFile,
-      '-days',
-      '60',
-      '-subj',
-      '/O=Gatehouse Tests/CN=Test Root CA',
-      '-addext',
+    selfSigned(this.root.keyFile, this.root.certFile, '/O=Gatehouse Tests/CN=Test Root CA', 60, [
       'basicConstraints=critical,CA:TRUE',
-      '-addext',
       'keyUsage=critical,keyCertSign,cRLSign',
     ])
     this.intermediate = new CertificateAuthorityDirectory(join(dir, 'intermediate'))
@@ -211,26 +222,7 @@ export class TestPki {
     mkdirSync(serverDir)
     const certFile = join(serverDir, 'server.pem')
     const keyFile = join(serverDir, 'server.key')
-    openssl([
-      'req',
-      '-x509',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '30',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ])
+    selfSigned(keyFile, certFile, '/CN=127.0.0.1', 30, ['subjectAltName=IP:127.0.0.1,DNS:localhost'])
     this.server = this.#read(certFile, keyFile)
   }
 
@@ -261,24 +253,7 @@ export class TestPki {
     const name = `self-${++this.#count}`
     const keyFile = join(dir, `${name}.key`)
     const certFile = join(dir, `${name}.pem`)
-    openssl([
-      'req',
-      '-x509',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '2',
-      '-subj',
-      subject,
-    ])
+    selfSigned(keyFile, certFile, subject, 2)
     return this.#read(certFile, keyFile)
   }
 
