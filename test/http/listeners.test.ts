@@ -15,13 +15,17 @@ import { loadConfig } from '../../src/config/index.ts'
 import { GatewayListeners } from '../../src/http/index.ts'
 import { TestPki } from '../support/pki.ts'
 
-/** The fingerprint of the certificate the listener presents, and whether it asked for ours. */
-function handshake(port: number): Promise<{ fingerprint: string }> {
+/** The certificate the listener presents and the TLS version agreed, for a client limited to `versions`. */
+function handshake(
+  port: number,
+  versions: { minVersion?: 'TLSv1.2' | 'TLSv1.3'; maxVersion?: 'TLSv1.2' | 'TLSv1.3' } = {},
+): Promise<{ fingerprint: string; protocol: string }> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...versions }, () => {
       const fingerprint = socket.getPeerX509Certificate()!.fingerprint256
+      const protocol = socket.getProtocol() ?? ''
       socket.end()
-      resolve({ fingerprint })
+      resolve({ fingerprint, protocol })
     })
     socket.on('error', reject)
   })
@@ -84,6 +88,34 @@ describe('GatewayListeners', () => {
       (await handshake(port)).fingerprint,
       new X509Certificate(first.server.certPem).fingerprint256,
     )
+  })
+
+  it('speaks TLS 1.3 and 1.2 by default, and only 1.3 when minVersion says so', async () => {
+    const port = Number(new URL(urls[0]!).port)
+    assert.equal((await handshake(port)).protocol, 'TLSv1.3')
+    assert.equal((await handshake(port, { maxVersion: 'TLSv1.2' })).protocol, 'TLSv1.2')
+    const strict = await GatewayListeners.create(
+      loadConfig({
+        env: {
+          GATEHOUSE_SERVER_PLAIN_HTTP: 'false',
+          GATEHOUSE_SERVER_TLS_ENABLED: 'true',
+          GATEHOUSE_SERVER_TLS_PORT: '0',
+          GATEHOUSE_SERVER_TLS_MIN_VERSION: 'TLSv1.3',
+          GATEHOUSE_SERVER_TLS_CERT_FILE: first.server.certFile,
+          GATEHOUSE_SERVER_TLS_KEY_FILE: first.server.keyFile,
+        },
+      }).server,
+    )
+    const options = { serverFactory: strict.serverFactory()!, https: {} }
+    const strictApp = Fastify(options as { serverFactory: typeof options.serverFactory })
+    try {
+      const [only] = await strict.listen(strictApp)
+      const strictPort = Number(new URL(only!).port)
+      assert.equal((await handshake(strictPort)).protocol, 'TLSv1.3')
+      await assert.rejects(handshake(strictPort, { maxVersion: 'TLSv1.2' }), /protocol|alert|version/i)
+    } finally {
+      await Promise.all([strictApp.close(), strict.close()])
+    }
   })
 
   it('keeps the old pair when the new files do not match, then switches once they do', async () => {
