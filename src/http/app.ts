@@ -48,6 +48,7 @@ import { registerIdentityProviderRoutes } from './routes/iam-v2/identity-provide
 import { registerIdentityPoolRoutes } from './routes/iam-v2/identity-pools.ts'
 import { registerIdentityPoolMatchRoute } from './routes/iam-v2/identity-pool-match.ts'
 import type { IdentityProviderServices } from './routes/iam-v2/identity-provider-services.ts'
+import { registerAuditEventRoutes, type AuditEventSource } from './routes/gatehouse-v1/audit-events.ts'
 
 export interface AppDependencies {
   readonly server: Pick<ServerConfig, 'publicUrl' | 'trustProxy' | 'bodyLimitBytes'>
@@ -76,6 +77,8 @@ export interface AppDependencies {
   readonly resources: ResourceDirectory
   /** Receives a record of every authentication and authorization decision. */
   readonly audit?: AuditTrail
+  /** Reads the audit records back for `/gatehouse/v1/audit-events` (served only when given). */
+  readonly auditEvents?: AuditEventSource
 }
 
 const NO_AUDIT: AuditTrail = { record: () => undefined }
@@ -170,6 +173,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     app.swagger(),
   )
   registerHealthRoutes(app, deps.readinessChecks)
+  if (deps.auditEvents) registerAuditEventRoutes(app, deps.auditEvents)
 
   const kafkaV3 = {
     clusters: deps.clusters,

@@ -16,7 +16,7 @@ import { staticKeyAuthenticator, type ExtraStaticKey } from './static-key.ts'
 import type { AuditTrail } from '../../src/core/index.ts'
 import { buildApp, type IdentityProviderServices, type ReadinessCheck } from '../../src/http/index.ts'
 import { identityProviderAdministration, TokenVerifier } from '../../src/authn/index.ts'
-import { KafkaClusterDirectory, type RuntimeRegistration } from '../../src/kafka/index.ts'
+import { KafkaAuditReader, KafkaClusterDirectory, type RuntimeRegistration } from '../../src/kafka/index.ts'
 import { assertMatchesConfluent } from './confluent-contract.ts'
 import { FakeKafkaCluster } from './fake-kafka-cluster.ts'
 import type { Authorizer, RoleBindingSource } from '../../src/authz/index.ts'
@@ -76,6 +76,9 @@ export const TEST_IDENTITY_PROVIDER_SERVICES: IdentityProviderServices = {
   reloadIdentityProviders: async () => {},
   allowLoopbackHttpIssuers: false,
 }
+
+/** The topic the test app's audit read API reads from. */
+export const TEST_AUDIT_TOPIC = 'gatehouse-audit'
 
 export async function buildTestApp(
   options: {
@@ -145,6 +148,8 @@ export async function buildTestApp(
       ? new ApiKeyAuthenticator(options.identities, { cacheTtlMs: 500 })
       : staticKeyAuthenticator(key, secret, options.extraKeys),
     ...(options.audit ? { audit: options.audit } : {}),
+    // Reads the fake cluster's `gatehouse-audit` topic; tests put records there to read them back.
+    auditEvents: new KafkaAuditReader({ topic: TEST_AUDIT_TOPIC, client: async () => kafka }),
     ...(options.identities
       ? {
           identities: options.identities,
