@@ -206,5 +206,6 @@ export function parseJson(text: string): Json | undefined {
 
 function causeOf(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } } | undefined)?.cause
-  return cause?.code ?? cause?.message ?? (error as Error | undefined)?.message ?? String(error)
+  const parts = [cause?.code, cause?.message ?? (error as Error | undefined)?.message].filter(Boolean)
+  return parts.length > 0 ? parts.join(' ') : String(error)
 }

@@ -177,7 +177,8 @@ async function produceFromStdin(invocation: Invocation): Promise<number> {
     response = await api.send('POST', url, {
       body,
       duplex: 'half',
-      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      // A stream body goes out chunked by itself.
+      headers: { 'content-type': 'application/json' },
     })
   } catch (error) {
     progress.stop()
