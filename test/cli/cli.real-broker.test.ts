@@ -327,6 +327,66 @@ describe('gatehouse CLI against a gateway and a real broker', () => {
     assert.match(run.stderr, /1 of 2 records were not produced/)
   })
 
+  it('manages environments and Kafka ACLs, and describes single objects, all as parseable JSON', async () => {
+    const as = ['--context', 'admin']
+    const environment = await json(['environment', 'create', `cli-env-${suffix}`, ...as])
+    assert.match(environment.id, /^env-/)
+    const renamed = await json([
+      'environment',
+      'update',
+      environment.id,
+      '--name',
+      `cli-env2-${suffix}`,
+      ...as,
+    ])
+    assert.equal(renamed.display_name, `cli-env2-${suffix}`)
+    assert.equal((await json(['environment', 'describe', environment.id, ...as])).id, environment.id)
+    assert.ok(
+      (await json(['environment', 'list', ...as])).some((each: { id: string }) => each.id === environment.id),
+    )
+    assert.deepEqual(await json(['environment', 'delete', environment.id, ...as]), {
+      id: environment.id,
+      deleted: true,
+    })
+
+    const acl = [
+      '--principal',
+      `User:${serviceAccountId}`,
+      '--operation',
+      'read',
+      '--permission',
+      'ALLOW',
+      '--resource-type',
+      'topic',
+      '--resource-name',
+      topic,
+    ]
+    const created = await json(['kafka', 'acl', 'create', ...acl, ...as])
+    assert.equal(created.operation, 'READ')
+    const listed = await json(['kafka', 'acl', 'list', '--principal', `User:${serviceAccountId}`, ...as])
+    assert.deepEqual(
+      listed.map((each: { operation: string; resource_name: string }) => [
+        each.operation,
+        each.resource_name,
+      ]),
+      [['READ', topic]],
+    )
+    const deleted = await json(['kafka', 'acl', 'delete', ...acl, ...as])
+    assert.equal(deleted.length, 1)
+    assert.deepEqual(
+      await json(['kafka', 'acl', 'list', '--principal', `User:${serviceAccountId}`, ...as]),
+      [],
+    )
+
+    assert.equal((await json(['kafka', 'cluster', 'describe', ...as])).id, kafka.clusterId)
+    assert.equal((await json(['kafka', 'topic', 'describe', topic, ...as])).topic_name, topic)
+    assert.equal((await json(['context', 'current', ...as])).name, 'admin')
+    const renamedKey = await json(['api-key', 'update', key.id, '--name', 'orders-writer', ...as])
+    assert.equal(renamedKey.spec.display_name, 'orders-writer')
+    const human = await cli.run(['api-key', 'describe', key.id, ...as])
+    assert.match(human.stdout, /^spec\.display_name\s+orders-writer$/m)
+  })
+
   it('changes and deletes what it created', async () => {
     const updated = await json([
       'iam',
