@@ -8,6 +8,12 @@ import { AUDIT_EVENT_TYPES, type AuditRecord } from '../core/index.ts'
 import { GatewayError } from '../core/index.ts'
 import type { KafkaClusterClient } from './port.ts'
 
+/**
+ * Records read per query at most. They are held in memory while filtered (audit records are a few
+ * hundred bytes to a few KiB), so this bounds what one request can cost the gateway.
+ */
+const DEFAULT_MAX_SCANNED_RECORDS = 20_000
+
 export interface AuditEventQuery {
   /** Records at or after this instant. */
   readonly since: Date
@@ -83,7 +89,7 @@ export class KafkaAuditReader {
     try {
       read = await client.readRecords(this.#options.topic, {
         since: query.since,
-        maxRecords: this.#options.maxScannedRecords ?? 100_000,
+        maxRecords: this.#options.maxScannedRecords ?? DEFAULT_MAX_SCANNED_RECORDS,
         timeoutMs: this.#options.timeoutMs ?? 10_000,
       })
     } catch (error) {
