@@ -327,6 +327,50 @@ describe('gatehouse CLI against a gateway and a real broker', () => {
     assert.match(run.stderr, /1 of 2 records were not produced/)
   })
 
+  it('produces keyed JSON records with --parse-key', async () => {
+    const reports = await json(
+      [
+        'kafka',
+        'topic',
+        'produce',
+        tinyTopic,
+        '--parse-key',
+        '--delimiter',
+        '|',
+        '--value-format',
+        'json',
+        '--context',
+        'admin',
+      ],
+      { stdin: 'k1|{"n":1}\nk2|[2]\n' },
+    )
+    assert.deepEqual(
+      reports.map((report: { error_code: number; key: { size: number } | null }) => [
+        report.error_code,
+        report.key?.size,
+      ]),
+      [
+        [200, 2],
+        [200, 2],
+      ],
+    )
+    const missingDelimiter = await cli.run(
+      ['kafka', 'topic', 'produce', tinyTopic, '--parse-key', '--context', 'admin'],
+      {
+        stdin: 'no delimiter here\n',
+      },
+    )
+    assert.equal(missingDelimiter.code, 2, show(missingDelimiter))
+    assert.match(missingDelimiter.stderr, /line 1 has no key delimiter ":"/)
+    // A bad line after good ones, once the stream is under way, is reported the same way.
+    const laterLine = await cli.run(
+      ['kafka', 'topic', 'produce', tinyTopic, '--parse-key', '--context', 'admin'],
+      { stdin: `${Array.from({ length: 50 }, (_, index) => `k:${index}`).join('\n')}\nno delimiter\n` },
+    )
+    assert.equal(laterLine.code, 2, show(laterLine))
+    assert.match(laterLine.stderr, /line 51 has no key delimiter ":"/)
+  })
+
   it('manages environments and Kafka ACLs, and describes single objects, all as parseable JSON', async () => {
     const as = ['--context', 'admin']
     const environment = await json(['environment', 'create', `cli-env-${suffix}`, ...as])

@@ -3,6 +3,7 @@
  * times and API error messages.
  */
 import assert from 'node:assert/strict'
+import { PassThrough } from 'node:stream'
 import { describe, it } from 'node:test'
 import { errorMessageOf, type Json } from '../../src/cli/api-client.ts'
 import { EXIT_CODES, UsageError } from '../../src/cli/cli-error.ts'
@@ -10,6 +11,7 @@ import { parseCommandLine, resolveCommand } from '../../src/cli/command.ts'
 import { sinceOf } from '../../src/cli/commands/audit.ts'
 import { commandTable } from '../../src/cli/commands/index.ts'
 import { renderResult } from '../../src/cli/output.ts'
+import { createProgress } from '../../src/cli/progress.ts'
 
 const commands = commandTable()
 
@@ -145,5 +147,34 @@ describe('API error messages', () => {
       'display_name is taken; Other',
     )
     assert.equal(errorMessageOf(undefined, 502), 'HTTP 502')
+  })
+})
+
+describe('progress', () => {
+  function recordingStream(isTTY: boolean) {
+    const chunks: string[] = []
+    const stream = new PassThrough() as PassThrough & { isTTY?: boolean }
+    stream.isTTY = isTTY
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString()))
+    return { stream, text: () => chunks.join('') }
+  }
+
+  it('spins with its status on a terminal and erases its line when stopped', async () => {
+    const { stream, text } = recordingStream(true)
+    const progress = createProgress(stream, 'Producing')
+    progress.update('3 records produced')
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    progress.stop()
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.match(text(), /3 records produced/)
+    assert.ok(text().endsWith('\r\x1b[2K'), JSON.stringify(text()))
+  })
+
+  it('prints nothing when stderr is not a terminal', async () => {
+    const { stream, text } = recordingStream(false)
+    const progress = createProgress(stream, 'Producing')
+    await new Promise((resolve) => setTimeout(resolve, 250))
+    progress.stop()
+    assert.equal(text(), '')
   })
 })

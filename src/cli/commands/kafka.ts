@@ -154,6 +154,8 @@ async function produceFromStdin(invocation: Invocation): Promise<number> {
   const lines = createInterface({ input: invocation.io.stdin, crlfDelay: Infinity })
   let sent = 0
   let inputError: Error | undefined
+  // Read through a function: the stream's callback sets it, which TypeScript's narrowing cannot see.
+  const failedInput = (): Error | undefined => inputError
   // Records stream to the gateway as stdin is read, over one request; reports stream back.
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
@@ -182,9 +184,10 @@ async function produceFromStdin(invocation: Invocation): Promise<number> {
     })
   } catch (error) {
     progress.stop()
-    throw inputError ?? error
+    throw failedInput() ?? error
   }
-  if (inputError !== undefined) throw inputError
+  const input = failedInput()
+  if (input !== undefined) throw input
   if (!response.ok) {
     progress.stop()
     const text = await response.text()
@@ -218,13 +221,24 @@ async function produceFromStdin(invocation: Invocation): Promise<number> {
       reports.push(report)
     }
   }
-  for await (const chunk of response.body ?? []) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true })
-    let at: number
-    while ((at = buffer.indexOf('\n')) >= 0) {
-      handle(buffer.slice(0, at).trim())
-      buffer = buffer.slice(at + 1)
+  try {
+    for await (const chunk of response.body ?? []) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true })
+      let at: number
+      while ((at = buffer.indexOf('\n')) >= 0) {
+        handle(buffer.slice(0, at).trim())
+        buffer = buffer.slice(at + 1)
+      }
     }
+  } catch (error) {
+    progress.stop()
+    // A bad input line aborts the request; say what was wrong with the input, not the socket.
+    const input = failedInput()
+    if (input !== undefined) throw input
+    throw new CliError(
+      `the gateway closed the stream after ${reported} of ${sent} records: ${(error as Error).message}`,
+      EXIT_CODES.failure,
+    )
   }
   handle(buffer.trim())
   progress.stop()
