@@ -127,6 +127,18 @@ export class ApiClient {
     return { accessToken, expiresAt: Date.now() + (expiresIn ?? DEFAULT_TOKEN_LIFETIME_S) * 1000 }
   }
 
+  /**
+   * A link from a response, kept on the gateway this context names: credentials are never sent
+   * to another host because a response said so (a gateway behind a proxy may also announce its
+   * public origin, which this client may not reach).
+   */
+  #sameOrigin(link: string): string {
+    const target = new URL(link, this.baseUrl)
+    const base = new URL(this.baseUrl)
+    if (target.origin === base.origin) return target.toString()
+    return new URL(`${target.pathname}${target.search}`, base.origin).toString()
+  }
+
   url(path: string, query: Record<string, string | undefined> = {}): string {
     const url = new URL(path.startsWith('http') ? path : `${this.baseUrl}${path}`)
     for (const [name, value] of Object.entries(query))
@@ -189,7 +201,7 @@ export class ApiClient {
       items.push(...page['data'])
       const metadata = page['metadata']
       const link = isJsonObject(metadata) ? metadata['next'] : undefined
-      next = typeof link === 'string' && link !== '' ? link : undefined
+      next = typeof link === 'string' && link !== '' ? this.#sameOrigin(link) : undefined
     }
     return items.slice(0, limit)
   }

@@ -55,7 +55,7 @@ describe('gatehouse CLI against a stub API', () => {
       case 'POST /iam/v2/certificate-authorities':
         return { status: 201, body: { ...authority, ...JSON.parse(request.body) } }
       case 'GET /iam/v2/certificate-authorities':
-        // Two pages: the CLI follows `next`.
+        // Two pages: the CLI follows `next`, on its own gateway.
         return request.query.get('page_token') === 'p2'
           ? {
               status: 200,
@@ -65,7 +65,10 @@ describe('gatehouse CLI against a stub API', () => {
               status: 200,
               body: {
                 kind: 'CertificateAuthorityList',
-                metadata: { next: `${url}/iam/v2/certificate-authorities?page_token=p2` },
+                // Another origin (a public URL behind a proxy): the CLI stays on its own gateway.
+                metadata: {
+                  next: 'http://public.example.invalid/iam/v2/certificate-authorities?page_token=p2',
+                },
                 data: [authority],
               },
             }

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { isJsonObject, type Json } from '../api-client.ts'
-import { CliError, EXIT_CODES, UsageError } from '../cli-error.ts'
+import { ApiError, CliError, EXIT_CODES, UsageError } from '../cli-error.ts'
 import { booleanFlag, requiredArg, stringFlag, type CommandSpec, type Invocation } from '../command.ts'
 import { valueAt } from '../output.ts'
 import { LIMIT_FLAG, limitOf, resourceCommands } from './resource.ts'
@@ -176,8 +176,13 @@ export function identityCommands(): CommandSpec[] {
       args: [{ name: 'id', description: 'The cluster id.' }],
       run: async (invocation) => {
         const id = requiredArg(invocation, 'id')
-        // Checked first, so that a typo does not become the default.
-        await invocation.api().request('GET', `/kafka/v3/clusters/${encodeURIComponent(id)}`)
+        // Checked first, so that a typo does not become the default. A cluster key may read the
+        // Kafka API only, a management key the management API only.
+        const api = invocation.api()
+        await api.request('GET', `/kafka/v3/clusters/${encodeURIComponent(id)}`).catch((error: unknown) => {
+          if (!(error instanceof ApiError && error.status === 401)) throw error
+          return api.request('GET', `/cmk/v2/clusters/${encodeURIComponent(id)}`)
+        })
         const { name, context } = invocation.context()
         const config = invocation.config.read()
         invocation.config.write({
