@@ -79,6 +79,8 @@ export default tseslint.config(
   boundary('kafka', ['config', 'authn', 'authz', 'store', 'http'], [onlyHttpKnowsFastify]),
   boundary('store', ['config', 'authn', 'authz', 'kafka', 'http'], [onlyHttpKnowsFastify]),
   boundary('http', []),
+  // The CLI is a client of the public HTTP API: it may share pure core types, nothing of the server.
+  boundary('cli', ['config', 'authn', 'authz', 'kafka', 'store', 'http'], [onlyHttpKnowsFastify]),
   {
     files: ['test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     rules: {

@@ -20,7 +20,7 @@ import { Authorizer } from './authz/index.ts'
 import { loadConfig, type AppConfig } from './config/index.ts'
 import { ConfigError, type AuditTrail } from './core/index.ts'
 import { buildApp, createGatewayMetrics, GatewayListeners } from './http/index.ts'
-import { KafkaAuditTrail, KafkaClusterDirectory } from './kafka/index.ts'
+import { KafkaAuditReader, KafkaAuditTrail, KafkaClusterDirectory } from './kafka/index.ts'
 import { PlatformaticKafkaClusterClient } from './kafka/platformatic/index.ts'
 import { openIdentityStore, SYSTEM_ACTOR } from './store/sql/index.ts'
 
@@ -79,17 +79,22 @@ function createAuditTrail(
   config: AppConfig,
   logger: Logger,
   clusters: KafkaClusterDirectory,
-): { trail: AuditTrail; kafka?: KafkaAuditTrail } {
+): { trail: AuditTrail; kafka?: KafkaAuditTrail; reader?: KafkaAuditReader } {
   const trails: AuditTrail[] = []
   if (config.audit.log) trails.push({ record: (event) => logger.info({ audit: event }, 'audit') })
   let kafka: KafkaAuditTrail | undefined
+  let reader: KafkaAuditReader | undefined
   if (config.audit.kafkaTopic !== '') {
     const clusterId = config.audit.clusterId
     let lastErrorLoggedAt = 0
+    const auditCluster = async () =>
+      clusterId === undefined ? clusters.clients[0]! : clusters.resolve(clusterId)
+    // The reader reads the very topic and cluster the trail writes to.
+    reader = new KafkaAuditReader({ topic: config.audit.kafkaTopic, client: auditCluster })
     kafka = new KafkaAuditTrail({
       topic: config.audit.kafkaTopic,
       bufferMaxBytes: config.audit.bufferMaxBytes,
-      client: async () => (clusterId === undefined ? clusters.clients[0]! : clusters.resolve(clusterId)),
+      client: auditCluster,
       onError: (error) => {
         // At most one line every 30 s: the trail retries every few seconds while Kafka is down.
         if (Date.now() - lastErrorLoggedAt < 30_000) return
@@ -107,7 +112,7 @@ function createAuditTrail(
       for (const each of trails) each.record(event)
     },
   }
-  return kafka === undefined ? { trail } : { trail, kafka }
+  return kafka === undefined || reader === undefined ? { trail } : { trail, kafka, reader }
 }
 
 async function start(): Promise<void> {
@@ -289,6 +294,7 @@ async function start(): Promise<void> {
     serverFactory: listeners.serverFactory(),
     authorizer,
     audit: auditTrail.trail,
+    ...(auditTrail.reader ? { auditEvents: auditTrail.reader } : {}),
     metrics: createGatewayMetrics(auditTrail.kafka ? { auditStats: () => auditTrail.kafka!.stats() } : {}),
     resources: {
       organizationId: organization.id,

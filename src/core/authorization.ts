@@ -112,6 +112,8 @@ export const OPERATIONS = [
   'CreateCertificateAuthority',
   /** Read the gateway's own metrics (`/metrics`). */
   'ViewMetrics',
+  /** Read the audit trail back (`/gatehouse/v1/audit-events`); only `All` on the organization grants it. */
+  'ViewAuditLog',
 ] as const
 export type Operation = (typeof OPERATIONS)[number]
 

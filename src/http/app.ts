@@ -51,6 +51,7 @@ import type { IdentityProviderServices } from './routes/iam-v2/identity-provider
 import { registerCertificateAuthorityRoutes } from './routes/iam-v2/certificate-authorities.ts'
 import { registerCertificatePoolRoutes } from './routes/iam-v2/certificate-pools.ts'
 import type { CertificateAuthorityServices } from './routes/iam-v2/certificate-authority-services.ts'
+import { registerAuditEventRoutes, type AuditEventSource } from './routes/gatehouse-v1/audit-events.ts'
 
 export interface AppDependencies {
   readonly server: Pick<ServerConfig, 'publicUrl' | 'trustProxy' | 'bodyLimitBytes'>
@@ -86,6 +87,8 @@ export interface AppDependencies {
   readonly resources: ResourceDirectory
   /** Receives a record of every authentication and authorization decision. */
   readonly audit?: AuditTrail
+  /** Reads the audit records back for `/gatehouse/v1/audit-events` (served only when given). */
+  readonly auditEvents?: AuditEventSource
 }
 
 const NO_AUDIT: AuditTrail = { record: () => undefined }
@@ -182,6 +185,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     app.swagger(),
   )
   registerHealthRoutes(app, deps.readinessChecks)
+  if (deps.auditEvents) registerAuditEventRoutes(app, deps.auditEvents)
 
   const kafkaV3 = {
     clusters: deps.clusters,

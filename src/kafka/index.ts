@@ -12,3 +12,10 @@ export {
   type RuntimeRegistration,
 } from './cluster-directory.ts'
 export { KafkaAuditTrail, type KafkaAuditTrailOptions } from './audit-topic-trail.ts'
+export {
+  KafkaAuditReader,
+  matchesAuditQuery,
+  type AuditEventPage,
+  type AuditEventQuery,
+  type KafkaAuditReaderOptions,
+} from './audit-topic-reader.ts'

@@ -91,6 +91,32 @@ export interface ProducedKafkaRecord {
   readonly timestamp: Date
 }
 
+/** A record read back from a topic. */
+export interface KafkaReadRecord {
+  readonly partitionId: number
+  readonly offset: bigint
+  readonly timestamp: Date
+  readonly key: Buffer | null
+  readonly value: Buffer | null
+}
+
+/** Which records {@link KafkaClusterClient.readRecords} reads. */
+export interface KafkaReadRange {
+  /** Records with a timestamp at or after this instant (Kafka's offsets-for-times). */
+  readonly since: Date
+  /** Stop after this many records in all. */
+  readonly maxRecords: number
+  /** Stop reading after this long and answer what was read. */
+  readonly timeoutMs: number
+}
+
+export interface KafkaReadResult {
+  /** Ordered by timestamp, then partition and offset. */
+  readonly records: readonly KafkaReadRecord[]
+  /** False when `maxRecords` or `timeoutMs` stopped the read before the end. */
+  readonly isComplete: boolean
+}
+
 /** Where a config value comes from, in Kafka's (and Confluent's) names. */
 export type KafkaConfigSource =
   | 'DYNAMIC_TOPIC_CONFIG'
@@ -271,6 +297,14 @@ export interface KafkaClusterClient {
    * does not have), `GW_KAFKA_RECORD_TOO_LARGE`, or the usual availability errors.
    */
   produce(topic: string, record: KafkaRecordToProduce): Promise<ProducedKafkaRecord>
+
+  /**
+   * Reads a topic's records from `range.since` up to each partition's high watermark as it was
+   * when the call started: it never waits for records written later, and it ends after
+   * `range.timeoutMs` at the latest (with `isComplete: false`). Rejects with
+   * `GW_KAFKA_UNKNOWN_TOPIC` when there is no such topic.
+   */
+  readRecords(topic: string, range: KafkaReadRange): Promise<KafkaReadResult>
 
   /** Closes connections. Calls made afterwards reject. */
   close(): Promise<void>

@@ -68,6 +68,45 @@ export function runKafkaClusterClientContract(
       await subject.dispose?.()
     })
 
+    it('reads back records from a time up to the end, in time order, and refuses an unknown topic', async () => {
+      // Given three records in two partitions, the first one an hour old
+      const topic = `read-${randomUUID()}`
+      await subject.client.createTopic({ name: topic, partitionsCount: 2, configs: [], validateOnly: false })
+      const now = Date.now()
+      const write = (partitionId: number, value: string, at: number) =>
+        subject.client.produce(topic, {
+          partitionId,
+          key: null,
+          value: Buffer.from(value),
+          headers: [],
+          timestamp: new Date(at),
+        })
+      await write(0, 'old', now - 3_600_000)
+      await write(1, 'first', now - 2_000)
+      await write(0, 'second', now - 1_000)
+      // When
+      const since = new Date(now - 60_000)
+      const read = await subject.client.readRecords(topic, { since, maxRecords: 10, timeoutMs: 10_000 })
+      const bounded = await subject.client.readRecords(topic, { since, maxRecords: 1, timeoutMs: 10_000 })
+      // Then
+      assert.deepEqual(
+        read.records.map((record) => [record.value?.toString(), record.partitionId]),
+        [
+          ['first', 1],
+          ['second', 0],
+        ],
+      )
+      assert.equal(read.isComplete, true)
+      assert.equal(read.records[1]!.offset, 1n)
+      assert.equal(read.records[1]!.timestamp.getTime(), now - 1_000)
+      assert.equal(bounded.records.length, 1)
+      assert.equal(bounded.isComplete, false)
+      await rejectsWith(
+        subject.client.readRecords(`${topic}-absent`, { since, maxRecords: 1, timeoutMs: 5_000 }),
+        'GW_KAFKA_UNKNOWN_TOPIC',
+      )
+    })
+
     it('describes the cluster with its id and at least one broker', async () => {
       const cluster = await subject.client.describeCluster()
       assert.match(cluster.clusterId, /^\S+$/)

@@ -17,6 +17,9 @@ import type {
   KafkaPartitionOffsets,
   KafkaReassignment,
   KafkaRecordToProduce,
+  KafkaReadRange,
+  KafkaReadRecord,
+  KafkaReadResult,
   NewKafkaTopic,
   ProducedKafkaRecord,
 } from '../../src/kafka/index.ts'
@@ -156,6 +159,26 @@ export class FakeKafkaCluster implements KafkaClusterClient {
     const stored = { ...record, offset: BigInt(log.length), timestamp: record.timestamp ?? new Date() }
     log.push(stored)
     return { partitionId, offset: stored.offset, timestamp: stored.timestamp }
+  }
+
+  async readRecords(topic: string, range: KafkaReadRange): Promise<KafkaReadResult> {
+    await this.describeTopic(topic)
+    const records: KafkaReadRecord[] = (this.records.get(topic) ?? [])
+      .flatMap((log, partitionId) =>
+        log.map((stored) => ({
+          partitionId,
+          offset: stored.offset,
+          timestamp: stored.timestamp,
+          key: stored.key,
+          value: stored.value,
+        })),
+      )
+      .filter((record) => record.timestamp.getTime() >= range.since.getTime())
+      .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.partitionId - b.partitionId)
+    return {
+      records: records.slice(0, range.maxRecords),
+      isComplete: records.length <= range.maxRecords,
+    }
   }
 
   #checkConfig(name: string, value: string): void {

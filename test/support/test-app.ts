@@ -22,7 +22,7 @@ import {
 } from '../../src/http/index.ts'
 import { CertificateAuthenticator, fetchRevocationLists } from '../../src/authn/index.ts'
 import { identityProviderAdministration, TokenVerifier } from '../../src/authn/index.ts'
-import { KafkaClusterDirectory, type RuntimeRegistration } from '../../src/kafka/index.ts'
+import { KafkaAuditReader, KafkaClusterDirectory, type RuntimeRegistration } from '../../src/kafka/index.ts'
 import { assertMatchesConfluent } from './confluent-contract.ts'
 import { FakeKafkaCluster } from './fake-kafka-cluster.ts'
 import type { Authorizer, RoleBindingSource } from '../../src/authz/index.ts'
@@ -100,6 +100,8 @@ async function certificateServices(
     },
   }
 }
+/** The topic the test app's audit read API reads from. */
+export const TEST_AUDIT_TOPIC = 'gatehouse-audit'
 
 export async function buildTestApp(
   options: {
@@ -175,6 +177,8 @@ export async function buildTestApp(
       ? new ApiKeyAuthenticator(options.identities, { cacheTtlMs: 500 })
       : staticKeyAuthenticator(key, secret, options.extraKeys),
     ...(options.audit ? { audit: options.audit } : {}),
+    // Reads the fake cluster's `gatehouse-audit` topic; tests put records there to read them back.
+    auditEvents: new KafkaAuditReader({ topic: TEST_AUDIT_TOPIC, client: async () => kafka }),
     ...(options.identities
       ? {
           identities: options.identities,

@@ -14,7 +14,7 @@
  * runs against the app over the fake Kafka cluster and gets the documented success status.
  */
 import { cmkV2Operations } from './cmk-v2.ts'
-import { healthOperations } from './health.ts'
+import { auditOperations, healthOperations } from './health.ts'
 import { iamV2Operations } from './iam-v2.ts'
 import { orgV2Operations } from './org-v2.ts'
 import { kafkaV3Operations } from './kafka-v3.ts'
@@ -112,6 +112,11 @@ export const apiAreas: readonly ApiArea[] = [
       'scoped to one Kafka cluster or to the management API.',
   },
   {
+    name: 'Audit',
+    description:
+      'The audit trail read back from its Kafka topic: who was authenticated and what was allowed or denied. A Gatehouse addition.',
+  },
+  {
     name: 'Health',
     description: 'Probes for orchestrators; they need no credentials.',
   },
@@ -123,6 +128,7 @@ export const operationReferences: Readonly<Record<string, OperationReference>> =
   ...cmkV2Operations,
   ...iamV2Operations,
   ...healthOperations,
+  ...auditOperations,
 }
 
 interface OpenApiOperation {

@@ -147,6 +147,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   // Gateway
   getOpenApiDocument: { kind: 'authenticated', why: 'the API description is the same for everyone' },
   getMetrics: onOrganization('ViewMetrics'),
+  listGatehouseV1AuditEvents: onOrganization('ViewAuditLog'),
 
   // Kafka REST v3: clusters and brokers
   listKafkaClusters: FILTERED('clusters the caller may describe'),

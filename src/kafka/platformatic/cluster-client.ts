@@ -45,11 +45,14 @@ import type {
   KafkaPartitionOffsets,
   KafkaReassignment,
   KafkaRecordToProduce,
+  KafkaReadRange,
+  KafkaReadResult,
   NewKafkaTopic,
   ProducedKafkaRecord,
 } from '../port.ts'
 import { toGatewayError, type KafkaErrorContext } from './error-mapping.ts'
 import { RecordProducer } from './record-producer.ts'
+import { readTopicRange } from './record-reader.ts'
 
 /** How to reach one cluster. Structurally the `kafka` section of the configuration. */
 export interface KafkaConnectionSettings {
@@ -214,10 +217,12 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
   readonly #admin: Admin
   readonly #records: RecordProducer
   readonly #requestTimeoutMs: number
+  readonly #settings: KafkaConnectionSettings
   readonly #partitionCounts = new Map<string, { count: Promise<number>; expiresAt: number }>()
 
   constructor(settings: KafkaConnectionSettings) {
     this.#requestTimeoutMs = settings.requestTimeoutMs
+    this.#settings = settings
     const common = {
       clientId: settings.clientId,
       bootstrapBrokers: [...settings.bootstrapServers],
@@ -752,6 +757,10 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
       (api, connection, done) => api(connection, [{ name }], this.#requestTimeoutMs, done),
       { topicName: name },
     )
+  }
+
+  async readRecords(topic: string, range: KafkaReadRange): Promise<KafkaReadResult> {
+    return readTopicRange(this.#settings, this.#admin, topic, range)
   }
 
   async close(): Promise<void> {
