@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
-import { readFileSync, statSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { Admin } from '@platformatic/kafka'
 import { parse as parseYaml } from 'yaml'
@@ -15,6 +15,7 @@ import type { LocalKafka } from '../../scripts/local-kafka.ts'
 import { startGateway, type GatewayProcess } from '../support/gateway-process.ts'
 import { createObserver, kafkaEnvironment, readRecords, testKafka } from '../support/kafka.ts'
 import { createCliHome, type CliHome, type CliRun } from './cli-process.ts'
+import { TestPki } from '../support/pki.ts'
 
 const show = (run: CliRun) => `exit ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr}`
 
@@ -429,6 +430,93 @@ describe('gatehouse CLI against a gateway and a real broker', () => {
     assert.equal(renamedKey.spec.display_name, 'orders-writer')
     const human = await cli.run(['api-key', 'describe', key.id, ...as])
     assert.match(human.stdout, /^spec\.display_name\s+orders-writer$/m)
+  })
+
+  it('manages certificate authorities and their pools against the gateway, as parseable JSON', async () => {
+    const as = ['--context', 'admin']
+    const pki = TestPki.create()
+    const chainFile = join(pki.dir, 'corporate-chain.pem')
+    writeFileSync(chainFile, pki.chainPem)
+    const authority = await json([
+      'iam',
+      'certificate-authority',
+      'create',
+      `cli-pki-${suffix}`,
+      '--certificate-chain-file',
+      chainFile,
+      ...as,
+    ])
+    assert.match(authority.id, /^op-/)
+    assert.equal(authority.certificate_chain_filename, 'corporate-chain.pem')
+    assert.equal(authority.fingerprints.length, 2)
+    const renamed = await json([
+      'iam',
+      'certificate-authority',
+      'update',
+      authority.id,
+      '--name',
+      `cli-pki2-${suffix}`,
+      ...as,
+    ])
+    assert.equal(renamed.display_name, `cli-pki2-${suffix}`)
+    assert.deepEqual(renamed.fingerprints, authority.fingerprints)
+    const pool = await json([
+      'iam',
+      'certificate-pool',
+      'create',
+      `cli-pool-${suffix}`,
+      '--certificate-authority',
+      authority.id,
+      '--filter',
+      'CN.startsWith("orders-")',
+      '--external-identifier',
+      'CN',
+      ...as,
+    ])
+    assert.match(pool.id, /^pool-/)
+    const changed = await json([
+      'iam',
+      'certificate-pool',
+      'update',
+      pool.id,
+      '--certificate-authority',
+      authority.id,
+      '--filter',
+      'O == "Acme"',
+      ...as,
+    ])
+    assert.deepEqual([changed.filter, changed.external_identifier], ['O == "Acme"', 'CN'])
+    const pools = await json([
+      'iam',
+      'certificate-pool',
+      'list',
+      '--certificate-authority',
+      authority.id,
+      ...as,
+    ])
+    assert.deepEqual(
+      pools.map((each: { id: string }) => each.id),
+      [pool.id],
+    )
+    // A filter the gateway refuses: non-zero, with the API's message.
+    const bad = await cli.run([
+      'iam',
+      'certificate-pool',
+      'create',
+      'bad',
+      '--certificate-authority',
+      authority.id,
+      '--filter',
+      'claims.sub == "x"',
+      '--external-identifier',
+      'CN',
+      ...as,
+    ])
+    assert.equal(bad.code, 1, show(bad))
+    assert.match(bad.stderr, /filter is not valid/)
+    await json(['iam', 'certificate-authority', 'delete', authority.id, ...as])
+    const gone = await cli.run(['iam', 'certificate-authority', 'describe', authority.id, ...as])
+    assert.equal(gone.code, 4, show(gone))
   })
 
   it('changes and deletes what it created', async () => {
