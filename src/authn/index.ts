@@ -101,3 +101,9 @@ export {
 } from './oidc/pool-dry-run.ts'
 export { selectIdentityPools, identityClaimValue, IDENTITY_POOL_HEADER } from './oidc/pool-selection.ts'
 export { RequestCredentialAuthenticator } from './request-authenticator.ts'
+export {
+  groupMappingFilterCompiler,
+  groupsOf,
+  GroupMappingEvaluator,
+  type GroupMappingFilter,
+} from './sso/group-mappings.ts'

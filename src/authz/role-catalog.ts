@@ -41,6 +41,7 @@ export const PREDEFINED_ROLES: readonly RoleDefinition[] = [
       User: ['All'],
       IdentityProvider: ['All'],
       IdentityPool: ['All'],
+      GroupMapping: ['All'],
       ...KAFKA_DATA_ALL,
     },
   },
@@ -87,6 +88,7 @@ export const PREDEFINED_ROLES: readonly RoleDefinition[] = [
       User: ['Describe'],
       IdentityProvider: ['Describe'],
       IdentityPool: ['Describe'],
+      GroupMapping: ['Describe'],
     },
   },
   {

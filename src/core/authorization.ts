@@ -23,12 +23,13 @@ export const CRN_SEGMENT_TYPES = [
   'user',
   'identity-provider',
   'identity-pool',
+  'group-mapping',
 ] as const
 export type CrnSegmentType = (typeof CRN_SEGMENT_TYPES)[number]
 
 /** Which segment types may follow which: the hierarchy role-binding patterns must respect. */
 export const CRN_CHILDREN: Readonly<Record<CrnSegmentType, readonly CrnSegmentType[]>> = {
-  organization: ['environment', 'service-account', 'user', 'identity-provider'],
+  organization: ['environment', 'service-account', 'user', 'identity-provider', 'group-mapping'],
   environment: ['cloud-cluster'],
   'cloud-cluster': ['kafka'],
   kafka: ['topic', 'group', 'transactional-id'],
@@ -39,6 +40,7 @@ export const CRN_CHILDREN: Readonly<Record<CrnSegmentType, readonly CrnSegmentTy
   user: [],
   'identity-provider': ['identity-pool'],
   'identity-pool': [],
+  'group-mapping': [],
 }
 
 export interface CrnSegment {
@@ -62,6 +64,7 @@ export const RESOURCE_TYPES = [
   'User',
   'IdentityProvider',
   'IdentityPool',
+  'GroupMapping',
 ] as const
 export type ResourceType = (typeof RESOURCE_TYPES)[number]
 
@@ -77,6 +80,7 @@ const RESOURCE_TYPE_OF_SEGMENT: Readonly<Record<CrnSegmentType, ResourceType>> =
   user: 'User',
   'identity-provider': 'IdentityProvider',
   'identity-pool': 'IdentityPool',
+  'group-mapping': 'GroupMapping',
 }
 
 /** Operations, as verbs. The first ten are Kafka's ACL operations; the rest govern the control plane. */
@@ -103,6 +107,8 @@ export const OPERATIONS = [
   /** Register an OAuth/OIDC provider (on the organization), and add an identity pool to one (on the provider). */
   'CreateIdentityProvider',
   'CreateIdentityPool',
+  /** Add an SSO group mapping (on the organization). */
+  'CreateGroupMapping',
   /** Read the gateway's own metrics (`/metrics`). */
   'ViewMetrics',
 ] as const

@@ -342,6 +342,24 @@ export const errorRegistry = {
       'Send exactly one of `token` (a signed JWT, without `Bearer `) or `claims` (a JSON object of the ' +
       'token’s claims); the message names the field.',
   },
+  GW_GROUP_MAPPING_FILTER_INVALID: {
+    status: 400,
+    errorCode: 40002,
+    code: 'invalid_filter',
+    title: 'Invalid Filter',
+    howToSolve:
+      'Write `filter` as a CEL condition of at most 300 characters on `groups` (the groups claim, a list of ' +
+      'strings) or `claims`, e.g. `"engineering" in groups`; the message says where it is wrong.',
+  },
+  GW_INVITATION_INVALID: {
+    status: 400,
+    errorCode: 40002,
+    code: 'invalid_invitation',
+    title: 'The invitation is not valid.',
+    howToSolve:
+      'Give `email` as an email address; `auth_type` may be left out or be `AUTH_TYPE_SSO` (people sign in ' +
+      "through the console's identity provider). An existing user needs no invitation.",
+  },
   GW_OIDC_DISCOVERY_FAILED: {
     status: 400,
     errorCode: 40002,

@@ -47,6 +47,8 @@ import { registerRoleBindingRoutes } from './routes/iam-v2/role-bindings.ts'
 import { registerIdentityProviderRoutes } from './routes/iam-v2/identity-providers.ts'
 import { registerIdentityPoolRoutes } from './routes/iam-v2/identity-pools.ts'
 import { registerIdentityPoolMatchRoute } from './routes/iam-v2/identity-pool-match.ts'
+import { registerGroupMappingRoutes } from './routes/iam-v2/group-mappings.ts'
+import { registerInvitationRoutes } from './routes/iam-v2/invitations.ts'
 import type { IdentityProviderServices } from './routes/iam-v2/identity-provider-services.ts'
 
 export interface AppDependencies {
@@ -195,6 +197,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     registerOrganizationRoutes(app, controlPlane)
     registerClusterManagementRoutes(app, { ...controlPlane, clusters: deps.clusters })
     registerRoleBindingRoutes(app, { ...controlPlane, authorizer: deps.authorizer })
+    registerGroupMappingRoutes(app, { ...controlPlane, authorizer: deps.authorizer })
+    registerInvitationRoutes(app, controlPlane)
     if (deps.identityProviders) {
       const identityProviders = {
         ...controlPlane,

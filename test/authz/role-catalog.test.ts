@@ -30,6 +30,7 @@ const RESOURCES: Record<ResourceType, ResourcePath> = {
     { type: 'identity-provider', name: 'target' },
     { type: 'identity-pool', name: 'target' },
   ],
+  GroupMapping: [...organization, { type: 'group-mapping', name: 'target' }],
 }
 
 /** Where to bind a role so that its pattern covers the resources of a type (its widest level). */

@@ -142,6 +142,9 @@ interface IdentityVariables {
   /** A provider with one pool, `payments`. */
   readonly IDENTITY_PROVIDER_ID: string
   readonly IDENTITY_POOL_ID: string
+  readonly GROUP_MAPPING_ID: string
+  /** A pending invitation for linus@example.com. */
+  readonly INVITATION_ID: string
 }
 
 /**
@@ -163,6 +166,10 @@ async function seedIdentities(identities: SqlIdentityStore, clusterId: string): 
     if (binding.roleName !== 'OrganizationAdmin') await identities.deleteRoleBinding(binding.id, SYSTEM_ACTOR)
   for (const provider of (await identities.listIdentityProviders(everything)).items)
     await identities.deleteIdentityProvider(provider.id, SYSTEM_ACTOR)
+  for (const mapping of await identities.sso.listAllGroupMappings())
+    await identities.sso.deleteGroupMapping(mapping.id, SYSTEM_ACTOR)
+  for (const invitation of (await identities.sso.listInvitations(everything)).items)
+    await identities.sso.deleteInvitation(invitation.id, SYSTEM_ACTOR)
   const environments = (await identities.listEnvironments(everything)).items
   const [defaultEnvironment] = environments
   for (const environment of environments.slice(1))
@@ -226,7 +233,17 @@ async function seedIdentities(identities: SqlIdentityStore, clusterId: string): 
     { displayName: 'payments', description: '', identityClaim: 'claims.sub', filter: 'true' },
     SYSTEM_ACTOR,
   )
+  const mapping = await identities.sso.createGroupMapping(
+    { displayName: 'Engineering', description: '', filter: '"engineering" in groups' },
+    SYSTEM_ACTOR,
+  )
+  const invitation = await identities.sso.createInvitation(
+    { email: 'linus@example.com', authType: 'AUTH_TYPE_SSO', expiresAt: new Date(Date.now() + 86_400_000) },
+    SYSTEM_ACTOR,
+  )
   return {
+    GROUP_MAPPING_ID: mapping.id,
+    INVITATION_ID: invitation.id,
     IDENTITY_PROVIDER_ID: provider.id,
     IDENTITY_POOL_ID: pool!.id,
     ROLE_BINDING_ID: binding.id,
@@ -308,6 +325,8 @@ describe('API reference examples (docs/api-reference.md)', () => {
             ROLE_BINDING_ID: ids.ROLE_BINDING_ID,
             IDENTITY_PROVIDER_ID: ids.IDENTITY_PROVIDER_ID,
             IDENTITY_POOL_ID: ids.IDENTITY_POOL_ID,
+            GROUP_MAPPING_ID: ids.GROUP_MAPPING_ID,
+            INVITATION_ID: ids.INVITATION_ID,
             TOKEN: EXAMPLE_TOKEN,
             // One name for the reader, two roles here: the environment an API key's cluster is in,
             // and the environment the environment examples rename and delete.
