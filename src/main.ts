@@ -4,13 +4,17 @@
  * The composition root and the only module that reads `process.env`, wires concrete adapters and
  * listens. Usage: `node src/main.ts [--config gatehouse.yaml]` (or `GATEHOUSE_CONFIG`).
  */
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { pino, stdTimeFunctions, type Logger } from 'pino'
 import {
   ApiKeyAuthenticator,
   AuthenticationFailureThrottle,
   BearerAuthenticator,
+  ConsoleSessions,
   identityProviderAdministration,
+  OidcSignInClient,
   prepareBootstrapCredential,
   RequestCredentialAuthenticator,
 } from './authn/index.ts'
@@ -21,6 +25,7 @@ import { buildApp, createGatewayMetrics } from './http/index.ts'
 import { KafkaAuditTrail, KafkaClusterDirectory } from './kafka/index.ts'
 import { PlatformaticKafkaClusterClient } from './kafka/platformatic/index.ts'
 import { openIdentityStore, SYSTEM_ACTOR } from './store/sql/index.ts'
+import type { IdentityStore } from './store/index.ts'
 
 /** How soon a cluster unregistered on another instance stops being served here. */
 const REGISTERED_CLUSTERS_REFRESH_MS = 10_000
@@ -33,6 +38,50 @@ function readConfiguration(): AppConfig {
   return loadConfig({ file: values.config ?? process.env['GATEHOUSE_CONFIG'], env: process.env })
 }
 
+/** The console's folder of static files, beside `src/`. */
+const CONSOLE_ASSETS = fileURLToPath(new URL('../console/', import.meta.url))
+
+/** The web console and its sign-in, when `console.oidc` is configured. */
+function createConsole(config: AppConfig, identities: IdentityStore) {
+  const oidc = config.console.oidc
+  if (oidc === undefined) return undefined
+  let clientSecret = oidc.clientSecret
+  if (oidc.clientSecretFile !== undefined) {
+    try {
+      clientSecret = readFileSync(oidc.clientSecretFile, 'utf8').trim()
+    } catch (error) {
+      throw new ConfigError(`console.oidc.clientSecretFile: cannot read ${oidc.clientSecretFile}`, {
+        cause: error,
+      })
+    }
+    if (clientSecret === '')
+      throw new ConfigError(`console.oidc.clientSecretFile: ${oidc.clientSecretFile} is empty`)
+  }
+  const origin = (config.console.publicUrl ?? config.server.publicUrl)!.replace(/\/$/, '')
+  let signIn: OidcSignInClient
+  try {
+    signIn = new OidcSignInClient({
+      issuer: oidc.issuer,
+      clientId: oidc.clientId,
+      clientSecret: clientSecret!,
+      scopes: oidc.scopes,
+      redirectUri: `${origin}/console/auth/callback`,
+      clockSkewSeconds: config.authentication.tokenClockSkewSeconds,
+      fetchLimits: { allowInsecureLoopback: config.authentication.allowLoopbackHttpIssuers },
+    })
+  } catch (error) {
+    throw new ConfigError(`console.oidc.issuer: ${(error as Error).message}`, { cause: error })
+  }
+  const sessions = new ConsoleSessions(identities, {
+    idleTimeoutMs: config.console.sessionIdleTimeoutSeconds * 1000,
+    absoluteTimeoutMs: config.console.sessionAbsoluteTimeoutSeconds * 1000,
+    groupsClaim: oidc.groupsClaim,
+  })
+  // Ended sessions are refused anyway; this only keeps the table small.
+  setInterval(() => void sessions.sweep().catch(() => undefined), 10 * 60_000).unref()
+  return { sessions, signIn, origin, assetsDirectory: CONSOLE_ASSETS }
+}
+
 function createLogger(config: AppConfig): Logger {
   return pino({
     level: config.log.level,
@@ -40,7 +89,16 @@ function createLogger(config: AppConfig): Logger {
     timestamp: stdTimeFunctions.isoTime,
     // Belt and braces: nothing logs headers today, but a credential must never reach a log line.
     redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', '*.password', '*.secret', '*.apiSecret'],
+      paths: [
+        'req.headers.authorization',
+        'headers.authorization',
+        'req.headers.cookie',
+        'headers.cookie',
+        '*.password',
+        '*.secret',
+        '*.apiSecret',
+        '*.clientSecret',
+      ],
       censor: '[redacted]',
     },
   })
@@ -227,7 +285,12 @@ async function start(): Promise<void> {
       logger.error({ err: error }, 'could not read identity providers; using those read before'),
   })
   await bearerAuthenticator.start()
-  const authenticator = new RequestCredentialAuthenticator(apiKeyAuthenticator, bearerAuthenticator)
+  const consoleParts = createConsole(config, identities)
+  const authenticator = new RequestCredentialAuthenticator(
+    apiKeyAuthenticator,
+    bearerAuthenticator,
+    consoleParts?.sessions,
+  )
   const app = await buildApp({
     server: config.server,
     produce: config.produce,
@@ -246,6 +309,7 @@ async function start(): Promise<void> {
       allowLoopbackHttpIssuers: config.authentication.allowLoopbackHttpIssuers,
     }),
     authorizer,
+    ...(consoleParts ? { console: consoleParts } : {}),
     audit: auditTrail.trail,
     metrics: createGatewayMetrics(auditTrail.kafka ? { auditStats: () => auditTrail.kafka!.stats() } : {}),
     resources: {

@@ -107,3 +107,17 @@ export {
   GroupMappingEvaluator,
   type GroupMappingFilter,
 } from './sso/group-mappings.ts'
+export {
+  OidcSignInClient,
+  SignInError,
+  randomToken,
+  sha256,
+  type OidcSignInOptions,
+} from './sso/oidc-sign-in.ts'
+export {
+  ConsoleSessions,
+  SignInRefusedError,
+  csrfTokenOf,
+  sessionTag,
+  type ConsoleSessionOptions,
+} from './sso/console-sessions.ts'

@@ -22,6 +22,8 @@ export type AuditCredential =
       readonly subject?: string
     }
   | { readonly kind: 'bearer' }
+  /** A console session; `id` is a non-reversible tag of it (never the cookie's value). */
+  | { readonly kind: 'session'; readonly id: string; readonly userId: string }
   | { readonly kind: 'none' }
   | { readonly kind: 'unparsable' }
 

@@ -137,6 +137,24 @@ export const errorRegistry = {
       'The API key is valid but scoped to something else: a cluster key opens only /kafka/v3/clusters/{its cluster}, ' +
       'a management key (no resource) only /iam/v2 and /org/v2. Create a key for the API you call.',
   },
+  GW_AUTHN_SESSION_INVALID: {
+    status: 401,
+    errorCode: 40101,
+    code: 'unauthenticated',
+    title: 'Authentication failed',
+    howToSolve:
+      'The console session cookie is unknown, signed out or expired (idle or absolute timeout, ' +
+      '`console.sessionIdleTimeoutSeconds` / `console.sessionAbsoluteTimeoutSeconds`). Sign in again at /console/.',
+  },
+  GW_CSRF_REJECTED: {
+    status: 403,
+    errorCode: 40301,
+    code: 'csrf_rejected',
+    title: 'The request was refused: it may come from another site.',
+    howToSolve:
+      'Requests that change something with the console session cookie must come from the console itself: same ' +
+      'origin, with the `X-CSRF-Token` header the console sends. Scripts should use an API key instead of the cookie.',
+  },
   GW_AUTHZ_DENIED: {
     status: 403,
     errorCode: 40301,

@@ -13,7 +13,13 @@ import {
 } from '../../src/authn/index.ts'
 import type { IdentityStore } from '../../src/store/index.ts'
 import { staticKeyAuthenticator, type ExtraStaticKey } from './static-key.ts'
-import type { AuditTrail } from '../../src/core/index.ts'
+import { GatewayError, type AuditTrail } from '../../src/core/index.ts'
+import { fileURLToPath } from 'node:url'
+import {
+  RequestCredentialAuthenticator,
+  type ConsoleSessions,
+  type OidcSignInClient,
+} from '../../src/authn/index.ts'
 import { buildApp, type IdentityProviderServices, type ReadinessCheck } from '../../src/http/index.ts'
 import { identityProviderAdministration, TokenVerifier } from '../../src/authn/index.ts'
 import { KafkaClusterDirectory, type RuntimeRegistration } from '../../src/kafka/index.ts'
@@ -97,6 +103,8 @@ export async function buildTestApp(
     audit?: AuditTrail
     /** Replaces the identity-provider services (with `identities`); by default see `TEST_IDENTITY_PROVIDER_SERVICES`. */
     identityProviders?: Partial<IdentityProviderServices>
+    /** The console and SSO sign-in (with `identities`): the session cookie is then a credential. */
+    console?: { sessions: ConsoleSessions; signIn: OidcSignInClient; origin: string }
   } = {},
 ): Promise<TestApp> {
   const kafka = new FakeKafkaCluster()
@@ -142,8 +150,20 @@ export async function buildTestApp(
     authorizer,
     resources,
     authenticator: options.identities
-      ? new ApiKeyAuthenticator(options.identities, { cacheTtlMs: 500 })
+      ? new RequestCredentialAuthenticator(
+          new ApiKeyAuthenticator(options.identities, { cacheTtlMs: 500 }),
+          { authenticate: () => Promise.reject(new GatewayError('GW_AUTHN_FAILED')) },
+          options.console?.sessions,
+        )
       : staticKeyAuthenticator(key, secret, options.extraKeys),
+    ...(options.console
+      ? {
+          console: {
+            ...options.console,
+            assetsDirectory: fileURLToPath(new URL('../../console/', import.meta.url)),
+          },
+        }
+      : {}),
     ...(options.audit ? { audit: options.audit } : {}),
     ...(options.identities
       ? {

@@ -134,6 +134,10 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   getOpenApiDocument: { kind: 'authenticated', why: 'the API description is the same for everyone' },
   getMetrics: onOrganization('ViewMetrics'),
 
+  // Console sessions (the sign-in routes themselves are public).
+  getConsoleSession: { kind: 'authenticated', why: 'the caller’s own session' },
+  signOutOfConsole: { kind: 'authenticated', why: 'ends the caller’s own session' },
+
   // Kafka REST v3: clusters and brokers
   listKafkaClusters: FILTERED('clusters the caller may describe'),
   getKafkaCluster: onCluster('Describe'),

@@ -86,6 +86,8 @@ export function credentialOf(principal: Principal | undefined): AuditCredential 
     const { providerId, poolIds, subject } = principal.oauth
     return { kind: 'oauth', providerId, poolIds, ...(subject === undefined ? {} : { subject }) }
   }
+  if (principal.session !== undefined)
+    return { kind: 'session', id: principal.credentialId, userId: principal.session.userId }
   return { kind: 'api_key', id: principal.credentialId }
 }
 
@@ -96,6 +98,8 @@ function auditSubjectOf(credential: AuditCredential): string {
       return `api-key:${credential.id}`
     case 'oauth':
       return `identity-provider:${credential.providerId}`
+    case 'session':
+      return `console-session:${credential.id}`
     default:
       return `credential:${credential.kind}`
   }
