@@ -165,6 +165,17 @@ export const PREDEFINED_ROLES: readonly RoleDefinition[] = [
       ServiceAccount: ['Describe'],
     },
   },
+  {
+    name: 'AccountAdmin',
+    description:
+      'Manages the organization’s service accounts (create, change, delete, their keys and access) and sees its users.',
+    bindableOn: ['organization'],
+    permissions: {
+      Organization: ['Describe', 'CreateServiceAccount'],
+      ServiceAccount: ['All'],
+      User: ['Describe'],
+    },
+  },
 ]
 
 const ROLES_BY_NAME = new Map(PREDEFINED_ROLES.map((role) => [role.name, role]))
