@@ -780,7 +780,8 @@ async function start() {
   }
   state.csrf = state.session.csrf_token
   document.getElementById('nav').hidden = false
-  document.getElementById('who').textContent = `Signed in as ${state.session.user_id}`
+  document.getElementById('who').textContent =
+    `Signed in as ${state.session.email || state.session.user_id} (${state.session.user_id})`
   const signOut = document.getElementById('sign-out')
   signOut.hidden = false
   signOut.onclick = async () => {

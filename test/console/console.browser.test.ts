@@ -75,7 +75,7 @@ async function signIn(page: Page, origin: string, username: string): Promise<voi
   }
   await page.getByLabel('Username').fill(username)
   await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.getByText('Signed in as u-').waitFor()
+  await page.getByText(/^Signed in as .+ \(u-[a-z0-9]{6}\)$/).waitFor()
 }
 
 describe('web console in chromium, signed in through a real OpenID provider', { timeout: 300_000 }, () => {

@@ -199,6 +199,12 @@ export class ConsoleSessions {
     }
   }
 
+  /** The signed-in user's record, for the console to show who is signed in. */
+  async userOf(principal: Principal): Promise<UserRecord | undefined> {
+    if (principal.session === undefined) return undefined
+    return this.#store.getUser(principal.session.userId)
+  }
+
   /** Ends the session (signing out); unknown ids are ignored. */
   async signOut(sessionId: string): Promise<void> {
     await this.#store.sso.deleteSession(sha256(sessionId))

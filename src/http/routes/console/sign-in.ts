@@ -205,8 +205,11 @@ export function registerConsoleSignInRoutes(app: FastifyInstance, context: Conso
           'GW_AUTHN_SESSION_INVALID',
           'This is for console sessions; no session cookie was sent.',
         )
+      const user = await context.sessions.userOf(principal).catch(() => undefined)
       return reply.header('cache-control', 'no-store').send({
         user_id: principal.session.userId,
+        email: user?.email ?? '',
+        full_name: user?.fullName ?? '',
         principals: principal.principals,
         group_mapping_ids: principal.session.groupMappingIds,
         csrf_token: csrfTokenOf(sessionId),

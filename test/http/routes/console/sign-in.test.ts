@@ -137,6 +137,7 @@ describe('console sign-in (OIDC authorization code + PKCE, sessions, JIT, group 
     })
     assert.equal(session.statusCode, 200)
     assert.equal(session.json<{ user_id: string }>().user_id, users[0]!.id)
+    assert.equal(session.json<{ email: string }>().email, 'ada@example.com')
     assert.equal(session.json<{ group_mapping_ids: string[] }>().group_mapping_ids.length, 1)
     // Only a hash of the session id is stored.
     assert.equal(await store.sso.getSession(sessionId), undefined)
