@@ -759,6 +759,7 @@ const routes = [
 async function route() {
   if (!state.session) return
   showError(undefined)
+  setStatus('')
   const hash = location.hash || '#/clusters'
   for (const link of document.querySelectorAll('#nav a'))
     link.toggleAttribute('aria-current', hash.startsWith(link.getAttribute('href')))
