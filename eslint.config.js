@@ -97,4 +97,11 @@ export default tseslint.config(
     files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
   },
+  // The console's browser modules: plain JavaScript served as is (no build step), so the
+  // type-aware rules, which need the TypeScript project, do not apply; the rest do.
+  {
+    files: ['console/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { sourceType: 'module', parserOptions: { projectService: false, project: false } },
+  },
 )

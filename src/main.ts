@@ -4,6 +4,8 @@
  * The composition root and the only module that reads `process.env`, wires concrete adapters and
  * listens. Usage: `node src/main.ts [--config gatehouse.yaml]` (or `GATEHOUSE_CONFIG`).
  */
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { pino, stdTimeFunctions, type Logger } from 'pino'
 import {
@@ -12,7 +14,9 @@ import {
   BearerAuthenticator,
   CertificateAuthenticator,
   fetchRevocationLists,
+  ConsoleSessions,
   identityProviderAdministration,
+  OidcSignInClient,
   prepareBootstrapCredential,
   RequestCredentialAuthenticator,
 } from './authn/index.ts'
@@ -23,6 +27,7 @@ import { buildApp, createGatewayMetrics, GatewayListeners } from './http/index.t
 import { KafkaAuditReader, KafkaAuditTrail, KafkaClusterDirectory } from './kafka/index.ts'
 import { PlatformaticKafkaClusterClient } from './kafka/platformatic/index.ts'
 import { openIdentityStore, SYSTEM_ACTOR } from './store/sql/index.ts'
+import type { IdentityStore } from './store/index.ts'
 
 /** How soon a cluster unregistered on another instance stops being served here. */
 const REGISTERED_CLUSTERS_REFRESH_MS = 10_000
@@ -35,6 +40,50 @@ function readConfiguration(): AppConfig {
   return loadConfig({ file: values.config ?? process.env['GATEHOUSE_CONFIG'], env: process.env })
 }
 
+/** The console's folder of static files, beside `src/`. */
+const CONSOLE_ASSETS = fileURLToPath(new URL('../console/', import.meta.url))
+
+/** The web console and its sign-in, when `console.oidc` is configured. */
+function createConsole(config: AppConfig, identities: IdentityStore) {
+  const oidc = config.console.oidc
+  if (oidc === undefined) return undefined
+  let clientSecret = oidc.clientSecret
+  if (oidc.clientSecretFile !== undefined) {
+    try {
+      clientSecret = readFileSync(oidc.clientSecretFile, 'utf8').trim()
+    } catch (error) {
+      throw new ConfigError(`console.oidc.clientSecretFile: cannot read ${oidc.clientSecretFile}`, {
+        cause: error,
+      })
+    }
+    if (clientSecret === '')
+      throw new ConfigError(`console.oidc.clientSecretFile: ${oidc.clientSecretFile} is empty`)
+  }
+  const origin = (config.console.publicUrl ?? config.server.publicUrl)!.replace(/\/$/, '')
+  let signIn: OidcSignInClient
+  try {
+    signIn = new OidcSignInClient({
+      issuer: oidc.issuer,
+      clientId: oidc.clientId,
+      clientSecret: clientSecret!,
+      scopes: oidc.scopes,
+      redirectUri: `${origin}/console/auth/callback`,
+      clockSkewSeconds: config.authentication.tokenClockSkewSeconds,
+      fetchLimits: { allowInsecureLoopback: config.authentication.allowLoopbackHttpIssuers },
+    })
+  } catch (error) {
+    throw new ConfigError(`console.oidc.issuer: ${(error as Error).message}`, { cause: error })
+  }
+  const sessions = new ConsoleSessions(identities, {
+    idleTimeoutMs: config.console.sessionIdleTimeoutSeconds * 1000,
+    absoluteTimeoutMs: config.console.sessionAbsoluteTimeoutSeconds * 1000,
+    groupsClaim: oidc.groupsClaim,
+  })
+  // Ended sessions are refused anyway; this only keeps the table small.
+  setInterval(() => void sessions.sweep().catch(() => undefined), 10 * 60_000).unref()
+  return { sessions, signIn, origin, assetsDirectory: CONSOLE_ASSETS }
+}
+
 function createLogger(config: AppConfig): Logger {
   return pino({
     level: config.log.level,
@@ -42,7 +91,16 @@ function createLogger(config: AppConfig): Logger {
     timestamp: stdTimeFunctions.isoTime,
     // Belt and braces: nothing logs headers today, but a credential must never reach a log line.
     redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', '*.password', '*.secret', '*.apiSecret'],
+      paths: [
+        'req.headers.authorization',
+        'headers.authorization',
+        'req.headers.cookie',
+        'headers.cookie',
+        '*.password',
+        '*.secret',
+        '*.apiSecret',
+        '*.clientSecret',
+      ],
       censor: '[redacted]',
     },
   })
@@ -261,13 +319,13 @@ async function start(): Promise<void> {
     onTrustChanged: (certificates) => listeners.setClientCertificateAuthorities(certificates),
   })
   await certificateAuthenticator.start()
-  const authenticator = new RequestCredentialAuthenticator(
-    apiKeyAuthenticator,
-    bearerAuthenticator,
-    listeners.isTlsEnabled && config.server.tls.clientCertificates === 'request'
-      ? certificateAuthenticator
-      : undefined,
-  )
+  const consoleParts = createConsole(config, identities)
+  const authenticator = new RequestCredentialAuthenticator(apiKeyAuthenticator, bearerAuthenticator, {
+    ...(listeners.isTlsEnabled && config.server.tls.clientCertificates === 'request'
+      ? { certificates: certificateAuthenticator }
+      : {}),
+    ...(consoleParts === undefined ? {} : { sessions: consoleParts.sessions }),
+  })
   const app = await buildApp({
     server: config.server,
     produce: config.produce,
@@ -293,6 +351,7 @@ async function start(): Promise<void> {
     },
     serverFactory: listeners.serverFactory(),
     authorizer,
+    ...(consoleParts ? { console: consoleParts } : {}),
     audit: auditTrail.trail,
     ...(auditTrail.reader ? { auditEvents: auditTrail.reader } : {}),
     metrics: createGatewayMetrics(auditTrail.kafka ? { auditStats: () => auditTrail.kafka!.stats() } : {}),

@@ -9,6 +9,8 @@ import { GatewayError } from '../core/index.ts'
 export type PresentedCredential =
   | { readonly kind: 'basic'; readonly key: string; readonly secret: string }
   | { readonly kind: 'bearer'; readonly token: string }
+  /** The console's session cookie (read by the HTTP layer, never from `Authorization`). */
+  | { readonly kind: 'session'; readonly sessionId: string }
 
 /** Headers longer than this are refused before any decoding work. */
 const MAX_AUTHORIZATION_LENGTH = 16_384

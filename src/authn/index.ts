@@ -105,7 +105,11 @@ export {
   listedPoolIds,
   IDENTITY_POOL_HEADER,
 } from './oidc/pool-selection.ts'
-export { RequestCredentialAuthenticator, type ClientCertificateVerifier } from './request-authenticator.ts'
+export {
+  RequestCredentialAuthenticator,
+  type ClientCertificateVerifier,
+  type SessionVerifier,
+} from './request-authenticator.ts'
 export {
   CertificateAuthenticator,
   fetchRevocationLists,
@@ -130,3 +134,23 @@ export {
   type ChainDescription,
 } from './mtls/pem.ts'
 export { readRevocationLists, parseRevocationList, type VerifiedRevocationList } from './mtls/crl.ts'
+export {
+  groupMappingFilterCompiler,
+  groupsOf,
+  GroupMappingEvaluator,
+  type GroupMappingFilter,
+} from './sso/group-mappings.ts'
+export {
+  OidcSignInClient,
+  SignInError,
+  randomToken,
+  sha256,
+  type OidcSignInOptions,
+} from './sso/oidc-sign-in.ts'
+export {
+  ConsoleSessions,
+  SignInRefusedError,
+  csrfTokenOf,
+  sessionTag,
+  type ConsoleSessionOptions,
+} from './sso/console-sessions.ts'

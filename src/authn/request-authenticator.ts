@@ -2,12 +2,13 @@
  * @module authn/request-authenticator
  *
  * One entry point for every credential a request can carry: HTTP Basic goes to the API keys,
- * Bearer to the identity providers, and a client certificate (mTLS) to the certificate
- * authorities. Each verifier keeps its own caches and rules.
+ * Bearer to the identity providers, the console's session cookie to the console sessions, and a
+ * client certificate (mTLS) to the certificate authorities. Each verifier keeps its own caches and
+ * rules.
  *
  * Precedence (docs/compatibility.md, "mTLS"): an `Authorization` header is an explicit choice made
- * for this request, so it wins; the client certificate counts only when the request has no
- * `Authorization` header. A request never holds the principals of two credentials at once.
+ * for this request, so it wins; then the console's session cookie; the client certificate counts
+ * only when the request carries neither. A request never holds the principals of two credentials.
  */
 import { GatewayError, type Principal } from '../core/index.ts'
 import type { PresentedCredential } from './credentials.ts'
@@ -28,19 +29,29 @@ export interface ClientCertificateVerifier {
   ): Principal
 }
 
+export interface SessionVerifier {
+  authenticate(sessionId: string): Promise<Principal>
+}
+
 export class RequestCredentialAuthenticator {
   readonly #apiKeys: ApiKeyVerifier
   readonly #bearer: BearerTokenVerifier
   readonly #certificates: ClientCertificateVerifier | undefined
+  readonly #sessions: SessionVerifier | undefined
 
+  /**
+   * Without `sessions` (the console is off), a session cookie is refused like an unknown key;
+   * without `certificates` (no mTLS listener), a client certificate is not a credential.
+   */
   constructor(
     apiKeys: ApiKeyVerifier,
     bearer: BearerTokenVerifier,
-    certificates?: ClientCertificateVerifier,
+    optional: { readonly certificates?: ClientCertificateVerifier; readonly sessions?: SessionVerifier } = {},
   ) {
     this.#apiKeys = apiKeys
     this.#bearer = bearer
-    this.#certificates = certificates
+    this.#certificates = optional.certificates
+    this.#sessions = optional.sessions
   }
 
   /**
@@ -61,6 +72,10 @@ export class RequestCredentialAuthenticator {
     }
     if (credential.kind === 'bearer')
       return this.#bearer.authenticate(credential.token, context.identityPoolHeader)
+    if (credential.kind === 'session') {
+      if (this.#sessions === undefined) throw new GatewayError('GW_AUTHN_SESSION_INVALID')
+      return this.#sessions.authenticate(credential.sessionId)
+    }
     return this.#apiKeys.authenticate(credential)
   }
 }

@@ -42,6 +42,7 @@ export const PREDEFINED_ROLES: readonly RoleDefinition[] = [
       IdentityProvider: ['All'],
       IdentityPool: ['All'],
       CertificateAuthority: ['All'],
+      GroupMapping: ['All'],
       ...KAFKA_DATA_ALL,
     },
   },
@@ -89,6 +90,7 @@ export const PREDEFINED_ROLES: readonly RoleDefinition[] = [
       IdentityProvider: ['Describe'],
       IdentityPool: ['Describe'],
       CertificateAuthority: ['Describe'],
+      GroupMapping: ['Describe'],
     },
   },
   {
@@ -163,6 +165,17 @@ export const PREDEFINED_ROLES: readonly RoleDefinition[] = [
       Environment: ['Describe', 'ManageApiKeys'],
       CloudCluster: ['Describe', 'ManageApiKeys'],
       ServiceAccount: ['Describe'],
+    },
+  },
+  {
+    name: 'AccountAdmin',
+    description:
+      'Manages the organization’s service accounts (create, change, delete, their keys and access) and sees its users.',
+    bindableOn: ['organization'],
+    permissions: {
+      Organization: ['Describe', 'CreateServiceAccount'],
+      ServiceAccount: ['All'],
+      User: ['Describe'],
     },
   },
 ]

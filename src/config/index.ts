@@ -9,5 +9,6 @@ export {
   type KafkaConfig,
   type ProduceConfig,
   type ServerConfig,
+  type ConsoleConfig,
 } from './schema.ts'
 export { loadConfig, listConfigLeaves, ENV_PREFIX, type ConfigLeaf } from './load.ts'

@@ -259,7 +259,26 @@ export function loadConfig(options: {
       `Invalid configuration: server.port and server.tls.port are both ${tls.port}; give HTTPS its own port or set server.plainHttp to false.`,
     )
   }
+  checkConsole(config)
   return deepFreeze(config)
+}
+
+/** The console's settings that JSON Schema cannot express: exactly one secret, `openid`, a public URL. */
+function checkConsole(config: AppConfig): void {
+  const { oidc } = config.console
+  if (oidc === undefined) return
+  const invalid = (message: string) => new ConfigError(`Invalid configuration: ${message}`)
+  if ((oidc.clientSecret === undefined) === (oidc.clientSecretFile === undefined))
+    throw invalid('console.oidc needs exactly one of clientSecret and clientSecretFile.')
+  if (!oidc.scopes.includes('openid')) throw invalid('console.oidc.scopes must include openid.')
+  if (config.console.publicUrl === undefined && config.server.publicUrl === undefined)
+    throw invalid(
+      'console.publicUrl (or server.publicUrl) is required with console.oidc: it makes the sign-in redirect URI.',
+    )
+  if (config.console.sessionAbsoluteTimeoutSeconds < config.console.sessionIdleTimeoutSeconds)
+    throw invalid(
+      'console.sessionAbsoluteTimeoutSeconds must not be shorter than console.sessionIdleTimeoutSeconds.',
+    )
 }
 
 function deepFreeze<T>(value: T): T {

@@ -420,6 +420,86 @@ const Audit = Type.Object(
   },
 )
 
+const ConsoleOidc = Type.Object(
+  {
+    issuer: Type.String({
+      minLength: 1,
+      description:
+        'The identity provider people sign in with (OpenID Connect), e.g. `https://login.example.com/realms/acme`. ' +
+        'Its discovery document must name the same issuer. https only (http to a loopback host only with ' +
+        '`authentication.allowLoopbackHttpIssuers`).',
+    }),
+    clientId: Type.String({
+      minLength: 1,
+      description: 'The client id registered for Gatehouse at the provider.',
+    }),
+    clientSecret: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'The client secret. Never logged. Prefer `clientSecretFile` or `GATEHOUSE_CONSOLE_OIDC_CLIENT_SECRET`.',
+      }),
+    ),
+    clientSecretFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'A file holding the client secret (surrounding whitespace is ignored); instead of `clientSecret`.',
+      }),
+    ),
+    scopes: Type.Array(Type.String({ pattern: '^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$' }), {
+      default: ['openid', 'email', 'profile'],
+      description:
+        'Scopes asked for; must include `openid`. Add the scope that releases the groups claim if the provider ' +
+        'needs one (e.g. `groups`).',
+    }),
+    groupsClaim: Type.String({
+      minLength: 1,
+      default: 'groups',
+      description:
+        'The ID-token claim that lists the person’s groups (a list of strings, or one string); group-mapping ' +
+        'filters see it as `groups`.',
+    }),
+  },
+  { additionalProperties: false, description: 'The console’s sign-in provider.' },
+)
+
+const Console = Type.Object(
+  {
+    oidc: Type.Optional(ConsoleOidc),
+    publicUrl: Type.Optional(
+      Type.String({
+        pattern: '^https?://[^/?#]+$',
+        description:
+          'Scheme, host and port people reach the console at (e.g. `https://gatehouse.example.com`); the ' +
+          'sign-in redirect URI is `<publicUrl>/console/auth/callback`. Defaults to `server.publicUrl`; one of the ' +
+          'two is required when the console is on.',
+      }),
+    ),
+    sessionIdleTimeoutSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 86_400,
+      default: 1800,
+      description:
+        'A console session ends after this long without a request (checked to within a twentieth of it, at ' +
+        'most a minute).',
+    }),
+    sessionAbsoluteTimeoutSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 2_592_000,
+      default: 43_200,
+      description: 'A console session ends this long after sign-in, however much it is used.',
+    }),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description:
+      'The web console and SSO sign-in. Off unless `console.oidc` is set; then `/console/` serves the console and ' +
+      'people sign in through that provider.',
+  },
+)
+
 export const ConfigSchema = Type.Object(
   {
     server: Server,
@@ -430,6 +510,7 @@ export const ConfigSchema = Type.Object(
     authentication: Authentication,
     authorization: Authorization,
     audit: Audit,
+    console: Console,
     dataDir: Type.String({
       minLength: 1,
       default: './gatehouse-data',
@@ -450,3 +531,4 @@ export type ProduceConfig = AppConfig['produce']
 export type StoreConfig = AppConfig['store']
 export type AuthenticationConfig = AppConfig['authentication']
 export type AuthorizationConfig = AppConfig['authorization']
+export type ConsoleConfig = AppConfig['console']

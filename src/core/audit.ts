@@ -33,6 +33,8 @@ export type AuditCredential =
   /** A client certificate that was refused: its fingerprint when it could be read. */
   | { readonly kind: 'refused_certificate'; readonly fingerprint?: string }
   | { readonly kind: 'bearer' }
+  /** A console session; `id` is a non-reversible tag of it (never the cookie's value). */
+  | { readonly kind: 'session'; readonly id: string; readonly userId: string }
   | { readonly kind: 'none' }
   | { readonly kind: 'unparsable' }
 

@@ -24,12 +24,20 @@ export const CRN_SEGMENT_TYPES = [
   'identity-provider',
   'identity-pool',
   'certificate-authority',
+  'group-mapping',
 ] as const
 export type CrnSegmentType = (typeof CRN_SEGMENT_TYPES)[number]
 
 /** Which segment types may follow which: the hierarchy role-binding patterns must respect. */
 export const CRN_CHILDREN: Readonly<Record<CrnSegmentType, readonly CrnSegmentType[]>> = {
-  organization: ['environment', 'service-account', 'user', 'identity-provider', 'certificate-authority'],
+  organization: [
+    'environment',
+    'service-account',
+    'user',
+    'identity-provider',
+    'certificate-authority',
+    'group-mapping',
+  ],
   environment: ['cloud-cluster'],
   'cloud-cluster': ['kafka'],
   kafka: ['topic', 'group', 'transactional-id'],
@@ -42,6 +50,7 @@ export const CRN_CHILDREN: Readonly<Record<CrnSegmentType, readonly CrnSegmentTy
   'identity-pool': [],
   // Certificate identity pools sit under their authority, as Confluent's CRNs place them.
   'certificate-authority': ['identity-pool'],
+  'group-mapping': [],
 }
 
 export interface CrnSegment {
@@ -66,6 +75,7 @@ export const RESOURCE_TYPES = [
   'IdentityProvider',
   'IdentityPool',
   'CertificateAuthority',
+  'GroupMapping',
 ] as const
 export type ResourceType = (typeof RESOURCE_TYPES)[number]
 
@@ -82,6 +92,7 @@ const RESOURCE_TYPE_OF_SEGMENT: Readonly<Record<CrnSegmentType, ResourceType>> =
   'identity-provider': 'IdentityProvider',
   'identity-pool': 'IdentityPool',
   'certificate-authority': 'CertificateAuthority',
+  'group-mapping': 'GroupMapping',
 }
 
 /** Operations, as verbs. The first ten are Kafka's ACL operations; the rest govern the control plane. */
@@ -110,6 +121,8 @@ export const OPERATIONS = [
   'CreateIdentityPool',
   /** Register a certificate authority for mTLS (on the organization); its pools use `CreateIdentityPool` on it. */
   'CreateCertificateAuthority',
+  /** Add an SSO group mapping (on the organization). */
+  'CreateGroupMapping',
   /** Read the gateway's own metrics (`/metrics`). */
   'ViewMetrics',
   /** Read the audit trail back (`/gatehouse/v1/audit-events`); only `All` on the organization grants it. */

@@ -148,6 +148,24 @@ export const errorRegistry = {
       'no certificate identity pool). Check the certificate with `openssl x509 -noout -text` and the pools with ' +
       '`GET /iam/v2/certificate-authorities/{id}/identity-pools`.',
   },
+  GW_AUTHN_SESSION_INVALID: {
+    status: 401,
+    errorCode: 40101,
+    code: 'unauthenticated',
+    title: 'Authentication failed',
+    howToSolve:
+      'The console session cookie is unknown, signed out or expired (idle or absolute timeout, ' +
+      '`console.sessionIdleTimeoutSeconds` / `console.sessionAbsoluteTimeoutSeconds`). Sign in again at /console/.',
+  },
+  GW_CSRF_REJECTED: {
+    status: 403,
+    errorCode: 40301,
+    code: 'csrf_rejected',
+    title: 'The request was refused: it may come from another site.',
+    howToSolve:
+      'Requests that change something with the console session cookie must come from the console itself: same ' +
+      'origin, with the `X-CSRF-Token` header the console sends. Scripts should use an API key instead of the cookie.',
+  },
   GW_AUTHZ_DENIED: {
     status: 403,
     errorCode: 40301,
@@ -371,6 +389,24 @@ export const errorRegistry = {
     howToSolve:
       'Give `external_identifier` as a subject attribute (CN, O, OU, C, L, ST, DC, UID or emailAddress) and `filter` ' +
       'as a condition on the certificate, e.g. `CN.startsWith("orders-") && O == "Acme"`; the message says where it is wrong.',
+  },
+  GW_GROUP_MAPPING_FILTER_INVALID: {
+    status: 400,
+    errorCode: 40002,
+    code: 'invalid_filter',
+    title: 'Invalid Filter',
+    howToSolve:
+      'Write `filter` as a CEL condition of at most 300 characters on `groups` (the groups claim, a list of ' +
+      'strings) or `claims`, e.g. `"engineering" in groups`; the message says where it is wrong.',
+  },
+  GW_INVITATION_INVALID: {
+    status: 400,
+    errorCode: 40002,
+    code: 'invalid_invitation',
+    title: 'The invitation is not valid.',
+    howToSolve:
+      'Give `email` as an email address; `auth_type` may be left out or be `AUTH_TYPE_SSO` (people sign in ' +
+      "through the console's identity provider). An existing user needs no invitation.",
   },
   GW_OIDC_DISCOVERY_FAILED: {
     status: 400,

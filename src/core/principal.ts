@@ -5,7 +5,8 @@
  */
 
 /** How a caller proved who they are. */
-export type AuthenticationMethod = 'api_key' | 'oauth' | 'certificate'
+/** `certificate`: a client certificate (mTLS); `session`: a person signed in to the console (a session cookie). */
+export type AuthenticationMethod = 'api_key' | 'oauth' | 'certificate' | 'session'
 
 /** What a bearer token came to: safe to log and audit (never the token itself). */
 export interface OAuthIdentity {
@@ -40,6 +41,8 @@ export type CredentialScope =
   | { readonly kind: 'cluster'; readonly clusterId: string }
   | { readonly kind: 'management' }
   | { readonly kind: 'global' }
+  /** A console session: the management API and every Kafka cluster, within the person's permissions. */
+  | { readonly kind: 'session' }
 
 export interface Principal {
   /** Kafka-style principal, e.g. `User:sa-x1y2z3`: the identity the credential belongs to. */
@@ -60,6 +63,15 @@ export interface Principal {
   readonly oauth?: OAuthIdentity
   /** Set for client certificates (mTLS). */
   readonly certificate?: CertificateIdentity
+  /** Set for console sessions: the signed-in user and the group mappings their groups matched. */
+  readonly session?: SessionIdentity
+}
+
+/** What a console session came to: safe to log and audit (never the session id). */
+export interface SessionIdentity {
+  readonly userId: string
+  /** `group-…` ids of the matching group mappings. */
+  readonly groupMappingIds: readonly string[]
 }
 
 /** What a request is aimed at, as far as credential scopes are concerned. */
@@ -73,7 +85,7 @@ export type RequestSurface =
 
 /** Whether a credential of `scope` may be used on `surface`. */
 export function isScopeAllowedOn(scope: CredentialScope, surface: RequestSurface): boolean {
-  if (scope.kind === 'global' || surface.kind === 'gateway') return true
+  if (scope.kind === 'global' || scope.kind === 'session' || surface.kind === 'gateway') return true
   switch (surface.kind) {
     case 'kafka-cluster':
       return scope.kind === 'cluster' && scope.clusterId === surface.clusterId

@@ -47,6 +47,11 @@ import { registerRoleBindingRoutes } from './routes/iam-v2/role-bindings.ts'
 import { registerIdentityProviderRoutes } from './routes/iam-v2/identity-providers.ts'
 import { registerIdentityPoolRoutes } from './routes/iam-v2/identity-pools.ts'
 import { registerIdentityPoolMatchRoute } from './routes/iam-v2/identity-pool-match.ts'
+import { registerGroupMappingRoutes } from './routes/iam-v2/group-mappings.ts'
+import { registerInvitationRoutes } from './routes/iam-v2/invitations.ts'
+import { registerConsoleSignInRoutes } from './routes/console/sign-in.ts'
+import { registerConsoleAssetRoutes } from './routes/console/assets.ts'
+import type { ConsoleSessions, OidcSignInClient } from '../authn/index.ts'
 import type { IdentityProviderServices } from './routes/iam-v2/identity-provider-services.ts'
 import { registerCertificateAuthorityRoutes } from './routes/iam-v2/certificate-authorities.ts'
 import { registerCertificatePoolRoutes } from './routes/iam-v2/certificate-pools.ts'
@@ -89,6 +94,15 @@ export interface AppDependencies {
   readonly audit?: AuditTrail
   /** Reads the audit records back for `/gatehouse/v1/audit-events` (served only when given). */
   readonly auditEvents?: AuditEventSource
+  /** The web console and SSO sign-in; absent when the console is off (needs `identities`). */
+  readonly console?: {
+    readonly sessions: ConsoleSessions
+    readonly signIn: OidcSignInClient
+    /** `https://host[:port]` people reach the console at. */
+    readonly origin: string
+    /** The folder of the console's static files. */
+    readonly assetsDirectory: string
+  }
 }
 
 const NO_AUDIT: AuditTrail = { record: () => undefined }
@@ -154,6 +168,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     onFailure: (reason) => metrics.authenticationFailures.inc({ reason }),
     onThrottled: () => metrics.authenticationThrottled.inc(),
     onOutcome: (request, outcome) => audit.record(authenticationRecord(request, outcome, auditSource)),
+    ...(deps.console && deps.identities ? { consoleOrigin: deps.console.origin } : {}),
   })
   installAuthorization(app, {
     authorizer: deps.authorizer,
@@ -211,6 +226,17 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     registerOrganizationRoutes(app, controlPlane)
     registerClusterManagementRoutes(app, { ...controlPlane, clusters: deps.clusters })
     registerRoleBindingRoutes(app, { ...controlPlane, authorizer: deps.authorizer })
+    registerGroupMappingRoutes(app, { ...controlPlane, authorizer: deps.authorizer })
+    registerInvitationRoutes(app, controlPlane)
+    if (deps.console) {
+      registerConsoleSignInRoutes(app, {
+        sessions: deps.console.sessions,
+        signIn: deps.console.signIn,
+        store: deps.identities.sso,
+        consoleOrigin: deps.console.origin,
+      })
+      registerConsoleAssetRoutes(app, deps.console.assetsDirectory)
+    }
     if (deps.identityProviders) {
       const identityProviders = {
         ...controlPlane,

@@ -5,3 +5,4 @@
  */
 export type * from './port.ts'
 export { InvalidPageTokenError, StoreConflictError, StoreReferenceError, StoreSecretError } from './port.ts'
+export type * from './sso-port.ts'

@@ -5,6 +5,7 @@
  * PostgreSQL). Every method rejects with an `Error` when the medium fails; callers treat that as
  * "not ready" and fail closed.
  */
+import type { SsoStore } from './sso-port.ts'
 
 /** A salted hash of a secret, never the secret itself. */
 export interface StoredSecretHash {
@@ -560,6 +561,9 @@ export interface IdentityStore extends IdentityChangeFeed, StoreHealth {
 
   /** The most recent audit events first. */
   listAuditEvents(page: PageRequest, filter?: { resourceId?: string }): Promise<Page<AuditEventRecord>>
+
+  /** Group mappings, invitations and console sessions (sso-port.ts), in the same database. */
+  readonly sso: SsoStore
 
   close(): Promise<void>
 }

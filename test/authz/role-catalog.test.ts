@@ -31,6 +31,7 @@ const RESOURCES: Record<ResourceType, ResourcePath> = {
     { type: 'identity-pool', name: 'target' },
   ],
   CertificateAuthority: [...organization, { type: 'certificate-authority', name: 'target' }],
+  GroupMapping: [...organization, { type: 'group-mapping', name: 'target' }],
 }
 
 /** Where to bind a role so that its pattern covers the resources of a type (its widest level). */

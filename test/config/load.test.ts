@@ -22,6 +22,56 @@ function assertConfigError(run: () => unknown, pattern: RegExp): void {
 }
 
 describe('configuration loading', () => {
+  it('leaves the console off by default and checks its settings when on', () => {
+    assert.equal(loadConfig({ env: {} }).console.oidc, undefined)
+    const base = {
+      GATEHOUSE_CONSOLE_OIDC_ISSUER: 'https://login.example.com',
+      GATEHOUSE_CONSOLE_OIDC_CLIENT_ID: 'gatehouse',
+      GATEHOUSE_CONSOLE_PUBLIC_URL: 'https://gatehouse.example.com',
+    }
+    const on = loadConfig({ env: { ...base, GATEHOUSE_CONSOLE_OIDC_CLIENT_SECRET: 's3cret' } })
+    assert.deepEqual(on.console.oidc?.scopes, ['openid', 'email', 'profile'])
+    assert.equal(on.console.oidc?.groupsClaim, 'groups')
+    assert.equal(on.console.sessionIdleTimeoutSeconds, 1800)
+    assert.equal(on.console.sessionAbsoluteTimeoutSeconds, 43_200)
+    assertConfigError(() => loadConfig({ env: base }), /exactly one of clientSecret and clientSecretFile/)
+    assertConfigError(
+      () =>
+        loadConfig({
+          env: {
+            ...base,
+            GATEHOUSE_CONSOLE_OIDC_CLIENT_SECRET: 'a',
+            GATEHOUSE_CONSOLE_OIDC_CLIENT_SECRET_FILE: '/run/secret',
+          },
+        }),
+      /exactly one/,
+    )
+    assertConfigError(
+      () =>
+        loadConfig({
+          env: { ...base, GATEHOUSE_CONSOLE_OIDC_CLIENT_SECRET: 'a', GATEHOUSE_CONSOLE_OIDC_SCOPES: 'email' },
+        }),
+      /must include openid/,
+    )
+    const { GATEHOUSE_CONSOLE_PUBLIC_URL: _publicUrl, ...withoutUrl } = base
+    assertConfigError(
+      () => loadConfig({ env: { ...withoutUrl, GATEHOUSE_CONSOLE_OIDC_CLIENT_SECRET: 'a' } }),
+      /console.publicUrl \(or server.publicUrl\) is required/,
+    )
+    assertConfigError(
+      () =>
+        loadConfig({
+          env: {
+            ...base,
+            GATEHOUSE_CONSOLE_OIDC_CLIENT_SECRET: 'a',
+            GATEHOUSE_CONSOLE_SESSION_IDLE_TIMEOUT_SECONDS: '3600',
+            GATEHOUSE_CONSOLE_SESSION_ABSOLUTE_TIMEOUT_SECONDS: '60',
+          },
+        }),
+      /must not be shorter/,
+    )
+  })
+
   it('fills every default when nothing is given', () => {
     const config = loadConfig({ env: {} })
     assert.equal(config.server.port, 8082)

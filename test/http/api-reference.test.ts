@@ -149,6 +149,9 @@ interface IdentityVariables {
   /** An authority of the test PKI with one pool, `orders`. */
   readonly CERTIFICATE_AUTHORITY_ID: string
   readonly CERTIFICATE_POOL_ID: string
+  readonly GROUP_MAPPING_ID: string
+  /** A pending invitation for linus@example.com. */
+  readonly INVITATION_ID: string
 }
 
 /**
@@ -172,6 +175,10 @@ async function seedIdentities(identities: SqlIdentityStore, clusterId: string): 
     await identities.deleteIdentityProvider(provider.id, SYSTEM_ACTOR)
   for (const authority of (await identities.listCertificateAuthorities(everything)).items)
     await identities.deleteCertificateAuthority(authority.id, SYSTEM_ACTOR)
+  for (const mapping of await identities.sso.listAllGroupMappings())
+    await identities.sso.deleteGroupMapping(mapping.id, SYSTEM_ACTOR)
+  for (const invitation of (await identities.sso.listInvitations(everything)).items)
+    await identities.sso.deleteInvitation(invitation.id, SYSTEM_ACTOR)
   const environments = (await identities.listEnvironments(everything)).items
   const [defaultEnvironment] = environments
   for (const environment of environments.slice(1))
@@ -250,9 +257,19 @@ async function seedIdentities(identities: SqlIdentityStore, clusterId: string): 
     { displayName: 'orders', description: '', externalIdentifier: 'CN', filter: 'CN.startsWith("orders-")' },
     SYSTEM_ACTOR,
   )
+  const mapping = await identities.sso.createGroupMapping(
+    { displayName: 'Engineering', description: '', filter: '"engineering" in groups' },
+    SYSTEM_ACTOR,
+  )
+  const invitation = await identities.sso.createInvitation(
+    { email: 'linus@example.com', authType: 'AUTH_TYPE_SSO', expiresAt: new Date(Date.now() + 86_400_000) },
+    SYSTEM_ACTOR,
+  )
   return {
     CERTIFICATE_AUTHORITY_ID: authority.id,
     CERTIFICATE_POOL_ID: certificatePool!.id,
+    GROUP_MAPPING_ID: mapping.id,
+    INVITATION_ID: invitation.id,
     IDENTITY_PROVIDER_ID: provider.id,
     IDENTITY_POOL_ID: pool!.id,
     ROLE_BINDING_ID: binding.id,
@@ -338,6 +355,8 @@ describe('API reference examples (docs/api-reference.md)', () => {
             CERTIFICATE_POOL_ID: ids.CERTIFICATE_POOL_ID,
             CERTIFICATE_CHAIN_BASE64: Buffer.from(pki.chainPem).toString('base64'),
             CRL_BASE64: Buffer.from(CRL_PEM).toString('base64'),
+            GROUP_MAPPING_ID: ids.GROUP_MAPPING_ID,
+            INVITATION_ID: ids.INVITATION_ID,
             TOKEN: EXAMPLE_TOKEN,
             // One name for the reader, two roles here: the environment an API key's cluster is in,
             // and the environment the environment examples rename and delete.

@@ -12,7 +12,7 @@ import { Ajv, type ValidateFunction } from 'ajv'
 import { parse } from 'yaml'
 
 type JsonObject = Record<string, unknown>
-type SpecName = 'cloud' | 'oss' | 'iam' | 'apikeys' | 'org' | 'mds' | 'idp' | 'ca'
+type SpecName = 'cloud' | 'oss' | 'iam' | 'apikeys' | 'org' | 'mds' | 'idp' | 'ca' | 'sso'
 
 interface SpecOperation {
   readonly operationId: string
@@ -123,6 +123,8 @@ const specs: {
     name: 'ca',
     errorSchema: 'Failure',
   },
+  // SSO group mappings, under /iam/v2/sso/group-mappings.
+  { ...loadSpec('confluent-cloud-sso-v2.openapi.yaml', 'sso', ''), name: 'sso', errorSchema: 'Failure' },
 ]
 const compiled = new Map<string, ValidateFunction>()
 

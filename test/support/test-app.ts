@@ -13,14 +13,21 @@ import {
 } from '../../src/authn/index.ts'
 import type { IdentityStore } from '../../src/store/index.ts'
 import { staticKeyAuthenticator, type ExtraStaticKey } from './static-key.ts'
-import type { AuditTrail } from '../../src/core/index.ts'
+import { GatewayError, type AuditTrail } from '../../src/core/index.ts'
+import { fileURLToPath } from 'node:url'
+import {
+  CertificateAuthenticator,
+  fetchRevocationLists,
+  RequestCredentialAuthenticator,
+  type ConsoleSessions,
+  type OidcSignInClient,
+} from '../../src/authn/index.ts'
 import {
   buildApp,
   type CertificateAuthorityServices,
   type IdentityProviderServices,
   type ReadinessCheck,
 } from '../../src/http/index.ts'
-import { CertificateAuthenticator, fetchRevocationLists } from '../../src/authn/index.ts'
 import { identityProviderAdministration, TokenVerifier } from '../../src/authn/index.ts'
 import { KafkaAuditReader, KafkaClusterDirectory, type RuntimeRegistration } from '../../src/kafka/index.ts'
 import { assertMatchesConfluent } from './confluent-contract.ts'
@@ -128,6 +135,8 @@ export async function buildTestApp(
      * `CertificateAuthenticator` over the store, fetching CRLs from loopback http URLs only.
      */
     certificateAuthorities?: Partial<CertificateAuthorityServices>
+    /** The console and SSO sign-in (with `identities`): the session cookie is then a credential. */
+    console?: { sessions: ConsoleSessions; signIn: OidcSignInClient; origin: string }
   } = {},
 ): Promise<TestApp> {
   const kafka = new FakeKafkaCluster()
@@ -174,8 +183,20 @@ export async function buildTestApp(
     authorizer,
     resources,
     authenticator: options.identities
-      ? new ApiKeyAuthenticator(options.identities, { cacheTtlMs: 500 })
+      ? new RequestCredentialAuthenticator(
+          new ApiKeyAuthenticator(options.identities, { cacheTtlMs: 500 }),
+          { authenticate: () => Promise.reject(new GatewayError('GW_AUTHN_FAILED')) },
+          options.console ? { sessions: options.console.sessions } : {},
+        )
       : staticKeyAuthenticator(key, secret, options.extraKeys),
+    ...(options.console
+      ? {
+          console: {
+            ...options.console,
+            assetsDirectory: fileURLToPath(new URL('../../console/', import.meta.url)),
+          },
+        }
+      : {}),
     ...(options.audit ? { audit: options.audit } : {}),
     // Reads the fake cluster's `gatehouse-audit` topic; tests put records there to read them back.
     auditEvents: new KafkaAuditReader({ topic: TEST_AUDIT_TOPIC, client: async () => kafka }),

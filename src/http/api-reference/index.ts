@@ -18,6 +18,7 @@ import { auditOperations, healthOperations } from './health.ts'
 import { iamV2Operations } from './iam-v2.ts'
 import { orgV2Operations } from './org-v2.ts'
 import { kafkaV3Operations } from './kafka-v3.ts'
+import { ssoOperations } from './sso.ts'
 import type { ApiArea, OperationReference } from './types.ts'
 
 export type { ApiArea, CurlExample, OperationReference } from './types.ts'
@@ -100,6 +101,13 @@ export const apiAreas: readonly ApiArea[] = [
       'their attributes, each a principal (`User:pool-…`) that receives access.',
   },
   {
+    name: 'SSO',
+    description:
+      'People who sign in to the console through the organization’s identity provider: group mappings ' +
+      '(groups of people, each a principal `User:group-…` that receives access) and invitations (who may ' +
+      'sign in while just-in-time provisioning is off).',
+  },
+  {
     name: 'Role bindings',
     description:
       'Who may do what: predefined roles bound to principals on resource-name (CRN) patterns, and ' +
@@ -127,6 +135,7 @@ export const operationReferences: Readonly<Record<string, OperationReference>> =
   ...orgV2Operations,
   ...cmkV2Operations,
   ...iamV2Operations,
+  ...ssoOperations,
   ...healthOperations,
   ...auditOperations,
 }

@@ -48,6 +48,10 @@ export class ResourcePaths {
     return [...this.organization(), { type: 'identity-provider', name: id }]
   }
 
+  groupMapping(id: string): ResourcePath {
+    return [...this.organization(), { type: 'group-mapping', name: id }]
+  }
+
   identityPool(providerId: string, id: string): ResourcePath {
     return [...this.identityProvider(providerId), { type: 'identity-pool', name: id }]
   }

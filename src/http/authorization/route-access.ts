@@ -141,6 +141,14 @@ function onCertificatePool(operation: Operation): RouteAccess {
   }
 }
 
+function onGroupMapping(operation: Operation): RouteAccess {
+  return {
+    kind: 'all-of',
+    summary: `${operation} on the group mapping`,
+    actions: (request, paths) => [act(paths.groupMapping(param(request, 'id')), operation)],
+  }
+}
+
 const FILTERED = (what: string): RouteAccess => ({ kind: 'in-handler', why: `lists only the ${what}` })
 
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
@@ -148,6 +156,10 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   getOpenApiDocument: { kind: 'authenticated', why: 'the API description is the same for everyone' },
   getMetrics: onOrganization('ViewMetrics'),
   listGatehouseV1AuditEvents: onOrganization('ViewAuditLog'),
+
+  // Console sessions (the sign-in routes themselves are public).
+  getConsoleSession: { kind: 'authenticated', why: 'the caller’s own session' },
+  signOutOfConsole: { kind: 'authenticated', why: 'ends the caller’s own session' },
 
   // Kafka REST v3: clusters and brokers
   listKafkaClusters: FILTERED('clusters the caller may describe'),
@@ -312,6 +324,24 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
       ]
     },
   },
+
+  // SSO group mappings: organization-level resources, like identity providers.
+  listIamV2SsoGroupMappings: {
+    kind: 'all-of',
+    summary: 'Describe on every group mapping (`group-mapping=*`)',
+    actions: (_request, paths) => [act(paths.groupMapping('*'), 'Describe')],
+  },
+  createIamV2SsoGroupMapping: onOrganization('CreateGroupMapping'),
+  getIamV2SsoGroupMapping: onGroupMapping('Describe'),
+  updateIamV2SsoGroupMapping: onGroupMapping('Alter'),
+  deleteIamV2SsoGroupMapping: onGroupMapping('Delete'),
+
+  // Invitations let people sign in while JIT provisioning is off: seeing them is seeing users,
+  // creating and deleting them changes the organization's membership.
+  listIamV2Invitations: onAll('user', 'Describe'),
+  getIamV2Invitation: onAll('user', 'Describe'),
+  createIamV2Invitation: onOrganization('Alter'),
+  deleteIamV2Invitation: onOrganization('Alter'),
 
   // API keys: the caller's own keys, or ManageApiKeys on the key's cluster (or the organization
   // for management keys) or on the owning service account.

@@ -6,11 +6,13 @@
  * After the credential is verified, its scope must fit the API the path belongs to: a cluster key
  * opens only its cluster, a management key only `/iam/v2`, `/org/v2` and `/cmk/v2`.
  */
-import { X509Certificate } from 'node:crypto'
+import { timingSafeEqual, X509Certificate } from 'node:crypto'
 import { TLSSocket, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import {
+  csrfTokenOf,
   parseAuthorizationHeader,
+  sessionTag,
   type PresentedCertificate,
   type PresentedCredential,
 } from '../../authn/index.ts'
@@ -74,6 +76,58 @@ export interface AuthenticationHooks {
   readonly onThrottled?: () => void
   /** Called once per authenticated route, with the outcome. */
   readonly onOutcome?: (request: FastifyRequest, outcome: AuthenticationOutcome) => void
+  /**
+   * The console's origin (`https://host[:port]`) when the console is on: the session cookie is then
+   * read, and requests that change something with it must come from this origin with the CSRF header.
+   */
+  readonly consoleOrigin?: string
+}
+
+/** The console's session cookie. */
+export const SESSION_COOKIE = 'gatehouse_session'
+/** The header the console sends with the session's CSRF token on every request that changes something. */
+export const CSRF_HEADER = 'x-csrf-token'
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/** The value of one cookie in a `Cookie` header, if present exactly once and well-formed. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined
+  const values = header
+    .split(';')
+    .map((part) => part.trim())
+    .filter((part) => part.startsWith(`${name}=`))
+    .map((part) => part.slice(name.length + 1))
+  // Two cookies of the same name (one planted by a sibling domain): trust neither.
+  if (values.length !== 1) return undefined
+  const value = values[0]!
+  return /^[A-Za-z0-9_-]{20,100}$/.test(value) ? value : undefined
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given)
+  const b = Buffer.from(expected)
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+/**
+ * Refuses a state-changing request carried by the session cookie unless it comes from the console:
+ * the Origin (or, without one, Sec-Fetch-Site) must be the console's, and the CSRF header must hold
+ * the session's token (which a page of another origin cannot read).
+ */
+function checkCsrf(request: FastifyRequest, sessionId: string, consoleOrigin: string): void {
+  if (SAFE_METHODS.has(request.method)) return
+  const origin = request.headers.origin
+  const fetchSite = request.headers['sec-fetch-site']
+  if (
+    origin !== undefined ? origin !== consoleOrigin : fetchSite !== undefined && fetchSite !== 'same-origin'
+  )
+    throw new GatewayError('GW_CSRF_REJECTED', 'The request was refused: it comes from another site.')
+  const token = request.headers[CSRF_HEADER]
+  if (typeof token !== 'string' || !sameSecret(token, csrfTokenOf(sessionId)))
+    throw new GatewayError(
+      'GW_CSRF_REJECTED',
+      `The request was refused: the ${CSRF_HEADER} header is missing or wrong.`,
+    )
 }
 
 /** API key ids have a fixed shape; anything else in the key field is not logged (it may be a secret). */
@@ -128,6 +182,9 @@ function presentedCredentialOf(
       ? { kind: 'refused_certificate' }
       : { kind: 'refused_certificate', fingerprint }
   }
+  if (credential.kind === 'session') {
+    return { kind: 'session', id: sessionTag(credential.sessionId), userId: principal?.session?.userId ?? '' }
+  }
   if (credential.kind === 'bearer') {
     if (principal?.oauth === undefined) return { kind: 'bearer' }
     const { providerId, poolIds, subject } = principal.oauth
@@ -162,6 +219,7 @@ function describeScope(principal: Principal): string {
     case 'management':
       return 'the management API (/iam/v2, /org/v2, /cmk/v2)'
     case 'global':
+    case 'session':
       return 'everything'
   }
 }
@@ -178,7 +236,17 @@ export function installAuthentication(app: FastifyInstance, hooks: Authenticatio
     let certificate: PresentedCertificate | undefined
     try {
       presented = parseAuthorizationHeader(request.headers.authorization)
-      // The header wins when both are there: the certificate is not even read then.
+      // The session cookie counts only without an Authorization header: scripts that send a key
+      // act as the key, whatever cookie their client keeps.
+      if (presented === undefined && hooks.consoleOrigin !== undefined) {
+        const sessionId = cookieValue(request.headers.cookie, SESSION_COOKIE)
+        if (sessionId !== undefined) {
+          presented = { kind: 'session', sessionId }
+          checkCsrf(request, sessionId, hooks.consoleOrigin)
+        }
+      }
+      // A client certificate counts only when the request carries no other credential: an
+      // Authorization header or the console's cookie is a choice made for this request.
       certificate = presented === undefined ? clientCertificateOf(request) : undefined
       principal = await hooks.authenticator.authenticate(presented, {
         identityPoolHeader: request.headers[IDENTITY_POOL_HEADER],

@@ -88,6 +88,8 @@ export function credentialOf(principal: Principal | undefined): AuditCredential 
     return { kind: 'oauth', providerId, poolIds, ...(subject === undefined ? {} : { subject }) }
   }
   if (principal.certificate !== undefined) return certificateCredentialOf(principal.certificate)
+  if (principal.session !== undefined)
+    return { kind: 'session', id: principal.credentialId, userId: principal.session.userId }
   return { kind: 'api_key', id: principal.credentialId }
 }
 
@@ -115,6 +117,8 @@ function auditSubjectOf(credential: AuditCredential): string {
       return credential.fingerprint === undefined
         ? 'credential:certificate'
         : `certificate:${credential.fingerprint}`
+    case 'session':
+      return `console-session:${credential.id}`
     default:
       return `credential:${credential.kind}`
   }

@@ -135,6 +135,14 @@ const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"'
 function challengesFor(request: FastifyRequest): string | string[] {
   const authorization = request.headers.authorization
   if (authorization === undefined || authorization === '') {
+    // The console's own calls (its pages, a session cookie, or fetch() from a page) are answered
+    // with a challenge browsers do not act on: a Basic one would make them prompt for a password.
+    if (
+      request.url.startsWith('/console/') ||
+      /(^|;\s*)gatehouse_session=/.test(request.headers.cookie ?? '') ||
+      request.headers['sec-fetch-dest'] === 'empty'
+    )
+      return 'Session realm="gatehouse-console"'
     return [BASIC_CHALLENGE, 'Bearer realm="gatehouse"']
   }
   const scheme = authorization.split(' ', 1)[0]?.toLowerCase()

@@ -127,6 +127,30 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX certificate_pools_authority ON certificate_pools (certificate_authority_id)`,
     ],
   },
+  {
+    version: 7,
+    name: 'sso-group-mappings-invitations-sessions',
+    statements: [
+      `CREATE TABLE group_mappings (
+        seq bigserial UNIQUE, id text PRIMARY KEY, display_name text NOT NULL, description text NOT NULL,
+        "filter" text NOT NULL, state text NOT NULL DEFAULT 'ENABLED' CHECK (state IN ('ENABLED')), ${timestamps})`,
+      `CREATE TABLE invitations (
+        seq bigserial UNIQUE, id text PRIMARY KEY, email text NOT NULL,
+        auth_type text NOT NULL CHECK (auth_type IN ('AUTH_TYPE_LOCAL', 'AUTH_TYPE_SSO')),
+        status text NOT NULL CHECK (status IN ('INVITE_STATUS_SENT', 'INVITE_STATUS_ACCEPTED')),
+        accepted_at timestamptz, expires_at timestamptz NOT NULL, user_id text, creator text NOT NULL, ${timestamps})`,
+      `CREATE UNIQUE INDEX invitations_pending_email ON invitations (lower(email)) WHERE status = 'INVITE_STATUS_SENT'`,
+      // Only a hash of the session id is stored; deleting a user ends their sessions.
+      `CREATE TABLE console_sessions (
+        id_hash text PRIMARY KEY, user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        claims jsonb NOT NULL, group_principals jsonb NOT NULL, created_at timestamptz NOT NULL,
+        last_seen_at timestamptz NOT NULL, absolute_expires_at timestamptz NOT NULL)`,
+      `CREATE INDEX console_sessions_user ON console_sessions (user_id)`,
+      `CREATE TABLE console_pending_sign_ins (
+        state_hash text PRIMARY KEY, code_verifier text NOT NULL, nonce text NOT NULL, return_to text NOT NULL,
+        expires_at timestamptz NOT NULL)`,
+    ],
+  },
 ]
 
 /** Any fixed number: every instance takes the same advisory lock while it migrates. */

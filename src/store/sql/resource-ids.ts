@@ -9,8 +9,11 @@ import { randomInt } from 'node:crypto'
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 
-/** `op` names OAuth/OIDC identity providers and `pool` their identity pools, as Confluent does. */
-export type ResourceIdPrefix = 'env' | 'sa' | 'u' | 'rb' | 'op' | 'pool'
+/**
+ * `op` names OAuth/OIDC identity providers and `pool` their identity pools, `group` SSO group
+ * mappings and `i` invitations, as Confluent does.
+ */
+export type ResourceIdPrefix = 'env' | 'sa' | 'u' | 'rb' | 'op' | 'pool' | 'group' | 'i'
 
 export function generateResourceId(prefix: ResourceIdPrefix): string {
   let suffix = ''

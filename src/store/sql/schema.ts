@@ -167,6 +167,51 @@ export interface CertificatePoolTable {
   updated_at: UpdatedAt
 }
 
+export interface GroupMappingTable {
+  seq: Generated<number>
+  id: string
+  display_name: string
+  description: string
+  filter: string
+  state: ColumnType<'ENABLED', 'ENABLED' | undefined, 'ENABLED'>
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface InvitationTable {
+  seq: Generated<number>
+  id: string
+  email: string
+  auth_type: 'AUTH_TYPE_LOCAL' | 'AUTH_TYPE_SSO'
+  status: 'INVITE_STATUS_SENT' | 'INVITE_STATUS_ACCEPTED'
+  accepted_at: Date | null
+  expires_at: Date
+  user_id: string | null
+  creator: string
+  created_at: CreatedAt
+  updated_at: UpdatedAt
+}
+
+export interface ConsoleSessionTable {
+  id_hash: string
+  user_id: string
+  /** JSON object: the ID-token claims group mappings are evaluated on. */
+  claims: ColumnType<unknown, string, string>
+  /** JSON array of strings. */
+  group_principals: ColumnType<unknown, string, string>
+  created_at: Date
+  last_seen_at: Date
+  absolute_expires_at: Date
+}
+
+export interface ConsolePendingSignInTable {
+  state_hash: string
+  code_verifier: string
+  nonce: string
+  return_to: string
+  expires_at: Date
+}
+
 export interface Database {
   gatehouse_migrations: MigrationTable
   organization: OrganizationTable
@@ -181,4 +226,8 @@ export interface Database {
   identity_pools: IdentityPoolTable
   certificate_authorities: CertificateAuthorityTable
   certificate_pools: CertificatePoolTable
+  group_mappings: GroupMappingTable
+  invitations: InvitationTable
+  console_sessions: ConsoleSessionTable
+  console_pending_sign_ins: ConsolePendingSignInTable
 }

@@ -49,6 +49,7 @@ import type {
   RoleBindingTable,
 } from './schema.ts'
 import { SecretUnsealError, type SecretBox } from './secret-box.ts'
+import { SqlSsoStore } from './sql-sso-store.ts'
 
 /** The notification channel that carries the ids of deleted API keys. */
 export const API_KEY_DELETED_CHANNEL = 'gatehouse_api_key_deleted'
@@ -80,11 +81,11 @@ interface DatabaseError {
   readonly constraint?: string
 }
 
-function databaseErrorOf(error: unknown): DatabaseError {
+export function databaseErrorOf(error: unknown): DatabaseError {
   return typeof error === 'object' && error !== null ? error : {}
 }
 
-function isPrimaryKeyCollision(error: unknown): boolean {
+export function isPrimaryKeyCollision(error: unknown): boolean {
   const { code, constraint } = databaseErrorOf(error)
   return code === UNIQUE_VIOLATION && (constraint?.endsWith('_pkey') ?? false)
 }
@@ -106,7 +107,7 @@ function encodePageToken(seq: number): string {
   return Buffer.from(`after:${seq}`).toString('base64url')
 }
 
-function decodePageToken(token: string | undefined): number {
+export function decodePageToken(token: string | undefined): number {
   if (token === undefined) return 0
   const match = /^after:(\d{1,15})$/.exec(Buffer.from(token, 'base64url').toString('utf8'))
   if (!match) throw new InvalidPageTokenError()
@@ -114,7 +115,7 @@ function decodePageToken(token: string | undefined): number {
 }
 
 /** Builds a page from up to `pageSize + 1` rows fetched in listing order. */
-function toPage<Row extends { seq: number | string | bigint }, T>(
+export function toPage<Row extends { seq: number | string | bigint }, T>(
   rows: readonly Row[],
   page: PageRequest,
   map: (row: Row) => T,
@@ -310,9 +311,11 @@ export class SqlIdentityStore implements IdentityStore {
   #unsubscribeIdentityProviders: (() => Promise<void>) | undefined
   #onClose: (() => Promise<void>) | undefined
   #secrets: SecretBox | undefined
+  readonly sso: SqlSsoStore
 
   private constructor(db: Kysely<Database>) {
     this.#db = db
+    this.sso = new SqlSsoStore(db, () => this.#announceRoleBindingsChanged())
   }
 
   /**

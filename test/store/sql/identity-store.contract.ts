@@ -5,6 +5,7 @@
  * as Kysely runs one suite over every dialect.
  */
 import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import { InvalidPageTokenError, StoreConflictError, type IdentityStore } from '../../../src/store/index.ts'
 
@@ -591,6 +592,135 @@ export function identityStoreContract(backend: string, open: () => Promise<Ident
       assert.ok(events.every((event) => !JSON.stringify(event.details).includes('BEGIN')))
       stop()
       assert.ok(changes.length >= 8, `listeners heard ${changes.length} changes`)
+    })
+
+    it('keeps group mappings, deleting their role bindings and their sessions’ principals with them', async () => {
+      const mapping = await store.sso.createGroupMapping(
+        { displayName: 'Engineering', description: '', filter: '"engineering" in groups' },
+        actor,
+      )
+      assert.match(mapping.id, /^group-[a-z0-9]{6}$/)
+      const changed = await store.sso.updateGroupMapping(mapping.id, { filter: 'true' }, actor)
+      assert.equal(changed?.filter, 'true')
+      assert.equal(changed?.displayName, 'Engineering')
+      assert.ok((await store.sso.listAllGroupMappings()).some((candidate) => candidate.id === mapping.id))
+      const principal = `User:${mapping.id}`
+      await store.createRoleBinding(
+        { principal, roleName: 'Operator', crnPattern: 'crn://x/organization=o' },
+        actor,
+      )
+      const user = await store.ensureUser(
+        { email: `gm-${randomUUID()}@example.com`, fullName: 'G', authType: 'AUTH_TYPE_SSO' },
+        actor,
+      )
+      const now = new Date()
+      const idHash = `hash-${randomUUID()}`
+      await store.sso.createSession({
+        idHash,
+        userId: user.id,
+        claims: { groups: ['engineering'] },
+        groupPrincipals: [principal, 'User:group-other1'],
+        createdAt: now,
+        lastSeenAt: now,
+        absoluteExpiresAt: new Date(now.getTime() + 60_000),
+      })
+      assert.equal(await store.sso.deleteGroupMapping(mapping.id, actor), true)
+      assert.equal(await store.sso.deleteGroupMapping(mapping.id, actor), false)
+      assert.ok(!(await store.listAllRoleBindings()).some((binding) => binding.principal === principal))
+      assert.deepEqual((await store.sso.getSession(idHash))?.groupPrincipals, ['User:group-other1'])
+    })
+
+    it('stores sessions by hash, refreshes them, ends them with their user, and sweeps expired ones', async () => {
+      const user = await store.ensureUser(
+        { email: `s-${randomUUID()}@example.com`, fullName: 'S', authType: 'AUTH_TYPE_SSO' },
+        actor,
+      )
+      const now = new Date()
+      const session = {
+        idHash: `hash-${randomUUID()}`,
+        userId: user.id,
+        claims: { sub: 's', groups: ['a', 'b'] },
+        groupPrincipals: ['User:group-aaaaaa', 'User:group-bbbbbb'],
+        createdAt: now,
+        lastSeenAt: now,
+        absoluteExpiresAt: new Date(now.getTime() + 3_600_000),
+      }
+      await store.sso.createSession(session)
+      assert.deepEqual(await store.sso.getSession(session.idHash), session)
+      const mapping = await store.sso.createGroupMapping(
+        { displayName: 'A', description: '', filter: 'true' },
+        actor,
+      )
+      await store.sso.refreshSession(session.idHash, {
+        lastSeenAt: new Date(now.getTime() + 1000),
+        groupPrincipals: [`User:${mapping.id}`, 'User:group-bbbbbb'],
+      })
+      await store.sso.deleteGroupMapping(mapping.id, actor)
+      const refreshed = await store.sso.getSession(session.idHash)
+      assert.deepEqual(refreshed?.groupPrincipals, ['User:group-bbbbbb'])
+      assert.equal(refreshed?.lastSeenAt.getTime(), now.getTime() + 1000)
+
+      const idle = {
+        ...session,
+        idHash: `hash-${randomUUID()}`,
+        lastSeenAt: new Date(now.getTime() - 7_200_000),
+      }
+      await store.sso.createSession(idle)
+      await store.sso.deleteExpired(now, new Date(now.getTime() - 3_600_000))
+      assert.equal(await store.sso.getSession(idle.idHash), undefined)
+      assert.ok(await store.sso.getSession(session.idHash))
+      assert.equal(await store.deleteUser(user.id, actor), true)
+      assert.equal(
+        await store.sso.getSession(session.idHash),
+        undefined,
+        'deleting the user ends its sessions',
+      )
+    })
+
+    it('keeps one pending invitation per email, accepts it once, and takes pending sign-ins once', async () => {
+      const email = `i-${randomUUID()}@example.com`
+      const expiresAt = new Date(Date.now() + 60_000)
+      const invitation = await store.sso.createInvitation(
+        { email, authType: 'AUTH_TYPE_SSO', expiresAt },
+        actor,
+      )
+      assert.match(invitation.id, /^i-[a-z0-9]{6}$/)
+      await assert.rejects(
+        store.sso.createInvitation(
+          { email: email.toUpperCase(), authType: 'AUTH_TYPE_SSO', expiresAt },
+          actor,
+        ),
+        StoreConflictError,
+      )
+      assert.equal(
+        (await store.sso.findPendingInvitation(email.toUpperCase(), new Date()))?.id,
+        invitation.id,
+      )
+      assert.equal(await store.sso.findPendingInvitation(email, new Date(Date.now() + 120_000)), undefined)
+      const user = await store.ensureUser({ email, fullName: 'I', authType: 'AUTH_TYPE_SSO' }, actor)
+      assert.equal(await store.sso.acceptInvitation(invitation.id, user.id, new Date(), actor), true)
+      assert.equal(await store.sso.acceptInvitation(invitation.id, user.id, new Date(), actor), false)
+      const accepted = await store.sso.getInvitation(invitation.id)
+      assert.equal(accepted?.status, 'INVITE_STATUS_ACCEPTED')
+      assert.equal(accepted?.userId, user.id)
+      assert.equal(await store.sso.findPendingInvitation(email, new Date()), undefined)
+
+      const signIn = {
+        stateHash: `state-${randomUUID()}`,
+        codeVerifier: 'v',
+        nonce: 'n',
+        returnTo: '/console/',
+        expiresAt: new Date(Date.now() + 60_000),
+      }
+      await store.sso.createPendingSignIn(signIn)
+      assert.deepEqual(await store.sso.takePendingSignIn(signIn.stateHash, new Date()), signIn)
+      assert.equal(await store.sso.takePendingSignIn(signIn.stateHash, new Date()), undefined)
+      const late = { ...signIn, stateHash: `state-${randomUUID()}` }
+      await store.sso.createPendingSignIn(late)
+      assert.equal(
+        await store.sso.takePendingSignIn(late.stateHash, new Date(Date.now() + 120_000)),
+        undefined,
+      )
     })
 
     it('creates the bootstrap key once, even when asked concurrently', async () => {
