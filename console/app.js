@@ -704,16 +704,169 @@ async function invitationsPage() {
   await refresh()
 }
 
-async function auditPage() {
-  page(
-    'Audit log',
+async function certificateAuthoritiesPage() {
+  const list = h('div')
+  const refresh = () =>
+    loadInto(list, async () => {
+      const authorities = await api('GET', '/iam/v2/certificate-authorities?page_size=100')
+      const blocks = []
+      for (const authority of authorities.data) {
+        const pools = await api(
+          'GET',
+          `/iam/v2/certificate-authorities/${authority.id}/identity-pools?page_size=100`,
+        )
+        const poolForm = h(
+          'form',
+          {
+            class: 'inline',
+            onsubmit: async (event) => {
+              event.preventDefault()
+              const data = new FormData(event.target)
+              const created = await act(event.submitter, 'Creating certificate identity pool', () =>
+                api('POST', `/iam/v2/certificate-authorities/${authority.id}/identity-pools`, {
+                  display_name: data.get('display_name'),
+                  external_identifier: data.get('external_identifier'),
+                  filter: data.get('filter'),
+                }),
+              )
+              if (created) await refresh()
+            },
+          },
+          field('Pool name', 'display_name', { required: true }),
+          field('External identifier', 'external_identifier', { required: true, value: 'CN', size: 8 }),
+          field('Filter', 'filter', { required: true, size: 40, placeholder: 'CN.startsWith("orders-")' }),
+          h('button', { type: 'submit' }, `Add a pool to ${authority.display_name}`),
+        )
+        blocks.push(
+          h('h3', {}, `${authority.display_name} (${authority.id})`),
+          h(
+            'p',
+            { class: 'muted' },
+            `CRL: ${authority.crl_source ?? 'none'}${authority.crl_updated_at ? `, updated ${authority.crl_updated_at}` : ''}; ` +
+              `expires ${authority.expiration_dates.join(', ')}`,
+          ),
+          table(
+            ['Pool', 'Name', 'External identifier', 'Filter'],
+            pools.data.map((pool) => [
+              pool.id,
+              pool.display_name,
+              pool.external_identifier,
+              h('code', {}, pool.filter),
+            ]),
+          ),
+          poolForm,
+          h(
+            'button',
+            {
+              type: 'button',
+              onclick: async (event) => {
+                const deleted = await act(event.target, 'Deleting certificate authority', () =>
+                  api('DELETE', `/iam/v2/certificate-authorities/${authority.id}`),
+                )
+                if (deleted) await refresh()
+              },
+            },
+            `Delete ${authority.display_name}`,
+          ),
+        )
+      }
+      return blocks.length > 0 ? blocks : h('p', { class: 'muted' }, 'No certificate authorities.')
+    })
+  const form = h(
+    'form',
+    {
+      onsubmit: async (event) => {
+        event.preventDefault()
+        const data = new FormData(event.target)
+        const crl = data.get('crl_chain').trim()
+        const created = await act(event.submitter, 'Registering certificate authority', () =>
+          api('POST', '/iam/v2/certificate-authorities', {
+            display_name: data.get('display_name'),
+            certificate_chain: data.get('certificate_chain'),
+            certificate_chain_filename: data.get('certificate_chain_filename'),
+            ...(crl === '' ? {} : { crl_chain: crl }),
+          }),
+        )
+        if (created) {
+          event.target.reset()
+          await refresh()
+        }
+      },
+    },
+    field('Name', 'display_name', { required: true }),
+    field('Chain file name', 'certificate_chain_filename', { required: true, value: 'chain.pem' }),
     h(
-      'p',
+      'label',
       {},
-      'Gatehouse writes every authentication and authorization decision to its audit topic (audit.kafkaTopic) ' +
-        'and log; changes to identities are kept in the database. The API does not serve them yet, so the console cannot show them.',
+      'CA certificates (PEM, 1 to 4)',
+      h('textarea', { name: 'certificate_chain', required: true, rows: 6 }),
     ),
+    h('label', {}, 'CRL (PEM, optional)', h('textarea', { name: 'crl_chain', rows: 3 })),
+    h('button', { type: 'submit' }, 'Register certificate authority'),
   )
+  page(
+    'Certificate authorities',
+    section('Register a certificate authority', form),
+    section('Certificate authorities and their pools', list),
+  )
+  await refresh()
+}
+
+async function auditPage() {
+  const results = h('div')
+  const form = h(
+    'form',
+    {
+      class: 'inline',
+      onsubmit: async (event) => {
+        event.preventDefault()
+        const data = new FormData(event.target)
+        const query = new URLSearchParams({ page_size: '200' })
+        const minutes = Number(data.get('minutes'))
+        if (minutes > 0) query.set('since', new Date(Date.now() - minutes * 60_000).toISOString())
+        for (const name of ['principal', 'decision']) {
+          const value = String(data.get(name) ?? '').trim()
+          if (value !== '') query.set(name, value)
+        }
+        const found = await act(event.submitter, 'Reading the audit log', () =>
+          api('GET', `/gatehouse/v1/audit-events?${query.toString()}`),
+        )
+        if (!found) return
+        results.replaceChildren(
+          found.metadata.is_truncated
+            ? h('p', { class: 'muted' }, 'More records match: narrow the filters or the time range.')
+            : '',
+          table(
+            ['Time', 'Type', 'Decision', 'Principals', 'Request', 'Resource'],
+            found.data.map((event) => [
+              event.time,
+              event.type.replace('io.gatehouse.', ''),
+              event.data.decision,
+              (event.data.principals ?? []).join(', '),
+              `${event.data.request.method} ${event.data.request.path}`,
+              event.data.resource ?? '',
+            ]),
+          ),
+        )
+      },
+    },
+    field('Last minutes', 'minutes', { type: 'number', min: 1, value: 60, size: 5 }),
+    field('Principal', 'principal', { placeholder: 'User:sa-…' }),
+    h(
+      'label',
+      {},
+      'Decision',
+      h(
+        'select',
+        { name: 'decision' },
+        h('option', { value: '' }, 'any'),
+        h('option', {}, 'ALLOWED'),
+        h('option', {}, 'DENIED'),
+      ),
+    ),
+    h('button', { type: 'submit' }, 'Show records'),
+  )
+  page('Audit log', section('Authentication and authorization decisions', form, results))
 }
 
 // --- Sign-in, routing ----------------------------------------------------------------------------
@@ -753,6 +906,7 @@ const routes = [
   [/^#\/role-bindings$/, roleBindingsPage],
   [/^#\/identity-providers$/, identityProvidersPage],
   [/^#\/invitations$/, invitationsPage],
+  [/^#\/certificate-authorities$/, certificateAuthoritiesPage],
   [/^#\/audit$/, auditPage],
 ]
 

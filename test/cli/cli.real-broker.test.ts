@@ -519,6 +519,45 @@ describe('gatehouse CLI against a gateway and a real broker', () => {
     assert.equal(gone.code, 4, show(gone))
   })
 
+  it('manages SSO group mappings against the gateway, as parseable JSON', async () => {
+    const as = ['--context', 'admin']
+    const mapping = await json([
+      'iam',
+      'group-mapping',
+      'create',
+      `cli-engineering-${suffix}`,
+      '--filter',
+      '"engineering" in groups',
+      ...as,
+    ])
+    assert.match(mapping.id, /^group-/)
+    assert.equal(mapping.principal, mapping.id)
+    const changed = await json([
+      'iam',
+      'group-mapping',
+      'update',
+      mapping.id,
+      '--filter',
+      '"platform" in groups',
+      ...as,
+    ])
+    assert.deepEqual(
+      [changed.filter, changed.display_name],
+      ['"platform" in groups', `cli-engineering-${suffix}`],
+    )
+    assert.ok(
+      (await json(['iam', 'group-mapping', 'list', ...as])).some(
+        (each: { id: string }) => each.id === mapping.id,
+      ),
+    )
+    const bad = await cli.run(['iam', 'group-mapping', 'create', 'bad', '--filter', 'groups ==', ...as])
+    assert.equal(bad.code, 1, show(bad))
+    assert.match(bad.stderr, /filter/)
+    await json(['iam', 'group-mapping', 'delete', mapping.id, ...as])
+    const gone = await cli.run(['iam', 'group-mapping', 'describe', mapping.id, ...as])
+    assert.equal(gone.code, 4, show(gone))
+  })
+
   it('changes and deletes what it created', async () => {
     const updated = await json([
       'iam',

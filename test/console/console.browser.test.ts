@@ -25,6 +25,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { basicAuthorization, jsonOf, startGateway, type GatewayProcess } from '../support/gateway-process.ts'
 import { kafkaEnvironment, testKafka } from '../support/kafka.ts'
 import { startTestSignInProvider, type TestSignInProvider } from '../support/oidc-sign-in-provider.ts'
+import { TestPki } from '../support/pki.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 const CHROMIUM_ARGS = [
@@ -120,6 +121,12 @@ describe('web console in chromium, signed in through a real OpenID provider', { 
       groups: ['engineering'],
     })
     provider.addPerson({ username: 'bob', email: 'bob@example.com', name: 'Bob Sales', groups: ['sales'] })
+    provider.addPerson({
+      username: 'grace',
+      email: 'grace@example.com',
+      name: 'Grace Hopper',
+      groups: ['platform'],
+    })
     const secretFile = join(mkdtempSync(join(tmpdir(), 'gatehouse-console-')), 'client-secret')
     writeFileSync(secretFile, `${client.clientSecret}\n`, { mode: 0o600 })
     gateway = await startGateway({
@@ -154,6 +161,16 @@ describe('web console in chromium, signed in through a real OpenID provider', { 
     await call('POST', '/iam/v2/role-bindings', {
       principal: `User:${mapping.id}`,
       role_name: 'AccountAdmin',
+      crn_pattern: organizationCrn,
+    })
+    const platform = await call('POST', '/iam/v2/sso/group-mappings', {
+      display_name: 'Platform',
+      description: 'Organization admins',
+      filter: '"platform" in groups',
+    })
+    await call('POST', '/iam/v2/role-bindings', {
+      principal: `User:${platform.id}`,
+      role_name: 'OrganizationAdmin',
       crn_pattern: organizationCrn,
     })
     ada = await launch()
@@ -314,6 +331,66 @@ describe('web console in chromium, signed in through a real OpenID provider', { 
       assert.equal(accounts.data.length, 0)
     } finally {
       await bob.close()
+    }
+  })
+
+  it('Grace, an organization admin, registers a certificate authority and a pool, and reads the audit log', async () => {
+    const grace = await launch()
+    const pki = TestPki.create()
+    try {
+      const page = await grace.newPage()
+      await signIn(page, origin, 'grace')
+      await page.getByRole('link', { name: 'Certificate authorities' }).click()
+      await page.getByText('No certificate authorities.').waitFor()
+      // A bad chain is refused, and shown as the API words it.
+      await page.getByLabel('Name', { exact: true }).fill('corporate-pki')
+      await page.getByLabel('CA certificates (PEM, 1 to 4)').fill('not a certificate')
+      await page.getByRole('button', { name: 'Register certificate authority' }).click()
+      const error = page.locator('#error')
+      await error.waitFor()
+      assert.match((await error.textContent())!, /400 invalid_certificate_authority: certificate_chain/)
+      await page.getByLabel('CA certificates (PEM, 1 to 4)').fill(pki.chainPem)
+      await page.getByRole('button', { name: 'Register certificate authority' }).click()
+      await page.getByRole('heading', { name: /^corporate-pki \(op-[a-z0-9]{6}\)$/ }).waitFor()
+      await page.getByLabel('Pool name').fill('orders')
+      await page.getByLabel('Filter', { exact: true }).fill('CN.startsWith("orders-")')
+      await page.getByRole('button', { name: 'Add a pool to corporate-pki' }).click()
+      await page.getByText('CN.startsWith("orders-")').waitFor()
+      const authorities = await call('GET', '/iam/v2/certificate-authorities')
+      assert.equal(authorities.data.length, 1)
+      const pools = await call(
+        'GET',
+        `/iam/v2/certificate-authorities/${authorities.data[0].id}/identity-pools`,
+      )
+      assert.deepEqual(
+        pools.data.map((pool: { display_name: string; external_identifier: string }) => [
+          pool.display_name,
+          pool.external_identifier,
+        ]),
+        [['orders', 'CN']],
+      )
+      await shot(page, '10-certificate-authorities')
+
+      await page.getByRole('link', { name: 'Audit log' }).click()
+      // The test broker's audit topic holds every test's records: ask for Grace's own.
+      const userId = /\((u-[a-z0-9]{6})\)$/.exec((await page.locator('#who').textContent())!)![1]!
+      await page.getByLabel('Principal').fill(`User:${userId}`)
+      await page.getByLabel('Last minutes').fill('10')
+      await page.getByRole('combobox').selectOption('ALLOWED')
+      // Grace's own creation of the authority is among the decisions, once the audit trail has
+      // written it to its topic (it does so in the background): ask again until it is there.
+      const created = page.getByRole('cell', { name: 'POST /iam/v2/certificate-authorities', exact: true })
+      const deadline = Date.now() + 30_000
+      do {
+        await page.getByRole('button', { name: 'Show records' }).click()
+        await page.getByText('Reading the audit log: done.').waitFor()
+        if ((await created.count()) > 0) break
+        await new Promise((resolve) => setTimeout(resolve, 500))
+      } while (Date.now() < deadline)
+      assert.ok((await created.count()) > 0, (await page.locator('main').textContent())!.slice(0, 2000))
+      await shot(page, '11-audit-log')
+    } finally {
+      await grace.close()
     }
   })
 })
