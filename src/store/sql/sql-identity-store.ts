@@ -65,7 +65,7 @@ export const SYSTEM_ACTOR: AuditActor = { principal: 'System:gatehouse' }
 
 const BOOTSTRAP_SERVICE_ACCOUNT_NAME = 'gatehouse-bootstrap'
 const BOOTSTRAP_LOCK_ID = 4_711_2027
-const UNIQUE_VIOLATION = '23505'
+export const UNIQUE_VIOLATION = '23505'
 const FOREIGN_KEY_VIOLATION = '23503'
 /** Attempts at a random id before giving up; a collision is a one in 10⁹ event. */
 const ID_ATTEMPTS = 5
@@ -90,9 +90,45 @@ export function isPrimaryKeyCollision(error: unknown): boolean {
   return code === UNIQUE_VIOLATION && (constraint?.endsWith('_pkey') ?? false)
 }
 
+/** Writes the audit event of a change inside the change's transaction: both happen or neither. */
+export async function recordAuditEvent(
+  trx: Transaction<Database>,
+  actor: AuditActor,
+  action: string,
+  resource: { kind: string; id: string },
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  await trx
+    .insertInto('audit_events')
+    .values({
+      id: randomUUID(),
+      actor_principal: actor.principal,
+      actor_credential_id: actor.credentialId ?? null,
+      action,
+      resource_kind: resource.kind,
+      resource_id: resource.id,
+      details: JSON.stringify(details),
+    })
+    .execute()
+}
+
+/** Runs `insert` with fresh ids until one does not collide (at most `ID_ATTEMPTS` times). */
+export async function withFreshId<T>(
+  prefix: ResourceIdPrefix,
+  insert: (id: string) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await insert(generateResourceId(prefix))
+    } catch (error) {
+      if (!isPrimaryKeyCollision(error) || attempt >= ID_ATTEMPTS) throw error
+    }
+  }
+}
+
 /**
  * A fresh `pool-` id that the other kind of pool already uses: shaped like a primary-key collision
- * so that `#withFreshId` retries with a new id.
+ * so that `withFreshId` retries with a new id.
  */
 class PoolIdTakenError extends Error {
   readonly code = UNIQUE_VIOLATION
@@ -425,38 +461,6 @@ export class SqlIdentityStore implements IdentityStore {
     await this.#onClose?.()
   }
 
-  async #audit(
-    trx: Transaction<Database>,
-    actor: AuditActor,
-    action: string,
-    resource: { kind: string; id: string },
-    details: Record<string, unknown> = {},
-  ): Promise<void> {
-    await trx
-      .insertInto('audit_events')
-      .values({
-        id: randomUUID(),
-        actor_principal: actor.principal,
-        actor_credential_id: actor.credentialId ?? null,
-        action,
-        resource_kind: resource.kind,
-        resource_id: resource.id,
-        details: JSON.stringify(details),
-      })
-      .execute()
-  }
-
-  /** Runs `insert` with fresh ids until one does not collide. */
-  async #withFreshId<T>(prefix: ResourceIdPrefix, insert: (id: string) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await insert(generateResourceId(prefix))
-      } catch (error) {
-        if (!isPrimaryKeyCollision(error) || attempt >= ID_ATTEMPTS) throw error
-      }
-    }
-  }
-
   /** Runs `work` in a transaction, turning uniqueness violations into `StoreConflictError`. */
   async #transaction<T>(
     work: (trx: Transaction<Database>) => Promise<T>,
@@ -493,7 +497,7 @@ export class SqlIdentityStore implements IdentityStore {
         })
         .returningAll()
         .executeTakeFirstOrThrow()
-      await this.#audit(
+      await recordAuditEvent(
         trx,
         actor,
         'organization.updated',
@@ -505,14 +509,14 @@ export class SqlIdentityStore implements IdentityStore {
   }
 
   async createEnvironment(input: { displayName: string }, actor: AuditActor): Promise<EnvironmentRecord> {
-    return this.#withFreshId('env', (id) =>
+    return withFreshId('env', (id) =>
       this.#transaction(async (trx) => {
         const row = await trx
           .insertInto('environments')
           .values({ id, display_name: input.displayName })
           .returningAll()
           .executeTakeFirstOrThrow()
-        await this.#audit(trx, actor, 'environment.created', { kind: 'Environment', id }, { ...input })
+        await recordAuditEvent(trx, actor, 'environment.created', { kind: 'Environment', id }, { ...input })
         return toEnvironment(row)
       }),
     )
@@ -547,7 +551,7 @@ export class SqlIdentityStore implements IdentityStore {
         .returningAll()
         .executeTakeFirst()
       if (row)
-        await this.#audit(trx, actor, 'environment.updated', { kind: 'Environment', id }, { ...changes })
+        await recordAuditEvent(trx, actor, 'environment.updated', { kind: 'Environment', id }, { ...changes })
       return row && toEnvironment(row)
     })
   }
@@ -577,7 +581,7 @@ export class SqlIdentityStore implements IdentityStore {
       }
       const deleted = await trx.deleteFrom('environments').where('id', '=', id).executeTakeFirst()
       if (deleted.numDeletedRows === 0n) return false
-      await this.#audit(trx, actor, 'environment.deleted', { kind: 'Environment', id })
+      await recordAuditEvent(trx, actor, 'environment.deleted', { kind: 'Environment', id })
       return true
     })
   }
@@ -634,7 +638,7 @@ export class SqlIdentityStore implements IdentityStore {
           .where('id', '=', input.id)
           .returningAll()
           .executeTakeFirstOrThrow()
-        await this.#audit(
+        await recordAuditEvent(
           trx,
           actor,
           'kafka_cluster.updated',
@@ -658,7 +662,7 @@ export class SqlIdentityStore implements IdentityStore {
         .returningAll()
         .executeTakeFirstOrThrow()
       // The audit names where the cluster is and as whom the gateway connects, never the password.
-      await this.#audit(
+      await recordAuditEvent(
         trx,
         actor,
         'kafka_cluster.registered',
@@ -716,7 +720,8 @@ export class SqlIdentityStore implements IdentityStore {
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirst()
-      if (row) await this.#audit(trx, actor, 'kafka_cluster.updated', { kind: 'Cluster', id }, { ...changes })
+      if (row)
+        await recordAuditEvent(trx, actor, 'kafka_cluster.updated', { kind: 'Cluster', id }, { ...changes })
       return row && toCluster(row)
     })
   }
@@ -742,7 +747,7 @@ export class SqlIdentityStore implements IdentityStore {
         actor,
       )
       await trx.deleteFrom('kafka_clusters').where('id', '=', id).execute()
-      await this.#audit(
+      await recordAuditEvent(
         trx,
         actor,
         'kafka_cluster.deleted',
@@ -807,14 +812,14 @@ export class SqlIdentityStore implements IdentityStore {
     const existing = await findExisting()
     if (existing) return existing
     try {
-      return await this.#withFreshId('u', (id) =>
+      return await withFreshId('u', (id) =>
         this.#transaction(async (trx) => {
           const row = await trx
             .insertInto('users')
             .values({ id, email: input.email, full_name: input.fullName, auth_type: input.authType })
             .returningAll()
             .executeTakeFirstOrThrow()
-          await this.#audit(trx, actor, 'user.created', { kind: 'User', id }, { ...input })
+          await recordAuditEvent(trx, actor, 'user.created', { kind: 'User', id }, { ...input })
           return toUser(row)
         }),
       )
@@ -856,7 +861,7 @@ export class SqlIdentityStore implements IdentityStore {
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirst()
-      if (row) await this.#audit(trx, actor, 'user.updated', { kind: 'User', id }, { ...changes })
+      if (row) await recordAuditEvent(trx, actor, 'user.updated', { kind: 'User', id }, { ...changes })
       return row && toUser(row)
     })
   }
@@ -871,7 +876,7 @@ export class SqlIdentityStore implements IdentityStore {
       const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst()
       if (result.numDeletedRows === 0n) return { deleted: false, keyIds }
       const bindingIds = await this.#deletePrincipalBindings(trx, `User:${id}`, actor)
-      await this.#audit(
+      await recordAuditEvent(
         trx,
         actor,
         'user.deleted',
@@ -891,7 +896,7 @@ export class SqlIdentityStore implements IdentityStore {
     input: { displayName: string; description: string },
     actor: AuditActor,
   ): Promise<ServiceAccountRecord> {
-    return this.#withFreshId('sa', (id) =>
+    return withFreshId('sa', (id) =>
       this.#transaction(
         async (trx) => {
           const row = await trx
@@ -899,7 +904,7 @@ export class SqlIdentityStore implements IdentityStore {
             .values({ id, display_name: input.displayName, description: input.description })
             .returningAll()
             .executeTakeFirstOrThrow()
-          await this.#audit(
+          await recordAuditEvent(
             trx,
             actor,
             'service_account.created',
@@ -960,7 +965,7 @@ export class SqlIdentityStore implements IdentityStore {
           .returningAll()
           .executeTakeFirst()
         if (row) {
-          await this.#audit(
+          await recordAuditEvent(
             trx,
             actor,
             'service_account.updated',
@@ -997,7 +1002,7 @@ export class SqlIdentityStore implements IdentityStore {
       const result = await trx.deleteFrom('service_accounts').where('id', '=', id).executeTakeFirst()
       if (result.numDeletedRows === 0n) return { deleted: false, keyIds }
       const bindingIds = await this.#deletePrincipalBindings(trx, `User:${id}`, actor)
-      await this.#audit(
+      await recordAuditEvent(
         trx,
         actor,
         'service_account.deleted',
@@ -1023,7 +1028,7 @@ export class SqlIdentityStore implements IdentityStore {
       .returningAll()
       .execute()
     for (const row of rows) {
-      await this.#audit(
+      await recordAuditEvent(
         trx,
         actor,
         'role_binding.deleted',
@@ -1053,7 +1058,7 @@ export class SqlIdentityStore implements IdentityStore {
       .returning('id')
       .execute()
     for (const { id } of rows) {
-      await this.#audit(trx, actor, 'api_key.deleted', { kind: 'ApiKey', id }, { reason: which.reason })
+      await recordAuditEvent(trx, actor, 'api_key.deleted', { kind: 'ApiKey', id }, { reason: which.reason })
       await sql`SELECT pg_notify(${API_KEY_DELETED_CHANNEL}, ${id})`.execute(trx)
     }
     return rows.map((row) => row.id)
@@ -1119,7 +1124,7 @@ export class SqlIdentityStore implements IdentityStore {
           })
           .returningAll()
           .executeTakeFirstOrThrow()
-        await this.#audit(
+        await recordAuditEvent(
           trx,
           actor,
           'api_key.created',
@@ -1182,7 +1187,7 @@ export class SqlIdentityStore implements IdentityStore {
         .where('id', '=', id)
         .returningAll()
         .executeTakeFirst()
-      if (row) await this.#audit(trx, actor, 'api_key.updated', { kind: 'ApiKey', id }, { ...changes })
+      if (row) await recordAuditEvent(trx, actor, 'api_key.updated', { kind: 'ApiKey', id }, { ...changes })
       return row && toApiKey(row)
     })
   }
@@ -1191,7 +1196,7 @@ export class SqlIdentityStore implements IdentityStore {
     const deleted = await this.#transaction(async (trx) => {
       const result = await trx.deleteFrom('api_keys').where('id', '=', id).executeTakeFirst()
       if (result.numDeletedRows === 0n) return false
-      await this.#audit(trx, actor, 'api_key.deleted', { kind: 'ApiKey', id })
+      await recordAuditEvent(trx, actor, 'api_key.deleted', { kind: 'ApiKey', id })
       await sql`SELECT pg_notify(${API_KEY_DELETED_CHANNEL}, ${id})`.execute(trx)
       return true
     })
@@ -1205,7 +1210,7 @@ export class SqlIdentityStore implements IdentityStore {
     input: { principal: string; roleName: string; crnPattern: string },
     actor: AuditActor,
   ): Promise<RoleBindingRecord> {
-    const binding = await this.#withFreshId('rb', (id) =>
+    const binding = await withFreshId('rb', (id) =>
       this.#transaction(
         async (trx) => {
           const row = await trx
@@ -1218,7 +1223,13 @@ export class SqlIdentityStore implements IdentityStore {
             })
             .returningAll()
             .executeTakeFirstOrThrow()
-          await this.#audit(trx, actor, 'role_binding.created', { kind: 'RoleBinding', id }, { ...input })
+          await recordAuditEvent(
+            trx,
+            actor,
+            'role_binding.created',
+            { kind: 'RoleBinding', id },
+            { ...input },
+          )
           await sql`SELECT pg_notify(${ROLE_BINDINGS_CHANGED_CHANNEL}, ${id})`.execute(trx)
           return toRoleBinding(row)
         },
@@ -1301,7 +1312,7 @@ export class SqlIdentityStore implements IdentityStore {
     const deleted = await this.#transaction(async (trx) => {
       const row = await trx.deleteFrom('role_bindings').where('id', '=', id).returningAll().executeTakeFirst()
       if (row === undefined) return undefined
-      await this.#audit(
+      await recordAuditEvent(
         trx,
         actor,
         'role_binding.deleted',
@@ -1332,7 +1343,7 @@ export class SqlIdentityStore implements IdentityStore {
     },
     actor: AuditActor,
   ): Promise<IdentityProviderRecord> {
-    const provider = await this.#withFreshId('op', (id) =>
+    const provider = await withFreshId('op', (id) =>
       this.#transaction(
         async (trx) => {
           const row = await trx
@@ -1348,7 +1359,7 @@ export class SqlIdentityStore implements IdentityStore {
             })
             .returningAll()
             .executeTakeFirstOrThrow()
-          await this.#audit(
+          await recordAuditEvent(
             trx,
             actor,
             'identity_provider.created',
@@ -1425,7 +1436,7 @@ export class SqlIdentityStore implements IdentityStore {
           .returningAll()
           .executeTakeFirst()
         if (row === undefined) return undefined
-        await this.#audit(
+        await recordAuditEvent(
           trx,
           actor,
           'identity_provider.updated',
@@ -1459,7 +1470,7 @@ export class SqlIdentityStore implements IdentityStore {
       const bindingIds: string[] = []
       for (const pool of pools) {
         bindingIds.push(...(await this.#deletePrincipalBindings(trx, `User:${pool.id}`, actor)))
-        await this.#audit(
+        await recordAuditEvent(
           trx,
           actor,
           'identity_pool.deleted',
@@ -1468,7 +1479,7 @@ export class SqlIdentityStore implements IdentityStore {
         )
       }
       await trx.deleteFrom('identity_providers').where('id', '=', id).execute()
-      await this.#audit(
+      await recordAuditEvent(
         trx,
         actor,
         'identity_provider.deleted',
@@ -1488,7 +1499,7 @@ export class SqlIdentityStore implements IdentityStore {
     input: { displayName: string; description: string; identityClaim: string; filter: string },
     actor: AuditActor,
   ): Promise<IdentityPoolRecord | undefined> {
-    const pool = await this.#withFreshId('pool', (id) =>
+    const pool = await withFreshId('pool', (id) =>
       this.#transaction(async (trx) => {
         // Locking the provider's row keeps a concurrent deletion from leaving this pool behind.
         const provider = await trx
@@ -1516,7 +1527,7 @@ export class SqlIdentityStore implements IdentityStore {
           })
           .returningAll()
           .executeTakeFirstOrThrow()
-        await this.#audit(
+        await recordAuditEvent(
           trx,
           actor,
           'identity_pool.created',
@@ -1576,7 +1587,13 @@ export class SqlIdentityStore implements IdentityStore {
         .returningAll()
         .executeTakeFirst()
       if (row === undefined) return undefined
-      await this.#audit(trx, actor, 'identity_pool.updated', { kind: 'IdentityPool', id }, { ...changes })
+      await recordAuditEvent(
+        trx,
+        actor,
+        'identity_pool.updated',
+        { kind: 'IdentityPool', id },
+        { ...changes },
+      )
       await sql`SELECT pg_notify(${IDENTITY_PROVIDERS_CHANGED_CHANNEL}, ${id})`.execute(trx)
       return toIdentityPool(row)
     })
@@ -1593,7 +1610,7 @@ export class SqlIdentityStore implements IdentityStore {
         .executeTakeFirst()
       if (deleted.numDeletedRows === 0n) return { deleted: false, bindingIds: [] as string[] }
       const bindingIds = await this.#deletePrincipalBindings(trx, `User:${id}`, actor)
-      await this.#audit(
+      await recordAuditEvent(
         trx,
         actor,
         'identity_pool.deleted',
@@ -1629,7 +1646,7 @@ export class SqlIdentityStore implements IdentityStore {
     input: Parameters<IdentityStore['createCertificateAuthority']>[0],
     actor: AuditActor,
   ): Promise<CertificateAuthorityRecord> {
-    const authority = await this.#withFreshId('op', (id) =>
+    const authority = await withFreshId('op', (id) =>
       this.#transaction(async (trx) => {
         const row = await trx
           .insertInto('certificate_authorities')
@@ -1647,7 +1664,7 @@ export class SqlIdentityStore implements IdentityStore {
           .returningAll()
           .executeTakeFirstOrThrow()
         // The PEM texts are public certificates, but long: the audit event names the filename.
-        await this.#audit(
+        await recordAuditEvent(
           trx,
           actor,
           'certificate_authority.created',
@@ -1721,7 +1738,7 @@ export class SqlIdentityStore implements IdentityStore {
         .executeTakeFirst()
       if (row === undefined) return undefined
       const { certificateChain, crlChain, ...named } = changes
-      await this.#audit(
+      await recordAuditEvent(
         trx,
         actor,
         'certificate_authority.updated',
@@ -1759,7 +1776,7 @@ export class SqlIdentityStore implements IdentityStore {
       const bindingIds: string[] = []
       for (const pool of pools) {
         bindingIds.push(...(await this.#deletePrincipalBindings(trx, `User:${pool.id}`, actor)))
-        await this.#audit(
+        await recordAuditEvent(
           trx,
           actor,
           'certificate_pool.deleted',
@@ -1768,7 +1785,7 @@ export class SqlIdentityStore implements IdentityStore {
         )
       }
       await trx.deleteFrom('certificate_authorities').where('id', '=', id).execute()
-      await this.#audit(
+      await recordAuditEvent(
         trx,
         actor,
         'certificate_authority.deleted',
@@ -1788,7 +1805,7 @@ export class SqlIdentityStore implements IdentityStore {
     input: { displayName: string; description: string; externalIdentifier: string; filter: string },
     actor: AuditActor,
   ): Promise<CertificatePoolRecord | undefined> {
-    const pool = await this.#withFreshId('pool', (id) =>
+    const pool = await withFreshId('pool', (id) =>
       this.#transaction(async (trx) => {
         const authority = await trx
           .selectFrom('certificate_authorities')
@@ -1817,7 +1834,7 @@ export class SqlIdentityStore implements IdentityStore {
           })
           .returningAll()
           .executeTakeFirstOrThrow()
-        await this.#audit(
+        await recordAuditEvent(
           trx,
           actor,
           'certificate_pool.created',
@@ -1883,7 +1900,7 @@ export class SqlIdentityStore implements IdentityStore {
         .returningAll()
         .executeTakeFirst()
       if (row === undefined) return undefined
-      await this.#audit(
+      await recordAuditEvent(
         trx,
         actor,
         'certificate_pool.updated',
@@ -1911,7 +1928,7 @@ export class SqlIdentityStore implements IdentityStore {
         .executeTakeFirst()
       if (row === undefined) return { deleted: undefined, bindingIds: [] as string[] }
       const bindingIds = await this.#deletePrincipalBindings(trx, `User:${id}`, actor)
-      await this.#audit(
+      await recordAuditEvent(
         trx,
         actor,
         'certificate_pool.deleted',
@@ -1973,7 +1990,7 @@ export class SqlIdentityStore implements IdentityStore {
       }
       for (const row of existing) {
         await trx.deleteFrom('api_keys').where('id', '=', row.id).execute()
-        await this.#audit(
+        await recordAuditEvent(
           trx,
           SYSTEM_ACTOR,
           'api_key.deleted',
@@ -2003,7 +2020,7 @@ export class SqlIdentityStore implements IdentityStore {
         })
         .returningAll()
         .executeTakeFirstOrThrow()
-      await this.#audit(
+      await recordAuditEvent(
         trx,
         SYSTEM_ACTOR,
         'api_key.created',
@@ -2038,7 +2055,7 @@ export class SqlIdentityStore implements IdentityStore {
       .updateTable('organization')
       .set({ bootstrap_service_account_id: id, updated_at: new Date() })
       .execute()
-    await this.#audit(
+    await recordAuditEvent(
       trx,
       SYSTEM_ACTOR,
       'service_account.created',

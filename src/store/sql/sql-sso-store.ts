@@ -6,8 +6,7 @@
  * sql-identity-store.ts; sessions and pending sign-ins are not (sign-in and sign-out are audited by
  * the console routes' authentication records instead).
  */
-import { randomUUID } from 'node:crypto'
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
+import { sql, type Kysely, type Selectable } from 'kysely'
 import {
   StoreConflictError,
   type AuditActor,
@@ -22,18 +21,17 @@ import type {
   PendingSignInRecord,
   SsoStore,
 } from '../sso-port.ts'
-import { generateResourceId, type ResourceIdPrefix } from './resource-ids.ts'
 import type { Database, GroupMappingTable, InvitationTable } from './schema.ts'
 import {
   ROLE_BINDINGS_CHANGED_CHANNEL,
+  UNIQUE_VIOLATION,
   databaseErrorOf,
   decodePageToken,
   isPrimaryKeyCollision,
+  recordAuditEvent,
   toPage,
+  withFreshId,
 } from './sql-identity-store.ts'
-
-const UNIQUE_VIOLATION = '23505'
-const ID_ATTEMPTS = 5
 
 function toGroupMapping(row: Selectable<GroupMappingTable>): GroupMappingRecord {
   return {
@@ -87,44 +85,13 @@ export class SqlSsoStore implements SsoStore {
     this.#onRoleBindingsChanged = onRoleBindingsChanged
   }
 
-  async #audit(
-    trx: Transaction<Database>,
-    actor: AuditActor,
-    action: string,
-    resource: { kind: string; id: string },
-    details: Record<string, unknown> = {},
-  ): Promise<void> {
-    await trx
-      .insertInto('audit_events')
-      .values({
-        id: randomUUID(),
-        actor_principal: actor.principal,
-        actor_credential_id: actor.credentialId ?? null,
-        action,
-        resource_kind: resource.kind,
-        resource_id: resource.id,
-        details: JSON.stringify(details),
-      })
-      .execute()
-  }
-
-  async #withFreshId<T>(prefix: ResourceIdPrefix, insert: (id: string) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await insert(generateResourceId(prefix))
-      } catch (error) {
-        if (!isPrimaryKeyCollision(error) || attempt >= ID_ATTEMPTS) throw error
-      }
-    }
-  }
-
   // --- group mappings ------------------------------------------------------------------------
 
   async createGroupMapping(
     input: { displayName: string; description: string; filter: string },
     actor: AuditActor,
   ): Promise<GroupMappingRecord> {
-    return this.#withFreshId('group', (id) =>
+    return withFreshId('group', (id) =>
       this.#db.transaction().execute(async (trx) => {
         const row = await trx
           .insertInto('group_mappings')
@@ -136,7 +103,13 @@ export class SqlSsoStore implements SsoStore {
           })
           .returningAll()
           .executeTakeFirstOrThrow()
-        await this.#audit(trx, actor, 'group_mapping.created', { kind: 'GroupMapping', id }, { ...input })
+        await recordAuditEvent(
+          trx,
+          actor,
+          'group_mapping.created',
+          { kind: 'GroupMapping', id },
+          { ...input },
+        )
         return toGroupMapping(row)
       }),
     )
@@ -185,7 +158,13 @@ export class SqlSsoStore implements SsoStore {
         .returningAll()
         .executeTakeFirst()
       if (row === undefined) return undefined
-      await this.#audit(trx, actor, 'group_mapping.updated', { kind: 'GroupMapping', id }, { ...changes })
+      await recordAuditEvent(
+        trx,
+        actor,
+        'group_mapping.updated',
+        { kind: 'GroupMapping', id },
+        { ...changes },
+      )
       return toGroupMapping(row)
     })
   }
@@ -201,7 +180,7 @@ export class SqlSsoStore implements SsoStore {
         .returningAll()
         .execute()
       for (const row of bindings) {
-        await this.#audit(
+        await recordAuditEvent(
           trx,
           actor,
           'role_binding.deleted',
@@ -213,7 +192,7 @@ export class SqlSsoStore implements SsoStore {
       await sql`UPDATE console_sessions SET group_principals = group_principals - ${principal}::text
         WHERE group_principals ? ${principal}::text`.execute(trx)
       const bindingIds = bindings.map((row) => row.id)
-      await this.#audit(
+      await recordAuditEvent(
         trx,
         actor,
         'group_mapping.deleted',
@@ -235,7 +214,7 @@ export class SqlSsoStore implements SsoStore {
     actor: AuditActor,
   ): Promise<InvitationRecord> {
     try {
-      return await this.#withFreshId('i', (id) =>
+      return await withFreshId('i', (id) =>
         this.#db.transaction().execute(async (trx) => {
           const row = await trx
             .insertInto('invitations')
@@ -251,7 +230,7 @@ export class SqlSsoStore implements SsoStore {
             })
             .returningAll()
             .executeTakeFirstOrThrow()
-          await this.#audit(
+          await recordAuditEvent(
             trx,
             actor,
             'invitation.created',
@@ -290,7 +269,7 @@ export class SqlSsoStore implements SsoStore {
     return this.#db.transaction().execute(async (trx) => {
       const deleted = await trx.deleteFrom('invitations').where('id', '=', id).executeTakeFirst()
       if (deleted.numDeletedRows === 0n) return false
-      await this.#audit(trx, actor, 'invitation.deleted', { kind: 'Invitation', id })
+      await recordAuditEvent(trx, actor, 'invitation.deleted', { kind: 'Invitation', id })
       return true
     })
   }
@@ -315,7 +294,7 @@ export class SqlSsoStore implements SsoStore {
         .where('status', '=', 'INVITE_STATUS_SENT')
         .executeTakeFirst()
       if (updated.numUpdatedRows === 0n) return false
-      await this.#audit(trx, actor, 'invitation.accepted', { kind: 'Invitation', id }, { userId })
+      await recordAuditEvent(trx, actor, 'invitation.accepted', { kind: 'Invitation', id }, { userId })
       return true
     })
   }
