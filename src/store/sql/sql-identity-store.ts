@@ -335,6 +335,20 @@ function definedOnly<T extends Record<string, unknown>>(changes: T): Partial<T> 
   return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<T>
 }
 
+/** Calls every listener: one that throws must not undo or hide a committed change from the others. */
+function notifyEach<Args extends unknown[]>(
+  listeners: Iterable<(...args: Args) => void>,
+  ...args: Args
+): void {
+  for (const listener of listeners) {
+    try {
+      listener(...args)
+    } catch {
+      // The change is committed; the listener's own failure is its business.
+    }
+  }
+}
+
 export class SqlIdentityStore implements IdentityStore {
   readonly #db: Kysely<Database>
   readonly #deletedKeyListeners = new Set<(keyId: string) => void>()
@@ -389,43 +403,19 @@ export class SqlIdentityStore implements IdentityStore {
   }
 
   #announceDeleted(keyId: string): void {
-    for (const listener of this.#deletedKeyListeners) {
-      try {
-        listener(keyId)
-      } catch {
-        // A listener's failure must not undo or hide a committed deletion.
-      }
-    }
+    notifyEach(this.#deletedKeyListeners, keyId)
   }
 
   #announceRoleBindingsChanged(): void {
-    for (const listener of this.#roleBindingListeners) {
-      try {
-        listener()
-      } catch {
-        // As for deletions: a listener's failure must not hide a committed change.
-      }
-    }
+    notifyEach(this.#roleBindingListeners)
   }
 
   #announceIdentityProvidersChanged(): void {
-    for (const listener of this.#identityProviderListeners) {
-      try {
-        listener()
-      } catch {
-        // As for deletions: a listener's failure must not hide a committed change.
-      }
-    }
+    notifyEach(this.#identityProviderListeners)
   }
 
   #announceCertificateAuthoritiesChanged(): void {
-    for (const listener of this.#certificateAuthorityListeners) {
-      try {
-        listener()
-      } catch {
-        // As for deletions: a listener's failure must not hide a committed change.
-      }
-    }
+    notifyEach(this.#certificateAuthorityListeners)
   }
 
   onCertificateAuthoritiesChanged(listener: () => void): () => void {
