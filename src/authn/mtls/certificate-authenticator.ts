@@ -213,13 +213,17 @@ export class CertificateAuthenticator {
         wanted.add(authority.id)
         const known = this.#fetched.get(authority.id)
         if (known?.url === authority.crlUrl) return
-        await this.#fetchCrl(authority.id, authority.crlUrl, authority.certificateChain)
+        await this.#fetchCrl(
+          authority.id,
+          authority.crlUrl,
+          parseCertificateChain(authority.certificateChain),
+        )
       }),
     )
     for (const id of this.#fetched.keys()) if (!wanted.has(id)) this.#fetched.delete(id)
   }
 
-  async #fetchCrl(authorityId: string, url: string, chainPem: string): Promise<void> {
+  async #fetchCrl(authorityId: string, url: string, authorities: readonly X509Certificate[]): Promise<void> {
     const previous = this.#fetched.get(authorityId)
     const keep =
       previous?.url === url
@@ -227,11 +231,7 @@ export class CertificateAuthenticator {
         : { source: 'URL' as const, lists: new Map(), updatedAt: undefined }
     const interval = this.#options.crlRefreshIntervalMs ?? DEFAULT_CRL_REFRESH_INTERVAL_MS
     try {
-      const lists = await fetchRevocationLists(
-        url,
-        parseCertificateChain(chainPem),
-        this.#options.crlFetchLimits,
-      )
+      const lists = await fetchRevocationLists(url, authorities, this.#options.crlFetchLimits)
       const byIssuer = new Map(lists.map((list) => [list.issuerFingerprint256, list]))
       const nextUpdates = lists.flatMap((list) => (list.nextUpdate ? [list.nextUpdate.getTime()] : []))
       const due = Math.min(this.#now() + interval, ...nextUpdates)
@@ -256,13 +256,7 @@ export class CertificateAuthenticator {
     )
     if (due.length === 0) return
     await Promise.all(
-      due.map((authority) =>
-        this.#fetchCrl(
-          authority.id,
-          authority.crlUrl!,
-          authority.certificates.map((certificate) => certificate.toString()).join('\n'),
-        ),
-      ),
+      due.map((authority) => this.#fetchCrl(authority.id, authority.crlUrl!, authority.certificates)),
     )
     await this.reload()
   }

@@ -7,6 +7,7 @@
  * listener accepts before the response is sent (no restart); deleting one deletes its certificate
  * identity pools and their role bindings, and answers with the deleted object as Confluent does.
  */
+import type { X509Certificate } from 'node:crypto'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
@@ -164,10 +165,10 @@ export function registerCertificateAuthorityRoutes(
     }
   }
 
-  function checkCrlChain(input: string, chainPem: string): string {
+  function checkCrlChain(input: string, authorities: readonly X509Certificate[]): string {
     try {
       const text = pemTextOf(input)
-      readRevocationLists(text, parseCertificateChain(chainPem))
+      readRevocationLists(text, authorities)
       return text
     } catch (error) {
       if (error instanceof PemInputError) throw invalid(`crl_chain ${error.message}`, '/crl_chain')
@@ -175,10 +176,10 @@ export function registerCertificateAuthorityRoutes(
     }
   }
 
-  async function checkCrlUrl(url: string, chainPem: string): Promise<string> {
+  async function checkCrlUrl(url: string, authorities: readonly X509Certificate[]): Promise<string> {
     try {
       checkFetchableUrl(url, context.services.allowLoopbackHttpCrlUrls)
-      await context.services.fetchRevocationLists(url, parseCertificateChain(chainPem))
+      await context.services.fetchRevocationLists(url, authorities)
       return url
     } catch (error) {
       throw invalid(`crl_url cannot be used: ${(error as Error).message}`, '/crl_url')
@@ -257,8 +258,10 @@ export function registerCertificateAuthorityRoutes(
       if (body.crl_chain !== undefined && body.crl_url !== undefined)
         throw invalid('Give crl_chain or crl_url, not both.', '/crl_url')
       const chain = checkChain(body.certificate_chain)
-      const crlChain = body.crl_chain === undefined ? undefined : checkCrlChain(body.crl_chain, chain.pem)
-      const crlUrl = body.crl_url === undefined ? undefined : await checkCrlUrl(body.crl_url, chain.pem)
+      const crlChain =
+        body.crl_chain === undefined ? undefined : checkCrlChain(body.crl_chain, chain.certificates)
+      const crlUrl =
+        body.crl_url === undefined ? undefined : await checkCrlUrl(body.crl_url, chain.certificates)
       const requireCrl = body.require_crl_on_client_certificate ?? false
       if (requireCrl && crlChain === undefined && crlUrl === undefined)
         throw invalid(
@@ -320,9 +323,9 @@ export function registerCertificateAuthorityRoutes(
       if (typeof body.crl_chain === 'string' && typeof body.crl_url === 'string')
         throw invalid('Give crl_chain or crl_url, not both.', '/crl_url')
       const chain = body.certificate_chain === undefined ? undefined : checkChain(body.certificate_chain)
-      const chainPem = chain?.pem ?? existing.certificateChain
+      const authorities = chain?.certificates ?? parseCertificateChain(existing.certificateChain)
       const crlChain =
-        typeof body.crl_chain === 'string' ? checkCrlChain(body.crl_chain, chainPem) : body.crl_chain
+        typeof body.crl_chain === 'string' ? checkCrlChain(body.crl_chain, authorities) : body.crl_chain
       // A new chain must still sign the CRLs kept from before.
       if (
         chain &&
@@ -330,9 +333,9 @@ export function registerCertificateAuthorityRoutes(
         body.crl_url === undefined &&
         existing.crlChain !== undefined
       )
-        checkCrlChain(existing.crlChain, chainPem)
+        checkCrlChain(existing.crlChain, authorities)
       const crlUrl =
-        typeof body.crl_url === 'string' ? await checkCrlUrl(body.crl_url, chainPem) : body.crl_url
+        typeof body.crl_url === 'string' ? await checkCrlUrl(body.crl_url, authorities) : body.crl_url
       const requireCrl = body.require_crl_on_client_certificate ?? existing.requireCrlOnClientCertificate
       // After the update: setting one CRL source clears the other, null clears one.
       const keepsChain =
