@@ -123,6 +123,16 @@ export function generateBindings(count: number, principals: number): RoleBinding
   })
 }
 
+/**
+ * A copy of `text` as the gateway would hold it: a string of its own (the index's strings are not
+ * shared with a request's), stored flat. Template literals and `split` here would otherwise hand
+ * over rope or sliced strings, or the very strings the index holds, which a parsed URL and a
+ * credential lookup do not.
+ */
+function freshFlatCopy(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8')
+}
+
 const clusterPath: ResourcePath = [
   { type: 'organization', name: ORGANIZATION },
   { type: 'environment', name: ENVIRONMENT_OF_CLUSTER },
@@ -156,7 +166,7 @@ export function generateRequests(
           : principalName(random.int(principals))
     const subject = {
       principals: Array.from({ length: held }, (_, index) =>
-        index === 0 ? first : `User:pool-${random.int(100)}`,
+        freshFlatCopy(index === 0 ? first : `User:pool-${random.int(100)}`),
       ),
       host: '10.0.0.1',
     }
@@ -186,6 +196,8 @@ export function generateRequests(
       'Create',
       'AlterConfigs',
     ] as const)
+    const last = resource.at(-1)!
+    resource = [...resource.slice(0, -1), { type: last.type, name: freshFlatCopy(last.name) }]
     return { subject, action: { resource, operation } }
   })
 }

@@ -5,10 +5,13 @@
  * resource's path from the organization down through a tree of the bindings' patterns: at each
  * level it reads the bindings that end there (they cover everything beneath) and those whose last
  * name is a prefix of the path's name there, for the caller's principals only. The walk touches
- * a handful of small maps near the root and one map per level below: its cost does not grow with
- * the number of bindings, and a principal's other bindings are never looked at.
+ * a handful of small maps near the root, which every decision reads and so stay in cache, and at
+ * the last level asks a filter before the largest map: its cost does not grow with the number of
+ * bindings, and a principal's other bindings are never looked at. Principals are numbered once
+ * per decision; numbers are cheaper keys than strings.
  */
 import {
+  CRN_SEGMENT_TYPES,
   crnPatternContains,
   crnPatternCovers,
   parseCrnPattern,
@@ -18,7 +21,8 @@ import {
   type Operation,
   type ResourceType,
 } from '../core/index.ts'
-import { descend, PrefixTree, type PrefixTreeNode } from './prefix-tree.ts'
+import { hashName, memberKey, MembershipFilter } from './membership-filter.ts'
+import { PrefixIndex } from './prefix-index.ts'
 import { findRole, roleGrants, type RoleDefinition } from './role-catalog.ts'
 
 /** A role binding as the authorizer reads it (the store's record has more fields). */
@@ -35,8 +39,8 @@ interface CompiledBinding {
   readonly pattern: CrnPattern
 }
 
-/** Principal → the bindings of one pattern (or one prefix) held by that principal. */
-type BindingsByPrincipal = Map<string, CompiledBinding[]>
+/** Principal number → the bindings of one pattern (or one prefix) held by that principal. */
+type BindingsByPrincipal = Map<number, CompiledBinding[]>
 
 /** The bindings whose pattern names one resource path exactly (up to its last name). */
 interface PathNode {
@@ -45,33 +49,67 @@ interface PathNode {
   /** Bindings whose pattern ends at this resource: they cover it and everything beneath. */
   exact: BindingsByPrincipal | undefined
   /**
-   * Prefix patterns of the children's names, by segment type and principal (principal first, so
-   * that a walk reads only the caller's own prefixes).
+   * Prefix patterns of the children's names, by segment type and principal number (principal
+   * first, so that a walk reads only the caller's own prefixes). Filled in at the end of indexing.
+   * A map, not an array by number: few principals hold prefixes at any one resource.
    */
-  readonly prefixes: Map<string, Map<string, PrefixTree<CompiledBinding[]>>>
+  readonly prefixes: Map<string, Map<number, PrefixIndex<CompiledBinding[]>>>
 }
 
 function newPathNode(): PathNode {
   return { children: new Map(), exact: undefined, prefixes: new Map() }
 }
 
-function addBinding(byPrincipal: BindingsByPrincipal, compiled: CompiledBinding): void {
-  const list = byPrincipal.get(compiled.binding.principal)
+function addTo<K>(lists: Map<K, CompiledBinding[]>, key: K, compiled: CompiledBinding): void {
+  const list = lists.get(key)
   if (list) list.push(compiled)
-  else byPrincipal.set(compiled.binding.principal, [compiled])
+  else lists.set(key, [compiled])
+}
+
+/** A prefix pattern's bindings while indexing: node, segment type, principal number → prefix → bindings. */
+type PrefixLists = Map<PathNode, Map<string, Map<number, Map<string, CompiledBinding[]>>>>
+
+const SEGMENT_TYPE_NUMBER: Readonly<Record<string, number>> = Object.fromEntries(
+  CRN_SEGMENT_TYPES.map((type, index) => [type, index]),
+)
+
+function exactKey(nameHash: number, principalId: number, segmentType: string): number {
+  return memberKey(nameHash, principalId * CRN_SEGMENT_TYPES.length + SEGMENT_TYPE_NUMBER[segmentType]!)
+}
+
+function grantingIn(
+  held: CompiledBinding[] | undefined,
+  type: ResourceType,
+  operation: Operation,
+): RoleBinding | undefined {
+  if (held === undefined) return undefined
+  for (let candidate = 0; candidate < held.length; candidate++) {
+    if (roleGrants(held[candidate]!.role, type, operation)) return held[candidate]!.binding
+  }
+  return undefined
 }
 
 export class RoleBindingIndex {
   /** Every binding of a principal, for explanations and pattern checks. */
   readonly #byPrincipal = new Map<string, CompiledBinding[]>()
+  /** Every principal holding a binding, numbered: numbers are cheaper keys than strings. */
+  readonly #principalIds = new Map<string, number>()
   /** The patterns' tree, for decisions. */
   readonly #root = newPathNode()
+  /**
+   * Which (principal, segment type, name) triples end a binding's exact pattern. Most walks end on
+   * a topic or group none of the caller's principals is bound to by name: the filter says so
+   * without the lookup of that name, in the largest map of the tree.
+   */
+  readonly #exactFilter: MembershipFilter
   readonly size: number
   /** Bindings that name no known role or hold an invalid pattern: they grant nothing. */
   readonly ignored: readonly RoleBinding[]
 
   constructor(bindings: readonly RoleBinding[]) {
     const ignored: RoleBinding[] = []
+    const prefixLists: PrefixLists = new Map()
+    const exactKeys: number[] = []
     for (const binding of bindings) {
       const role = findRole(binding.roleName)
       const pattern = parseCrnPattern(binding.crnPattern)
@@ -79,20 +117,31 @@ export class RoleBindingIndex {
         ignored.push(binding)
         continue
       }
-      const list = this.#byPrincipal.get(binding.principal)
       const compiled = { binding, role, pattern }
-      if (list) list.push(compiled)
-      else this.#byPrincipal.set(binding.principal, [compiled])
-      this.#insert(compiled)
+      addTo(this.#byPrincipal, binding.principal, compiled)
+      let principalId = this.#principalIds.get(binding.principal)
+      if (principalId === undefined) {
+        principalId = this.#principalIds.size
+        this.#principalIds.set(binding.principal, principalId)
+      }
+      this.#insert(compiled, principalId, prefixLists)
+      const last = pattern.segments.at(-1)!
+      if (!pattern.isPrefix) exactKeys.push(exactKey(hashName(last.name), principalId, last.type))
     }
-    for (const tree of this.#prefixTrees) tree.compact()
+    this.#exactFilter = new MembershipFilter(exactKeys)
+    for (const [node, byType] of prefixLists) {
+      for (const [type, byPrincipal] of byType) {
+        const prefixes = new Map<number, PrefixIndex<CompiledBinding[]>>()
+        for (const [principalId, byPrefix] of byPrincipal)
+          prefixes.set(principalId, new PrefixIndex(byPrefix))
+        node.prefixes.set(type, prefixes)
+      }
+    }
     this.size = bindings.length - ignored.length
     this.ignored = ignored
   }
 
-  readonly #prefixTrees: PrefixTree<CompiledBinding[]>[] = []
-
-  #insert(compiled: CompiledBinding): void {
+  #insert(compiled: CompiledBinding, principalId: number, prefixLists: PrefixLists): void {
     const segments = compiled.pattern.segments
     let node = this.#root
     const last = segments.length - 1
@@ -100,22 +149,29 @@ export class RoleBindingIndex {
       node = this.#child(node, segments[index]!.type, segments[index]!.name)
     const { type, name } = segments[last]!
     if (!compiled.pattern.isPrefix) {
-      const child = this.#child(node, type, name)
-      addBinding((child.exact ??= new Map<string, CompiledBinding[]>()), compiled)
+      addTo(
+        (this.#child(node, type, name).exact ??= new Map<number, CompiledBinding[]>()),
+        principalId,
+        compiled,
+      )
       return
     }
-    let byPrincipal = node.prefixes.get(type)
+    let byType = prefixLists.get(node)
+    if (byType === undefined) {
+      byType = new Map()
+      prefixLists.set(node, byType)
+    }
+    let byPrincipal = byType.get(type)
     if (byPrincipal === undefined) {
       byPrincipal = new Map()
-      node.prefixes.set(type, byPrincipal)
+      byType.set(type, byPrincipal)
     }
-    let tree = byPrincipal.get(compiled.binding.principal)
-    if (tree === undefined) {
-      tree = new PrefixTree()
-      byPrincipal.set(compiled.binding.principal, tree)
-      this.#prefixTrees.push(tree)
+    let byPrefix = byPrincipal.get(principalId)
+    if (byPrefix === undefined) {
+      byPrefix = new Map()
+      byPrincipal.set(principalId, byPrefix)
     }
-    ;(tree.nodeFor(name).value ??= []).push(compiled)
+    addTo(byPrefix, name, compiled)
   }
 
   #child(node: PathNode, type: string, name: string): PathNode {
@@ -132,52 +188,44 @@ export class RoleBindingIndex {
     return child
   }
 
-  /** The first binding in `byPrincipal` of one of `principals` whose role grants `operation` on `type`. */
-  static #granting(
+  // Scratch state of the decision in progress (decisions are synchronous: one at a time).
+  /** The numbers of the caller's principals that hold a binding, in `#held[0…#heldCount)`. */
+  readonly #held: number[] = []
+  #heldCount = 0
+  /** The binding lists of the prefixes of a name that one principal's bindings name. */
+  readonly #prefixMatches: CompiledBinding[][] = []
+
+  /** The first binding in `byPrincipal` of one of the caller's principals whose role grants `operation` on `type`. */
+  #granting(
     byPrincipal: BindingsByPrincipal | undefined,
-    principals: readonly string[],
     type: ResourceType,
     operation: Operation,
   ): RoleBinding | undefined {
     if (byPrincipal === undefined) return undefined
-    for (let index = 0; index < principals.length; index++) {
-      const granted = RoleBindingIndex.#grantingIn(byPrincipal.get(principals[index]!), type, operation)
+    for (let index = 0; index < this.#heldCount; index++) {
+      const granted = grantingIn(byPrincipal.get(this.#held[index]!), type, operation)
       if (granted !== undefined) return granted
     }
     return undefined
   }
 
-  static #grantingIn(
-    held: CompiledBinding[] | undefined,
-    type: ResourceType,
-    operation: Operation,
-  ): RoleBinding | undefined {
-    if (held === undefined) return undefined
-    for (let candidate = 0; candidate < held.length; candidate++) {
-      if (roleGrants(held[candidate]!.role, type, operation)) return held[candidate]!.binding
-    }
-    return undefined
-  }
-
-  /** A binding on a prefix of `name` in one principal's tree that grants `operation` on `type`. */
-  static #grantingByPrefix(
-    tree: PrefixTree<CompiledBinding[]> | undefined,
+  /** A binding on a prefix of `name`, of one of the caller's principals, that grants `operation` on `type`. */
+  #grantingByPrefix(
+    prefixes: ReadonlyMap<number, PrefixIndex<CompiledBinding[]>>,
     name: string,
     type: ResourceType,
     operation: Operation,
   ): RoleBinding | undefined {
-    if (tree === undefined) return undefined
-    // `topic=*` is the empty prefix: it is the root's value.
-    let node: PrefixTreeNode<CompiledBinding[]> | undefined = tree.root
-    let granted = RoleBindingIndex.#grantingIn(node.value, type, operation)
-    let position = 0
-    while (granted === undefined && position < name.length) {
-      node = descend(node, name, position)
-      if (node === undefined) return undefined
-      position += node.edge.length
-      granted = RoleBindingIndex.#grantingIn(node.value, type, operation)
+    const matches = this.#prefixMatches
+    for (let index = 0; index < this.#heldCount; index++) {
+      // `topic=*` is the empty prefix: it matches every name.
+      const count = prefixes.get(this.#held[index]!)?.matchesOf(name, matches) ?? 0
+      for (let match = 0; match < count; match++) {
+        const granted = grantingIn(matches[match], type, operation)
+        if (granted !== undefined) return granted
+      }
     }
-    return granted
+    return undefined
   }
 
   /**
@@ -189,29 +237,47 @@ export class RoleBindingIndex {
     action: Action,
     type: ResourceType = resourceTypeOf(action.resource),
   ): RoleBinding | undefined {
+    this.#heldCount = 0
+    for (let index = 0; index < principals.length; index++) {
+      const principalId = this.#principalIds.get(principals[index]!)
+      if (principalId !== undefined && !this.#holds(principalId)) this.#held[this.#heldCount++] = principalId
+    }
+    // A caller none of whose principals holds a binding is the common case for data-plane callers
+    // authorized by ACLs: no walk at all.
+    if (this.#heldCount === 0) return undefined
     const resource = action.resource
     const operation = action.operation
+    const last = resource.length - 1
     let node: PathNode | undefined = this.#root
-    for (let level = 0; level < resource.length && node !== undefined; level++) {
+    for (let level = 0; level <= last; level++) {
       const { type: segmentType, name } = resource[level]!
-      const prefixTrees = node.prefixes.get(segmentType)
-      if (prefixTrees !== undefined) {
-        for (let index = 0; index < principals.length; index++) {
-          const granted = RoleBindingIndex.#grantingByPrefix(
-            prefixTrees.get(principals[index]!),
-            name,
-            type,
-            operation,
-          )
-          if (granted !== undefined) return granted
-        }
+      const prefixes = node.prefixes.get(segmentType)
+      if (prefixes !== undefined) {
+        const granted = this.#grantingByPrefix(prefixes, name, type, operation)
+        if (granted !== undefined) return granted
       }
+      // Above the last level the walk goes on to the bindings beneath; at it, only an exact one is left.
+      if (level === last && !this.#mayBeBoundTo(segmentType, name)) return undefined
       node = node.children.get(segmentType)?.get(name)
       if (node === undefined) return undefined
-      const granted = RoleBindingIndex.#granting(node.exact, principals, type, operation)
+      const granted = this.#granting(node.exact, type, operation)
       if (granted !== undefined) return granted
     }
     return undefined
+  }
+
+  /** False when no exact pattern of the caller's principals ends on this segment. */
+  #mayBeBoundTo(segmentType: string, name: string): boolean {
+    const nameHash = hashName(name)
+    for (let index = 0; index < this.#heldCount; index++) {
+      if (this.#exactFilter.mayContain(exactKey(nameHash, this.#held[index]!, segmentType))) return true
+    }
+    return false
+  }
+
+  #holds(principalId: number): boolean {
+    for (let index = 0; index < this.#heldCount; index++) if (this.#held[index] === principalId) return true
+    return false
   }
 
   /** Every binding of `principals` that grants `action`, for explanations. */

@@ -237,4 +237,32 @@ describe('AclIndex (StandardAuthorizer semantics)', () => {
     // The generated requests reach every kind of answer, so the comparison covers each.
     for (const count of Object.values(decided)) assert.ok(count > 100, JSON.stringify(decided))
   })
+
+  it('decides the same for a principal with more prefixes than fit the packed form', () => {
+    for (const principal of ['User:alice', 'User:*']) {
+      const acls = [
+        ...Array.from({ length: 40 }, (_, n) =>
+          acl({ principal, patternType: 'PREFIXED', resourceName: `orders-${n}-` }),
+        ),
+        acl({ principal, patternType: 'PREFIXED', resourceName: 'orders-7-eu', permission: 'DENY' }),
+      ]
+      const verdicts = ['orders-12-x', 'orders-7-us', 'orders-7-eu-1', 'orders-40-x', 'orders-1'].map(
+        (name) => decide(acls, 'READ', { name }),
+      )
+      assert.deepEqual(verdicts, ['allow', 'allow', 'deny', 'none', 'none'], principal)
+    }
+  })
+
+  it('finds a literal ACL whatever other principals and names share the index', () => {
+    // Thousands of literal ACLs of others, so that the literal filter is large and a lookup that
+    // it let through has to find the one rule that applies among them.
+    const others = Array.from({ length: 5_000 }, (_, n) =>
+      acl({ principal: `User:sa-${n % 300}`, resourceName: `topic-${n}` }),
+    )
+    const acls = [...others, acl({ principal: 'User:alice', resourceName: 'topic-17', operation: 'WRITE' })]
+    assert.equal(decide(acls, 'WRITE', { name: 'topic-17' }), 'allow')
+    assert.equal(decide(acls, 'WRITE', { name: 'topic-18' }), 'none')
+    assert.equal(decide(acls, 'READ', { name: 'topic-17', principals: ['User:sa-17'] }), 'allow')
+    assert.equal(decide(acls, 'READ', { name: 'topic-17', principals: ['User:sa-18'] }), 'none')
+  })
 })

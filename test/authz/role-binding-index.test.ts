@@ -103,4 +103,29 @@ describe('RoleBindingIndex', () => {
     }
     assert.ok(outcomes.granted > 300 && outcomes.refused > 300, JSON.stringify(outcomes))
   })
+
+  it('grants through a principal with more prefix patterns than fit the packed form, and through exact ones among thousands', () => {
+    const prefixBindings = Array.from({ length: 40 }, (_, n): RoleBinding => ({
+      id: `rb-prefix-${n}`,
+      principal: 'User:sa-1',
+      roleName: 'DeveloperRead',
+      crnPattern: `${clusterPattern('env-1', 'lkc-1')}/topic=orders-${n}-*`,
+    }))
+    const exactBindings = Array.from({ length: 5_000 }, (_, n): RoleBinding => ({
+      id: `rb-exact-${n}`,
+      principal: `User:sa-${n % 300}`,
+      roleName: 'DeveloperWrite',
+      crnPattern: `${clusterPattern('env-1', 'lkc-1')}/topic=payments-${n}`,
+    }))
+    const index = new RoleBindingIndex([...prefixBindings, ...exactBindings])
+    const grant = (principal: string, name: string, operation: Operation) =>
+      index.findGrant([principal], { resource: topicPath('env-1', 'lkc-1', 'topic', name), operation })?.id
+    assert.equal(grant('User:sa-1', 'orders-12-eu', 'Read'), 'rb-prefix-12')
+    assert.equal(grant('User:sa-1', 'orders-40-eu', 'Read'), undefined)
+    assert.equal(grant('User:sa-1', 'orders-12-eu', 'Write'), undefined)
+    assert.equal(grant('User:sa-17', 'payments-17', 'Write'), 'rb-exact-17')
+    assert.equal(grant('User:sa-18', 'payments-17', 'Write'), undefined)
+    assert.equal(grant('User:sa-17', 'payments-18', 'Write'), undefined)
+    assert.equal(grant('User:nobody', 'payments-17', 'Write'), undefined)
+  })
 })
