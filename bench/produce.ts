@@ -106,12 +106,29 @@ function throughput(records: number, started: bigint): Throughput {
   }
 }
 
+/**
+ * Topics this run created, deleted at its end: the broker is kept between runs, and topics left
+ * behind would make later list-topics measurements (bench/authentication.ts) slower run by run.
+ */
+const createdTopics: string[] = []
+
 async function createTopic(kafka: LocalKafka, partitions: number): Promise<string> {
   const admin = new Admin({ clientId: 'bench', bootstrapBrokers: [kafka.bootstrapServers], sasl: kafka.sasl })
   const name = `bench-${randomUUID().slice(0, 8)}`
   await admin.createTopics({ topics: [name], partitions, replicas: 1 })
+  createdTopics.push(name)
   await admin.close()
   return name
+}
+
+async function deleteCreatedTopics(kafka: LocalKafka): Promise<void> {
+  if (createdTopics.length === 0) return
+  const admin = new Admin({ clientId: 'bench', bootstrapBrokers: [kafka.bootstrapServers], sasl: kafka.sasl })
+  try {
+    await admin.deleteTopics({ topics: createdTopics.splice(0) })
+  } finally {
+    await admin.close()
+  }
 }
 
 /** The baseline: an application using @platformatic/kafka directly, 500-record sends, 4 in flight. */
@@ -394,6 +411,7 @@ async function main(): Promise<void> {
   } finally {
     gateway.child.kill('SIGTERM')
     agent.destroy()
+    await deleteCreatedTopics(kafka)
   }
 }
 
