@@ -19,6 +19,7 @@ import {
 } from '../core/index.ts'
 import { hashName, memberKey, MembershipFilter } from './membership-filter.ts'
 import { PrefixIndex } from './prefix-index.ts'
+import { PrincipalNumbers } from './principal-numbers.ts'
 
 export const EVERYONE = 'User:*'
 const EVERYONE_ID = 0
@@ -134,8 +135,8 @@ interface TypeIndex {
  */
 export class AclIndex {
   readonly #byType = new Map<AclResourceType, TypeIndex>()
-  /** Every principal named by an ACL, numbered; a caller's principals are looked up here once per decision. */
-  readonly #principalIds = new Map<string, number>([[EVERYONE, EVERYONE_ID]])
+  /** Every principal named by an ACL, `User:*` first (`EVERYONE_ID`); the caller's are held here during a decision. */
+  readonly #principals = new PrincipalNumbers()
   /**
    * Which (principal, type, name) triples LITERAL ACLs name, `*` excepted: most requests find no
    * ACL on their exact resource for any of their principals, and the filter says so without the
@@ -149,12 +150,9 @@ export class AclIndex {
     const everythingLists = new Map<AclResourceType, Entry[]>()
     const prefixLists = new Map<AclResourceType, Map<number, Map<string, Entry[]>>>()
     const literalKeys: number[] = []
+    this.#principals.numberOf(EVERYONE)
     for (const acl of acls) {
-      let principalId = this.#principalIds.get(acl.principal)
-      if (principalId === undefined) {
-        principalId = this.#principalIds.size
-        this.#principalIds.set(acl.principal, principalId)
-      }
+      const principalId = this.#principals.numberOf(acl.principal)
       const entry = entryOf(acl, principalId)
       const typeNumber = this.#typeIndex(acl.resourceType).number
       if (acl.patternType === 'PREFIXED') {
@@ -191,7 +189,7 @@ export class AclIndex {
     for (const [type, entries] of everythingLists) this.#typeIndex(type).everything = groupOf(entries)
     for (const [type, byPrincipal] of prefixLists) {
       const prefixes = Array.from(
-        { length: this.#principalIds.size },
+        { length: this.#principals.size },
         (): PrefixIndex<Entry[]> | undefined => undefined,
       )
       for (const [principalId, byPrefix] of byPrincipal) prefixes[principalId] = new PrefixIndex(byPrefix)
@@ -215,9 +213,6 @@ export class AclIndex {
   }
 
   // Scratch state of the traversal in progress (decisions are synchronous: one at a time).
-  /** The numbers of the caller's principals that some ACL names (`User:*` excluded), in `#held[0…#heldCount)`. */
-  readonly #held: number[] = []
-  #heldCount = 0
   #host = ''
   #operationBit = 0
   #allowFound: Entry | undefined
@@ -238,7 +233,8 @@ export class AclIndex {
       const entry = list[index]!
       if (((entry.allows | entry.denies) & bit) === 0) continue
       if (entry.host !== '*' && entry.host !== this.#host) continue
-      if (checkPrincipal && entry.principalId !== EVERYONE_ID && !this.#holds(entry.principalId)) continue
+      if (checkPrincipal && entry.principalId !== EVERYONE_ID && !this.#principals.holds(entry.principalId))
+        continue
       if (this.#collected !== undefined) {
         this.#collected.push(entry.acl)
         continue
@@ -252,16 +248,12 @@ export class AclIndex {
     return false
   }
 
-  #holds(principalId: number): boolean {
-    for (let index = 0; index < this.#heldCount; index++) if (this.#held[index] === principalId) return true
-    return false
-  }
-
   #visitGroup(group: Group | undefined): boolean {
     if (group === undefined) return false
     if (Array.isArray(group)) return this.#visit(group, true)
-    for (let index = 0; index < this.#heldCount; index++) {
-      if (this.#visit(group.get(this.#held[index]!), false)) return true
+    const { held, heldCount } = this.#principals
+    for (let index = 0; index < heldCount; index++) {
+      if (this.#visit(group.get(held[index]!), false)) return true
     }
     return this.#visit(group.get(EVERYONE_ID), false)
   }
@@ -270,8 +262,9 @@ export class AclIndex {
   #mayBeNamed(typeNumber: number, name: string): boolean {
     const nameHash = hashName(name)
     if (this.#literalFilter.mayContain(literalKey(nameHash, EVERYONE_ID, typeNumber))) return true
-    for (let index = 0; index < this.#heldCount; index++) {
-      if (this.#literalFilter.mayContain(literalKey(nameHash, this.#held[index]!, typeNumber))) return true
+    const { held, heldCount } = this.#principals
+    for (let index = 0; index < heldCount; index++) {
+      if (this.#literalFilter.mayContain(literalKey(nameHash, held[index]!, typeNumber))) return true
     }
     return false
   }
@@ -285,12 +278,8 @@ export class AclIndex {
     operation: AclOperation,
     collected: Acl[] | undefined,
   ): void {
-    this.#heldCount = 0
-    for (let index = 0; index < principals.length; index++) {
-      const principalId = this.#principalIds.get(principals[index]!)
-      if (principalId !== undefined && principalId !== EVERYONE_ID && !this.#holds(principalId))
-        this.#held[this.#heldCount++] = principalId
-    }
+    // `User:*` is looked at in every decision anyway, whether the caller names it or not.
+    this.#principals.hold(principals, EVERYONE_ID)
     this.#host = host
     this.#operationBit = OPERATION_BIT[operation]
     this.#allowFound = undefined
@@ -306,8 +295,9 @@ export class AclIndex {
     if (this.#visitGroup(typeIndex.everything)) return
     const prefixes = typeIndex.prefixes
     if (prefixes.length === 0) return
-    for (let index = 0; index < this.#heldCount; index++) {
-      if (this.#visitPrefixes(prefixes[this.#held[index]!], resourceName)) return
+    const { held, heldCount } = this.#principals
+    for (let index = 0; index < heldCount; index++) {
+      if (this.#visitPrefixes(prefixes[held[index]!], resourceName)) return
     }
     this.#visitPrefixes(prefixes[EVERYONE_ID], resourceName)
   }

@@ -23,6 +23,7 @@ import {
 } from '../core/index.ts'
 import { hashName, memberKey, MembershipFilter } from './membership-filter.ts'
 import { PrefixIndex } from './prefix-index.ts'
+import { PrincipalNumbers } from './principal-numbers.ts'
 import { findRole, roleGrants, type RoleDefinition } from './role-catalog.ts'
 
 /** A role binding as the authorizer reads it (the store's record has more fields). */
@@ -92,8 +93,8 @@ function grantingIn(
 export class RoleBindingIndex {
   /** Every binding of a principal, for explanations and pattern checks. */
   readonly #byPrincipal = new Map<string, CompiledBinding[]>()
-  /** Every principal holding a binding, numbered: numbers are cheaper keys than strings. */
-  readonly #principalIds = new Map<string, number>()
+  /** Every principal holding a binding, numbered; the caller's are held here during a decision. */
+  readonly #principals = new PrincipalNumbers()
   /** The patterns' tree, for decisions. */
   readonly #root = newPathNode()
   /**
@@ -119,11 +120,7 @@ export class RoleBindingIndex {
       }
       const compiled = { binding, role, pattern }
       addTo(this.#byPrincipal, binding.principal, compiled)
-      let principalId = this.#principalIds.get(binding.principal)
-      if (principalId === undefined) {
-        principalId = this.#principalIds.size
-        this.#principalIds.set(binding.principal, principalId)
-      }
+      const principalId = this.#principals.numberOf(binding.principal)
       this.#insert(compiled, principalId, prefixLists)
       const last = pattern.segments.at(-1)!
       if (!pattern.isPrefix) exactKeys.push(exactKey(hashName(last.name), principalId, last.type))
@@ -189,9 +186,6 @@ export class RoleBindingIndex {
   }
 
   // Scratch state of the decision in progress (decisions are synchronous: one at a time).
-  /** The numbers of the caller's principals that hold a binding, in `#held[0…#heldCount)`. */
-  readonly #held: number[] = []
-  #heldCount = 0
   /** The binding lists of the prefixes of a name that one principal's bindings name. */
   readonly #prefixMatches: CompiledBinding[][] = []
 
@@ -202,8 +196,9 @@ export class RoleBindingIndex {
     operation: Operation,
   ): RoleBinding | undefined {
     if (byPrincipal === undefined) return undefined
-    for (let index = 0; index < this.#heldCount; index++) {
-      const granted = grantingIn(byPrincipal.get(this.#held[index]!), type, operation)
+    const { held, heldCount } = this.#principals
+    for (let index = 0; index < heldCount; index++) {
+      const granted = grantingIn(byPrincipal.get(held[index]!), type, operation)
       if (granted !== undefined) return granted
     }
     return undefined
@@ -217,9 +212,10 @@ export class RoleBindingIndex {
     operation: Operation,
   ): RoleBinding | undefined {
     const matches = this.#prefixMatches
-    for (let index = 0; index < this.#heldCount; index++) {
+    const { held, heldCount } = this.#principals
+    for (let index = 0; index < heldCount; index++) {
       // `topic=*` is the empty prefix: it matches every name.
-      const count = prefixes.get(this.#held[index]!)?.matchesOf(name, matches) ?? 0
+      const count = prefixes.get(held[index]!)?.matchesOf(name, matches) ?? 0
       for (let match = 0; match < count; match++) {
         const granted = grantingIn(matches[match], type, operation)
         if (granted !== undefined) return granted
@@ -237,14 +233,9 @@ export class RoleBindingIndex {
     action: Action,
     type: ResourceType = resourceTypeOf(action.resource),
   ): RoleBinding | undefined {
-    this.#heldCount = 0
-    for (let index = 0; index < principals.length; index++) {
-      const principalId = this.#principalIds.get(principals[index]!)
-      if (principalId !== undefined && !this.#holds(principalId)) this.#held[this.#heldCount++] = principalId
-    }
     // A caller none of whose principals holds a binding is the common case for data-plane callers
     // authorized by ACLs: no walk at all.
-    if (this.#heldCount === 0) return undefined
+    if (this.#principals.hold(principals) === 0) return undefined
     const resource = action.resource
     const operation = action.operation
     const last = resource.length - 1
@@ -269,14 +260,10 @@ export class RoleBindingIndex {
   /** False when no exact pattern of the caller's principals ends on this segment. */
   #mayBeBoundTo(segmentType: string, name: string): boolean {
     const nameHash = hashName(name)
-    for (let index = 0; index < this.#heldCount; index++) {
-      if (this.#exactFilter.mayContain(exactKey(nameHash, this.#held[index]!, segmentType))) return true
+    const { held, heldCount } = this.#principals
+    for (let index = 0; index < heldCount; index++) {
+      if (this.#exactFilter.mayContain(exactKey(nameHash, held[index]!, segmentType))) return true
     }
-    return false
-  }
-
-  #holds(principalId: number): boolean {
-    for (let index = 0; index < this.#heldCount; index++) if (this.#held[index] === principalId) return true
     return false
   }
 
