@@ -15,6 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { cpus, totalmem } from 'node:os'
 import { rmSync } from 'node:fs'
+import { Admin } from '@platformatic/kafka'
 import { writeReportSection } from './report.ts'
 import { startLocalKafka, type LocalKafka } from '../scripts/local-kafka.ts'
 import { fetchTokenOktaStyle, startTestOidcProvider } from '../test/support/oidc-provider.ts'
@@ -22,6 +23,12 @@ import { fetchTokenOktaStyle, startTestOidcProvider } from '../test/support/oidc
 const SECONDS = Number(process.env['BENCH_AUTH_SECONDS'] ?? 4)
 const CLIENTS = Number(process.env['BENCH_AUTH_CLIENTS'] ?? 20)
 const ROUNDS = 3
+/**
+ * Topics the listed cluster holds during the run, created for it: a list's cost grows with its
+ * topics (each is authorized and described), so the count is fixed rather than whatever earlier
+ * runs left on the shared broker.
+ */
+const TOPICS = 10
 
 interface Gateway {
   readonly child: ChildProcess
@@ -174,6 +181,13 @@ const format = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits:
 
 async function main(): Promise<void> {
   const kafka = await startLocalKafka({ name: 'bench', port: 49092, controllerPort: 49093, log })
+  const topicNames = Array.from({ length: TOPICS }, () => `bench-auth-${randomUUID().slice(0, 8)}`)
+  const admin = new Admin({
+    clientId: 'bench-auth',
+    bootstrapBrokers: [kafka.bootstrapServers],
+    sasl: kafka.sasl,
+  })
+  await admin.createTopics({ topics: topicNames, partitions: 1, replicas: 1 })
   const cached = await startGateway(kafka, 500)
   const uncached = await startGateway(kafka, 0)
   const oidc = await startTestOidcProvider({
@@ -250,6 +264,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 500))
     rmSync(cached.dataDir, { recursive: true, force: true })
     rmSync(uncached.dataDir, { recursive: true, force: true })
+    await admin.deleteTopics({ topics: topicNames }).finally(() => admin.close())
   }
 }
 
