@@ -16,7 +16,7 @@
  * cannot be reloaded, role bindings never loaded, a cluster that cannot be asked.
  */
 import type { Acl, AclOperation, AclResourceType, Action, CrnPattern, Operation } from '../core/index.ts'
-import { resourceNameOf, resourceTypeOf } from '../core/index.ts'
+import { compareAcls, resourceNameOf, resourceTypeOf } from '../core/index.ts'
 import { AclIndex } from './acl-index.ts'
 import { RoleBindingIndex, type RoleBinding } from './role-binding-index.ts'
 
@@ -154,6 +154,32 @@ export function decide(
 
 const EMPTY_ACLS = new AclIndex([])
 
+/** What a change made through the gateway did to a cluster's ACLs. */
+export interface AclChange {
+  readonly created?: readonly Acl[]
+  readonly deleted?: readonly Acl[]
+}
+
+/**
+ * Waits between reads while a change is not visible yet: Kafka (KRaft) confirms an ACL change once
+ * its controller has committed it, and the broker that answers the read applies it a moment later.
+ * About a second in all, then the change is left to the background refresh.
+ */
+const ACL_CHANGE_RETRY_WAITS_MS = [10, 20, 40, 80, 160, 320, 400]
+
+function isIndexed(index: AclIndex, acl: Acl): boolean {
+  return index
+    .matching([acl.principal], acl.host, acl.resourceType, acl.resourceName, acl.operation)
+    .some((indexed) => compareAcls(indexed, acl) === 0)
+}
+
+function showsChange(index: AclIndex, change: AclChange): boolean {
+  return (
+    (change.created ?? []).every((acl) => isIndexed(index, acl)) &&
+    !(change.deleted ?? []).some((acl) => isIndexed(index, acl))
+  )
+}
+
 interface ClusterAcls {
   index?: AclIndex
   loadedAt: number
@@ -245,11 +271,20 @@ export class Authorizer {
     return reload
   }
 
-  /** Reads a cluster's ACLs again; resolves once decisions use them (after a change made here). */
-  async reloadAcls(clusterId: string): Promise<void> {
-    const entry = this.#clusterEntry(clusterId)
-    entry.loading = undefined
-    await this.#loadAcls(clusterId, entry).catch(() => undefined)
+  /**
+   * Reads a cluster's ACLs again; resolves once decisions use them. After a change made here,
+   * `change` says what it did, and the read is repeated (for about a second) until it shows it, so
+   * that the request after the API's answer is decided with the change.
+   */
+  async reloadAcls(clusterId: string, change: AclChange = {}): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const entry = this.#clusterEntry(clusterId)
+      entry.loading = undefined
+      const index = await this.#loadAcls(clusterId, entry).catch(() => undefined)
+      const wait = ACL_CHANGE_RETRY_WAITS_MS[attempt]
+      if (index === undefined || wait === undefined || showsChange(index, change)) return
+      await new Promise((resolve) => setTimeout(resolve, wait))
+    }
   }
 
   #clusterEntry(clusterId: string): ClusterAcls {

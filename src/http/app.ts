@@ -38,6 +38,7 @@ import { registerBrokerRoutes } from './routes/kafka-v3/brokers.ts'
 import { registerConsumerGroupRoutes } from './routes/kafka-v3/consumer-groups.ts'
 import { registerPartitionRoutes } from './routes/kafka-v3/partitions.ts'
 import { registerTopicConfigRoutes } from './routes/kafka-v3/topic-configs.ts'
+import type { KafkaV3RouteContext } from './routes/kafka-v3/context.ts'
 import { registerApiKeyRoutes } from './routes/iam-v2/api-keys.ts'
 import { registerServiceAccountRoutes } from './routes/iam-v2/service-accounts.ts'
 import { registerUserRoutes } from './routes/iam-v2/users.ts'
@@ -202,11 +203,11 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerHealthRoutes(app, deps.readinessChecks)
   if (deps.auditEvents) registerAuditEventRoutes(app, deps.auditEvents)
 
-  const kafkaV3 = {
+  const kafkaV3: KafkaV3RouteContext = {
     clusters: deps.clusters,
     publicUrl: deps.server.publicUrl,
     produce: deps.produce,
-    onAclsChanged: (clusterId: string) => deps.authorizer.reloadAcls(clusterId),
+    onAclsChanged: (clusterId, change) => deps.authorizer.reloadAcls(clusterId, change),
   }
   registerClusterRoutes(app, kafkaV3)
   registerTopicRoutes(app, kafkaV3)

@@ -39,10 +39,22 @@ class FakeAcls implements AclSource {
   acls: Acl[] = []
   failure: Error | undefined
   reads = 0
+  /** Reads that still answer with the ACLs as they were before the latest `lagBehind` call. */
+  #staleReads = 0
+  #stale: Acl[] = []
   async listAcls(clusterId: string): Promise<readonly Acl[] | undefined> {
     this.reads++
     if (this.failure) throw this.failure
+    if (this.#staleReads > 0) {
+      this.#staleReads--
+      return [...this.#stale]
+    }
     return clusterId === 'lkc-1' ? [...this.acls] : undefined
+  }
+  /** The next `reads` reads show the ACLs as they are now, as a broker does that has not applied a change yet. */
+  lagBehind(reads: number): void {
+    this.#stale = [...this.acls]
+    this.#staleReads = reads
   }
 }
 
@@ -84,6 +96,34 @@ describe('Authorizer: one decision over ACLs and role bindings', () => {
     const denied = (await decider.authorize(subject, [read('orders')]))[0]!
     assert.deepEqual([denied.allowed, denied.reason], [false, 'acl-deny'])
     assert.equal(denied.rule?.kind, 'acl')
+    decider.close()
+  })
+
+  it('after a change made here, reads again until Kafka shows it, and only so long', async () => {
+    const acls = new FakeAcls()
+    acls.acls = [acl({})]
+    const { authorizer: decider } = await authorizer({ acls })
+    assert.equal((await decider.authorize(subject, [read('orders')]))[0]!.allowed, true)
+    // Kafka confirmed the DENY, but its next two reads still show the ACLs without it.
+    acls.lagBehind(2)
+    const deny = acl({ permission: 'DENY' })
+    acls.acls.push(deny)
+    let reads = acls.reads
+    await decider.reloadAcls('lkc-1', { created: [deny] })
+    assert.equal(acls.reads - reads, 3)
+    assert.equal((await decider.authorize(subject, [read('orders')]))[0]!.reason, 'acl-deny')
+    // The same for a deletion.
+    acls.lagBehind(1)
+    acls.acls = acls.acls.filter((each) => each !== deny)
+    reads = acls.reads
+    await decider.reloadAcls('lkc-1', { deleted: [deny] })
+    assert.equal(acls.reads - reads, 2)
+    assert.equal((await decider.authorize(subject, [read('orders')]))[0]!.reason, 'acl-allow')
+    // A change that never shows is given up after a bounded number of reads, and nothing breaks.
+    acls.lagBehind(1_000)
+    reads = acls.reads
+    await decider.reloadAcls('lkc-1', { created: [acl({ resourceName: 'never' })] })
+    assert.equal(acls.reads - reads, 8)
     decider.close()
   })
 

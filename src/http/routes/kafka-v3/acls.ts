@@ -174,7 +174,7 @@ export function registerAclRoutes(app: FastifyInstance, context: KafkaV3RouteCon
       const acl = toAcl(request.body)
       const client = await context.clusters.resolve(clusterId)
       await client.createAcls([acl])
-      await context.onAclsChanged(clusterId)
+      await context.onAclsChanged(clusterId, { created: [acl] })
       return reply
         .code(201)
         .header('location', searchUrl(linksFor(request, context), clusterId, acl))
@@ -197,7 +197,7 @@ export function registerAclRoutes(app: FastifyInstance, context: KafkaV3RouteCon
       const acls = request.body.data.map(toAcl)
       const client = await context.clusters.resolve(clusterId)
       await client.createAcls(acls)
-      await context.onAclsChanged(clusterId)
+      await context.onAclsChanged(clusterId, { created: acls })
       return reply.code(201).send()
     },
   )
@@ -218,7 +218,7 @@ export function registerAclRoutes(app: FastifyInstance, context: KafkaV3RouteCon
       const client = await context.clusters.resolve(clusterId)
       const links = linksFor(request, context)
       const deleted = await client.deleteAcls(filter)
-      await context.onAclsChanged(clusterId)
+      await context.onAclsChanged(clusterId, { deleted })
       return { data: deleted.map((acl) => toAclData(links, clusterId, acl)) }
     },
   )

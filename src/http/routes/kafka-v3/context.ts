@@ -4,6 +4,7 @@
  * What the Kafka REST v3 route handlers share.
  */
 import type { FastifyRequest } from 'fastify'
+import type { AclChange } from '../../../authz/index.ts'
 import type { ProduceConfig } from '../../../config/index.ts'
 import { GatewayError, explainInvalidTopicName } from '../../../core/index.ts'
 import type { KafkaClusterDirectory } from '../../../kafka/index.ts'
@@ -12,8 +13,8 @@ export { accessOf } from '../../plugins/authorize.ts'
 
 export interface KafkaV3RouteContext {
   readonly clusters: KafkaClusterDirectory
-  /** Called after ACLs change through the gateway; resolves once decisions use the new ones. */
-  readonly onAclsChanged: (clusterId: string) => Promise<void>
+  /** Called after ACLs change through the gateway; resolves once decisions use the change. */
+  readonly onAclsChanged: (clusterId: string, change: AclChange) => Promise<void>
   /** Scheme and host for links; undefined takes them from each request. */
   readonly publicUrl: string | undefined
   readonly produce: ProduceConfig
