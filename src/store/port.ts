@@ -335,6 +335,8 @@ export interface IdentityStore extends IdentityChangeFeed, StoreHealth {
     actor: AuditActor,
   ): Promise<UserRecord>
   getUser(id: string): Promise<UserRecord | undefined>
+  /** The user with that email (case-insensitive), if there is one. */
+  findUserByEmail(email: string): Promise<UserRecord | undefined>
   listUsers(page: PageRequest): Promise<Page<UserRecord>>
   updateUser(id: string, changes: { fullName?: string }, actor: AuditActor): Promise<UserRecord | undefined>
   /** Deletes the user, every API key it owns and its role bindings. @returns false when there is no such user. */

@@ -127,7 +127,7 @@ export class ConsoleSessions {
   }
 
   async #userFor(email: string, claims: Readonly<Record<string, unknown>>): Promise<UserRecord> {
-    const existing = await this.#findUserByEmail(email)
+    const existing = await this.#store.findUserByEmail(email)
     if (existing) return existing
     const fullName = typeof claims['name'] === 'string' ? claims['name'].slice(0, 255) : email
     const now = new Date(this.#options.now())
@@ -142,16 +142,6 @@ export class ConsoleSessions {
     const user = await this.#store.ensureUser({ email, fullName, authType: 'AUTH_TYPE_SSO' }, SIGN_IN_ACTOR)
     if (invitation) await this.#store.sso.acceptInvitation(invitation.id, user.id, now, SIGN_IN_ACTOR)
     return user
-  }
-
-  async #findUserByEmail(email: string): Promise<UserRecord | undefined> {
-    const wanted = email.toLowerCase()
-    for (let pageToken: string | undefined; ;) {
-      const page = await this.#store.listUsers({ pageSize: 1000, pageToken })
-      const found = page.items.find((user) => user.email.toLowerCase() === wanted)
-      if (found || page.nextPageToken === undefined) return found
-      pageToken = page.nextPageToken
-    }
   }
 
   /**

@@ -791,15 +791,7 @@ export class SqlIdentityStore implements IdentityStore {
     input: { email: string; fullName: string; authType: UserAuthType },
     actor: AuditActor,
   ): Promise<UserRecord> {
-    const findExisting = async (): Promise<UserRecord | undefined> => {
-      const row = await this.#db
-        .selectFrom('users')
-        .selectAll()
-        .where(sql<string>`lower(email)`, '=', input.email.toLowerCase())
-        .executeTakeFirst()
-      return row && toUser(row)
-    }
-    const existing = await findExisting()
+    const existing = await this.findUserByEmail(input.email)
     if (existing) return existing
     try {
       return await withFreshId('u', (id) =>
@@ -816,7 +808,7 @@ export class SqlIdentityStore implements IdentityStore {
     } catch (error) {
       // Another request created the same user in the meantime: theirs is the one.
       if (databaseErrorOf(error).code === UNIQUE_VIOLATION) {
-        const winner = await findExisting()
+        const winner = await this.findUserByEmail(input.email)
         if (winner) return winner
       }
       throw error
@@ -825,6 +817,15 @@ export class SqlIdentityStore implements IdentityStore {
 
   async getUser(id: string): Promise<UserRecord | undefined> {
     const row = await this.#db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && toUser(row)
+  }
+
+  async findUserByEmail(email: string): Promise<UserRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+      .executeTakeFirst()
     return row && toUser(row)
   }
 

@@ -630,6 +630,14 @@ export function identityStoreContract(backend: string, open: () => Promise<Ident
       assert.deepEqual((await store.sso.getSession(idHash))?.groupPrincipals, ['User:group-other1'])
     })
 
+    it('finds a user by email whatever its case, and nobody for an unknown email', async () => {
+      const email = `Find-${randomUUID()}@Example.com`
+      const user = await store.ensureUser({ email, fullName: 'F', authType: 'AUTH_TYPE_SSO' }, actor)
+      assert.equal((await store.findUserByEmail(email.toLowerCase()))?.id, user.id)
+      assert.equal((await store.findUserByEmail(email.toUpperCase()))?.id, user.id)
+      assert.equal(await store.findUserByEmail(`nobody-${randomUUID()}@example.com`), undefined)
+    })
+
     it('stores sessions by hash, refreshes them, ends them with their user, and sweeps expired ones', async () => {
       const user = await store.ensureUser(
         { email: `s-${randomUUID()}@example.com`, fullName: 'S', authType: 'AUTH_TYPE_SSO' },

@@ -149,14 +149,7 @@ export function registerInvitationRoutes(app: FastifyInstance, context: ControlP
           `auth_type must be AUTH_TYPE_SSO: Gatehouse has no passwords, people sign in through SSO.`,
           '/auth_type',
         )
-      const existing = await fromStore(async () => {
-        for (let pageToken: string | undefined; ;) {
-          const page = await context.identities.listUsers({ pageSize: 1000, pageToken })
-          const found = page.items.find((user) => user.email.toLowerCase() === email.toLowerCase())
-          if (found || page.nextPageToken === undefined) return found
-          pageToken = page.nextPageToken
-        }
-      })
+      const existing = await fromStore(() => context.identities.findUserByEmail(email))
       if (existing)
         throw invalid(`${email} is already a user (${existing.id}); they need no invitation.`, '/email')
       const invitation = await fromStore(() =>
