@@ -17,6 +17,7 @@ import { GatewayError, explainInvalidTopicName } from '../../../../core/index.ts
 import { toGatewayError } from '../../../plugins/error-handler.ts'
 import { TopicParams } from '../../../schemas/kafka-v3.ts'
 import type { KafkaV3RouteContext } from '../context.ts'
+import { READ_EXPIRED, readWithDeadline } from './deadline-reader.ts'
 import { JsonStreamError, splitJsonObjects } from './json-stream.ts'
 import { createDeliveryReportFormatter, decodeProduceRecord, deliveryReport } from './record-codec.ts'
 import { OrderedReportWriter, type ReportSlot } from './report-writer.ts'
@@ -24,7 +25,6 @@ import { OrderedReportWriter, type ReportSlot } from './report-writer.ts'
 /** Records of one stream being produced at once; reading pauses beyond this. */
 const MAX_IN_FLIGHT_PER_STREAM = 4_000
 const BATCH_ENTRY_ID = /^[0-9a-zA-Z_-]{1,80}$/
-const STREAM_EXPIRED = Symbol('stream expired')
 /** How long a client still sending after its stream's time is up may take to see the response's end. */
 const CLOSE_GRACE_MS = 1_000
 
@@ -189,13 +189,8 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
         if (!body) throw new GatewayError('GW_HTTP_EMPTY_BODY')
         const objects = splitJsonObjects(body, context.produce.maxRecordJsonBytes)
 
-        // A stream may stay open only so long: once the deadline passes, the read in progress loses
-        // the race below and nothing more is read.
-        let deadlineTimer: NodeJS.Timeout | undefined
-        const deadline = new Promise<typeof STREAM_EXPIRED>((resolve) => {
-          deadlineTimer = setTimeout(() => resolve(STREAM_EXPIRED), context.produce.streamMaxDurationMs)
-        })
-        const readObjects = () => Promise.race([objects.next(), deadline])
+        // A stream may stay open only so long: once the deadline passes, nothing more is read.
+        const reader = readWithDeadline(objects, context.produce.streamMaxDurationMs)
         const socket = request.raw.socket
         const closeConnectionAfterResponse = () => {
           // The client may still be sending; once the response is complete, close the connection
@@ -209,22 +204,22 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
 
         // Confluent answers an empty stream with 422 rather than an empty 200, so the status waits
         // for the first record.
-        let first: IteratorResult<string[]> | typeof STREAM_EXPIRED | undefined
+        let first: IteratorResult<string[]> | typeof READ_EXPIRED | undefined
         let streamError: unknown
         try {
-          first = await readObjects()
+          first = await reader.read()
         } catch (error) {
-          clearTimeout(deadlineTimer)
+          reader.cancel()
           if (!(error instanceof JsonStreamError)) throw error
           streamError = error
         }
-        if (first === STREAM_EXPIRED) {
+        if (first === READ_EXPIRED) {
           void objects.return(undefined)
           closeConnectionAfterResponse()
           throw new GatewayError('GW_PRODUCE_STREAM_TOO_LONG')
         }
         if (first?.done) {
-          clearTimeout(deadlineTimer)
+          reader.cancel()
           throw new GatewayError('GW_HTTP_EMPTY_BODY')
         }
 
@@ -277,8 +272,8 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
               }
               if (writer.pending >= MAX_IN_FLIGHT_PER_STREAM)
                 await writer.drained(MAX_IN_FLIGHT_PER_STREAM / 2)
-              const next = await readObjects()
-              if (next === STREAM_EXPIRED) {
+              const next = await reader.read()
+              if (next === READ_EXPIRED) {
                 endWith(new GatewayError('GW_PRODUCE_STREAM_TOO_LONG'))
                 closeConnectionAfterResponse()
                 break
@@ -289,7 +284,7 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
             // A client that hung up needs no report; anything else ends the stream with one.
             if (!isGone()) endWith(error)
           } finally {
-            clearTimeout(deadlineTimer)
+            reader.cancel()
             void objects.return(undefined)
           }
         }
