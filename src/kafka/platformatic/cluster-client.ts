@@ -51,6 +51,7 @@ import type {
   ProducedKafkaRecord,
 } from '../port.ts'
 import { toGatewayError, type KafkaErrorContext } from './error-mapping.ts'
+import { KafkaPartitionWriter } from './partition-writer.ts'
 import { RecordProducer } from './record-producer.ts'
 import { readTopicRange } from './record-reader.ts'
 
@@ -210,6 +211,12 @@ const LIST_ALL_GROUP_TYPES = { types: ['classic', 'consumer'] }
 /** How long producing waits for an unknown topic to appear in metadata before reporting 40403. */
 const UNKNOWN_TOPIC_WAIT_MS = 2_000
 
+/**
+ * Retries of a batch the broker refused unwritten (a leader that moved): one after the first
+ * answer, one more after fresh metadata, as Kafka's own producer would within a second.
+ */
+const PRODUCE_RETRIES = 2
+
 /** How long a topic's partition count is trusted for placing records. */
 const PARTITION_COUNT_TTL_MS = 5_000
 
@@ -237,7 +244,13 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
     }
     this.#admin = new Admin(common)
     this.#records = new RecordProducer({
-      producer: new Producer({ ...common, acks: -1, idempotent: false, autocreateTopics: false }),
+      // The library's producer lends its connections and metadata; the writer frames the requests.
+      writer: new KafkaPartitionWriter({
+        producer: new Producer({ ...common, autocreateTopics: false }),
+        timeoutMs: settings.requestTimeoutMs,
+        retries: PRODUCE_RETRIES,
+        retryDelayMs: common.retryDelay,
+      }),
       partitionCount: (topic, refresh) => this.#partitionCount(topic, refresh),
     })
   }

@@ -46,6 +46,29 @@ function errorTree(error: unknown, depth = 0): LibraryError[] {
   return [node, ...children.flatMap((child) => errorTree(child, depth + 1))]
 }
 
+/** Protocol errors with which a broker refuses a whole batch before writing any of it. */
+const REFUSED_BEFORE_WRITE_IDS = new Set([
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_OR_FOLLOWER',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+  'NOT_ENOUGH_REPLICAS',
+])
+
+/**
+ * Whether sending the same records again is safe and may succeed: the broker refused them without
+ * writing any (mostly leadership that moved). Timeouts and lost connections are not: the records
+ * may have been written, and a second send would write them twice.
+ */
+export function isRetriableBeforeWrite(error: unknown): boolean {
+  const leaves = errorTree(error)
+  return (
+    leaves.some((leaf) => leaf.apiId !== undefined) &&
+    leaves.every((leaf) => leaf.apiId === undefined || REFUSED_BEFORE_WRITE_IDS.has(leaf.apiId))
+  )
+}
+
 /** Context that makes a message specific, e.g. which topic already exists. */
 export interface KafkaErrorContext {
   readonly topicName?: string

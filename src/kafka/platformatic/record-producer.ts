@@ -1,18 +1,32 @@
 /**
  * @module kafka/platformatic/record-producer
  *
- * Produces records for many concurrent HTTP requests through one Kafka producer. Records that
- * arrive in the same turn of the event loop are sent together (one Produce request per leader),
- * which is where the throughput comes from; each record still settles on its own.
+ * Produces records for many concurrent HTTP requests. Records that arrive in the same turn of the
+ * event loop are sent together (one record batch per partition), which is where the throughput
+ * comes from; each record still settles on its own.
  *
- * The gateway chooses every record's partition itself before sending: the library would silently
- * wrap a partition id past the topic's end, and it reports one base offset per partition, from
- * which each record's own offset is derived (offsets within one batch are contiguous).
+ * The gateway chooses every record's partition itself before sending: Kafka's answer gives one
+ * base offset per batch, from which each record's own offset is derived (offsets within one batch
+ * are contiguous).
  */
-import { murmur2, type MessageToProduce, type Producer } from '@platformatic/kafka'
+import { murmur2 } from '@platformatic/kafka'
 import { GatewayError } from '../../core/index.ts'
 import type { KafkaRecordToProduce, ProducedKafkaRecord } from '../port.ts'
 import { toGatewayError } from './error-mapping.ts'
+import type { BatchEntry } from './record-batch.ts'
+
+/**
+ * Where batches go: one partition's batch is appended whole or not at all.
+ *
+ * `append` resolves with the offset Kafka gave the batch's first record (the others follow it in
+ * order), and rejects with a `GatewayError`; after a rejection none of the batch was written,
+ * except when Kafka could not be heard from in time (then it is unknown, and the records are
+ * reported failed, never written).
+ */
+export interface PartitionWriter {
+  append(topic: string, partitionId: number, entries: readonly BatchEntry[]): Promise<bigint>
+  close(): Promise<void>
+}
 
 interface PendingRecord {
   readonly topic: string
@@ -41,7 +55,7 @@ const MAX_PARTITION_BATCH_BYTES = 512 * 1_024
 const MAX_ROUNDS_IN_FLIGHT = 3
 
 export interface RecordProducerOptions {
-  readonly producer: Producer
+  readonly writer: PartitionWriter
   /** Partition count of a topic; rejects with `GW_KAFKA_UNKNOWN_TOPIC`. `refresh` skips caches. */
   readonly partitionCount: (topic: string, refresh: boolean) => Promise<number>
 }
@@ -56,22 +70,8 @@ function sizeOf(record: KafkaRecordToProduce): number {
   return size
 }
 
-function toMessage({ topic, record, partitionId, timestamp }: Placed): MessageToProduce {
-  const message: MessageToProduce = { topic, partition: partitionId, timestamp: BigInt(timestamp.getTime()) }
-  if (record.key !== null) message.key = record.key
-  if (record.value !== null) message.value = record.value
-  if (record.headers.length > 0) {
-    // Distinct Buffer keys keep repeated header names apart. A null value is written as Kafka's
-    // null header value (length -1) by the library's encoder, which its types do not show.
-    message.headers = new Map(
-      record.headers.map((header) => [Buffer.from(header.name), header.value as Buffer]),
-    )
-  }
-  return message
-}
-
 export class RecordProducer {
-  readonly #producer: Producer
+  readonly #writer: PartitionWriter
   readonly #partitionCount: RecordProducerOptions['partitionCount']
   #pending: PendingRecord[] = []
   #isFlushScheduled = false
@@ -81,7 +81,7 @@ export class RecordProducer {
   #lastPlacing: Promise<unknown> = Promise.resolve()
 
   constructor(options: RecordProducerOptions) {
-    this.#producer = options.producer
+    this.#writer = options.writer
     this.#partitionCount = options.partitionCount
   }
 
@@ -196,10 +196,7 @@ export class RecordProducer {
     let baseOffset: bigint | undefined
     let failure: GatewayError | undefined
     try {
-      const result = await this.#producer.send({ messages: records.map(toMessage), acks: -1 })
-      baseOffset = result.offsets?.find(
-        (entry) => entry.topic === first.topic && entry.partition === first.partitionId,
-      )?.offset
+      baseOffset = await this.#writer.append(first.topic, first.partitionId, records)
     } catch (error) {
       failure = toGatewayError(error)
       if (isRecordSizeError(failure) && records.length > 1) {
@@ -223,6 +220,6 @@ export class RecordProducer {
   }
 
   async close(): Promise<void> {
-    await this.#producer.close()
+    await this.#writer.close()
   }
 }

@@ -1,30 +1,28 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { Producer } from '@platformatic/kafka'
-import { RecordProducer } from '../../../src/kafka/platformatic/record-producer.ts'
+import { RecordProducer, type PartitionWriter } from '../../../src/kafka/platformatic/record-producer.ts'
 
 interface SentMessage {
   readonly topic: string
   readonly partition: number
-  readonly value?: Buffer
+  readonly value: Buffer | null
 }
 
-/** A stand-in for the library's producer that records each send and acknowledges it. */
-function recordingProducer() {
+/** A stand-in for Kafka that records each appended batch and acknowledges it with the partition's next offset. */
+function recordingWriter() {
   const sends: SentMessage[][] = []
   const nextOffset = new Map<string, bigint>()
-  const producer = {
-    send: async ({ messages }: { messages: SentMessage[] }) => {
-      sends.push(messages)
-      const { topic, partition } = messages[0]!
+  const writer: PartitionWriter = {
+    append: async (topic, partition, entries) => {
+      sends.push(entries.map(({ record }) => ({ topic, partition, value: record.value })))
       const key = `${topic}:${partition}`
       const offset = nextOffset.get(key) ?? 0n
-      nextOffset.set(key, offset + BigInt(messages.length))
-      return { offsets: [{ topic, partition, offset }] }
+      nextOffset.set(key, offset + BigInt(entries.length))
+      return offset
     },
     close: async () => undefined,
   }
-  return { producer: producer as unknown as Producer, sends }
+  return { writer, sends }
 }
 
 const record = (value: string) => ({ key: null, value: Buffer.from(value), headers: [] })
@@ -33,8 +31,8 @@ const tick = () => new Promise((resolve) => setImmediate(resolve))
 describe('record producer', () => {
   it('sends one batch per partition and gives each record its offset within it', async () => {
     // Given
-    const { producer, sends } = recordingProducer()
-    const records = new RecordProducer({ producer, partitionCount: async () => 2 })
+    const { writer, sends } = recordingWriter()
+    const records = new RecordProducer({ writer, partitionCount: async () => 2 })
     // When
     const produced = await Promise.all(
       ['a', 'b', 'c', 'd'].map((value) => records.produce('t', record(value))),
@@ -60,11 +58,11 @@ describe('record producer', () => {
 
   it('keeps the order of a partition when an earlier round waits for another topic’s metadata', async () => {
     // Given a topic whose partition count takes a while to learn
-    const { producer, sends } = recordingProducer()
+    const { writer, sends } = recordingWriter()
     let release = () => {}
     const slowCount = new Promise<number>((resolve) => (release = () => resolve(1)))
     const records = new RecordProducer({
-      producer,
+      writer,
       partitionCount: (topic) => (topic === 'slow' ? slowCount : Promise.resolve(1)),
     })
     // When a round holds both topics and the next round only the quick one
