@@ -76,8 +76,9 @@ export interface KafkaRecordHeader {
 export interface KafkaRecordToProduce {
   /** Undefined lets the gateway choose: by key hash (as Kafka's Java client) or round robin. */
   readonly partitionId?: number | undefined
-  readonly key: Buffer | null
-  readonly value: Buffer | null
+  /** A string stands for its UTF-8 bytes (kept as a string until it is written: see record-batch.ts). */
+  readonly key: Buffer | string | null
+  readonly value: Buffer | string | null
   /** In order; names may repeat. */
   readonly headers: readonly KafkaRecordHeader[]
   /** Undefined stamps the record with the gateway's clock. */

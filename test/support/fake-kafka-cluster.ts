@@ -25,6 +25,8 @@ import type {
 } from '../../src/kafka/index.ts'
 
 export interface StoredRecord extends KafkaRecordToProduce {
+  readonly key: Buffer | null
+  readonly value: Buffer | null
   readonly offset: bigint
   readonly timestamp: Date
 }
@@ -149,14 +151,23 @@ export class FakeKafkaCluster implements KafkaClusterClient {
     const partitionId = record.partitionId ?? 0
     if (partitionId < 0 || partitionId >= description.partitionsCount)
       throw new GatewayError('GW_KAFKA_PARTITION_NOT_FOUND')
-    if ((record.value?.length ?? 0) + (record.key?.length ?? 0) > this.maxRecordBytes) {
+    const size = (data: Buffer | string | null) =>
+      data === null ? 0 : typeof data === 'string' ? Buffer.byteLength(data) : data.length
+    if (size(record.value) + size(record.key) > this.maxRecordBytes) {
       throw new GatewayError('GW_KAFKA_RECORD_TOO_LARGE')
     }
     const partitions =
       this.records.get(topic) ?? Array.from({ length: description.partitionsCount }, () => [])
     this.records.set(topic, partitions)
     const log = partitions[partitionId]!
-    const stored = { ...record, offset: BigInt(log.length), timestamp: record.timestamp ?? new Date() }
+    const bytes = (data: Buffer | string | null) => (typeof data === 'string' ? Buffer.from(data) : data)
+    const stored = {
+      ...record,
+      key: bytes(record.key),
+      value: bytes(record.value),
+      offset: BigInt(log.length),
+      timestamp: record.timestamp ?? new Date(),
+    }
     log.push(stored)
     return { partitionId, offset: stored.offset, timestamp: stored.timestamp }
   }

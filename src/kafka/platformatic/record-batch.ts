@@ -88,14 +88,20 @@ function writeInt64(buffer: Buffer, offset: number, value: number): number {
   return offset + 8
 }
 
-function bytesSize(bytes: Buffer | null): number {
-  return bytes === null ? varIntSize(NONE) : varIntSize(bytes.length) + bytes.length
+function byteLength(bytes: Buffer | string): number {
+  return typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length
 }
 
-function writeBytes(buffer: Buffer, offset: number, bytes: Buffer | null): number {
+function bytesSize(bytes: Buffer | string | null): number {
+  if (bytes === null) return varIntSize(NONE)
+  const length = byteLength(bytes)
+  return varIntSize(length) + length
+}
+
+function writeBytes(buffer: Buffer, offset: number, bytes: Buffer | string | null): number {
   if (bytes === null) return writeVarInt(buffer, offset, NONE)
-  offset = writeVarInt(buffer, offset, bytes.length)
-  return offset + bytes.copy(buffer, offset)
+  offset = writeVarInt(buffer, offset, byteLength(bytes))
+  return offset + (typeof bytes === 'string' ? buffer.write(bytes, offset) : bytes.copy(buffer, offset))
 }
 
 /** Size of a record without its own length prefix. */

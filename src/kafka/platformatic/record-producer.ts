@@ -65,7 +65,9 @@ function isRecordSizeError(error: GatewayError): boolean {
 }
 
 function sizeOf(record: KafkaRecordToProduce): number {
-  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0)
+  const length = (bytes: Buffer | string | null) =>
+    bytes === null ? 0 : typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length
+  let size = length(record.key) + length(record.value)
   for (const header of record.headers) size += header.name.length + (header.value?.length ?? 0)
   return size
 }

@@ -134,6 +134,12 @@ describe('record batch encoding', () => {
     assert.ok(buffer.subarray(7 + layout.size).every((byte) => byte === 0xee))
   })
 
+  it('writes a string key or value as its UTF-8 bytes', () => {
+    const batch = decode(encodeRecordBatch([entry({ key: 'clé', value: 'żółw 🐢' })]))
+    assert.deepEqual(batch.records[0]!.key, Buffer.from('clé'))
+    assert.deepEqual(batch.records[0]!.value, Buffer.from('żółw 🐢'))
+  })
+
   it('has no empty batch', () => {
     assert.throws(() => layOutRecordBatch([]), TypeError)
   })

@@ -5,7 +5,7 @@ import { RecordProducer, type PartitionWriter } from '../../../src/kafka/platfor
 interface SentMessage {
   readonly topic: string
   readonly partition: number
-  readonly value: Buffer | null
+  readonly value: Buffer | string | null
 }
 
 /** A stand-in for Kafka that records each appended batch and acknowledges it with the partition's next offset. */

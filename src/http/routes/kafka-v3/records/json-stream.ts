@@ -2,7 +2,8 @@
  * @module http/routes/kafka-v3/records/json-stream
  *
  * Splits a byte stream of concatenated JSON objects (`{…}{…}` or one per line) into the objects'
- * texts as they complete, without waiting for the end of the stream. Only brackets, strings and
+ * bytes as they complete, without waiting for the end of the stream. The bytes are views of the
+ * chunks read, not copies. Only brackets, strings and
  * escapes are tracked here; `JSON.parse` judges each object's syntax afterwards.
  *
  * This runs over every byte a producer sends, so string contents (nearly all of a record's bytes)
@@ -31,7 +32,7 @@ function isWhitespace(byte: number): boolean {
 
 /** What one chunk completed: its objects in order, and the problem that stopped the stream, if any. */
 export interface SplitChunk {
-  readonly objects: string[]
+  readonly objects: Buffer[]
   readonly error?: JsonStreamError
 }
 
@@ -58,7 +59,7 @@ export class JsonObjectSplitter {
     if (this.#error) return { objects: [], error: this.#error }
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
     const pending = this.#pending.length === 0 ? bytes : Buffer.concat([this.#pending, bytes])
-    const objects: string[] = []
+    const objects: Buffer[] = []
     let start = this.#depth === 0 ? -1 : 0
     let index = this.#scanned
     while (index < pending.length) {
@@ -93,7 +94,7 @@ export class JsonObjectSplitter {
       else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
         this.#depth--
         if (this.#depth === 0) {
-          objects.push(pending.toString('utf8', start, index + 1))
+          objects.push(pending.subarray(start, index + 1))
           start = -1
         }
       }
@@ -124,7 +125,7 @@ export class JsonObjectSplitter {
 }
 
 /**
- * Yields the texts of the top-level JSON objects of `source`, in order, in groups: the objects that
+ * Yields the bytes of the top-level JSON objects of `source`, in order, in groups: the objects that
  * each chunk of `source` completes (a group is never empty).
  *
  * @throws JsonStreamError when something other than an object starts at top level, when one
@@ -134,7 +135,7 @@ export class JsonObjectSplitter {
 export async function* splitJsonObjects(
   source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   maxObjectBytes: number,
-): AsyncGenerator<string[]> {
+): AsyncGenerator<Buffer[]> {
   const splitter = new JsonObjectSplitter(maxObjectBytes)
   for await (const chunk of source) {
     const { objects, error } = splitter.push(chunk)

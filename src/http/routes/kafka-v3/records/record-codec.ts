@@ -6,6 +6,7 @@
  * JSON (any JSON value, serialised compactly) and STRING (UTF-8), as Confluent Cloud offers; the
  * schema formats need a Schema Registry, which Gatehouse does not have.
  */
+import { isUtf8 } from 'node:buffer'
 import { GatewayError } from '../../../../core/index.ts'
 import type { KafkaRecordHeader, KafkaRecordToProduce, ProducedKafkaRecord } from '../../../../kafka/index.ts'
 
@@ -26,6 +27,10 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** ISO-8601 date-time with a zone, as Confluent's `timestamp` field takes. */
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
 
+function byteLength(bytes: Buffer | string): number {
+  return typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length
+}
+
 function invalid(message: string): GatewayError {
   return new GatewayError('GW_PRODUCE_INVALID_RECORD', `Bad Request: ${message}`)
 }
@@ -42,7 +47,7 @@ function describeValue(value: unknown): string {
 function decodeData(
   field: 'key' | 'value',
   input: unknown,
-): { bytes: Buffer | null; type: RecordFormat } | undefined {
+): { bytes: Buffer | string | null; type: RecordFormat } | undefined {
   if (input === undefined || input === null) return undefined
   if (!isPlainObject(input)) throw invalid(`${field} must be an object with type and data.`)
   for (const name of Object.keys(input)) {
@@ -68,15 +73,13 @@ function decodeData(
       if (typeof data !== 'string') throw invalid(`data=${describeValue(data)} is not a base64 string.`)
       if (!BASE64.test(data)) throw invalid(`data=${describeValue(data)} is not a valid base64 string.`)
       return { bytes: Buffer.from(data, 'base64'), type }
+    // Text stays a string until it is written into the record batch (see KafkaRecordToProduce).
     case 'JSON':
-      return {
-        bytes: data === undefined || data === null ? null : Buffer.from(JSON.stringify(data), 'utf8'),
-        type,
-      }
+      return { bytes: data === undefined || data === null ? null : JSON.stringify(data), type }
     case 'STRING':
       if (data === undefined || data === null) return { bytes: null, type }
       if (typeof data !== 'string') throw invalid(`data=${describeValue(data)} is not a string.`)
-      return { bytes: Buffer.from(data, 'utf8'), type }
+      return { bytes: data, type }
     default:
       throw invalid(`${field}.type ${describeValue(rawType)} is not one of BINARY, JSON or STRING.`)
   }
@@ -133,7 +136,7 @@ export function decodeProduceRecord(
   }
   const key = decodeData('key', input['key'])
   const value = decodeData('value', input['value'])
-  const size = (bytes: Buffer | null) => (bytes === null ? -1 : bytes.length)
+  const size = (bytes: Buffer | string | null) => (bytes === null ? -1 : byteLength(bytes))
   return {
     record: {
       partitionId: typeof partitionId === 'number' ? partitionId : undefined,
@@ -145,6 +148,177 @@ export function decodeProduceRecord(
     ...(key ? { key: { type: key.type, size: size(key.bytes) } } : {}),
     ...(value ? { value: { type: value.type, size: size(value.bytes) } } : {}),
   }
+}
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const isJsonWhitespace = (byte: number | undefined) =>
+  byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
+const FIELD = {
+  key: Buffer.from('key'),
+  value: Buffer.from('value'),
+  partitionId: Buffer.from('partition_id'),
+  type: Buffer.from('type'),
+  data: Buffer.from('data'),
+}
+const PLAIN_FORMATS = new Map<string, RecordFormat>([
+  ['STRING', 'STRING'],
+  ['BINARY', 'BINARY'],
+  ['JSON', 'JSON'],
+])
+
+/**
+ * Reads the common shape of a record straight from its bytes: `key` and `value` as `{type, data}`
+ * with a string (or null) as data, and an optional non-negative `partition_id`. Strings must have no
+ * escapes and be valid UTF-8; then no `JSON.parse` runs, and nothing but the data itself becomes a
+ * JavaScript string.
+ *
+ * Anything else, including every malformed record, gives `undefined`: the caller then parses the
+ * text with `JSON.parse` and `decodeProduceRecord`, which also words every error. What this accepts
+ * is valid JSON, and it decodes to exactly what that slower path gives.
+ */
+export function decodePlainProduceRecord(bytes: Buffer): DecodedRecord | undefined {
+  const reader = new PlainRecordReader(bytes)
+  return reader.readRecord()
+}
+
+class PlainRecordReader {
+  readonly #bytes: Buffer
+  #at = 0
+
+  constructor(bytes: Buffer) {
+    this.#bytes = bytes
+  }
+
+  readRecord(): DecodedRecord | undefined {
+    if (!this.#take(0x7b)) return undefined
+    let key: PlainData | null | undefined
+    let value: PlainData | null | undefined
+    let partitionId: number | undefined
+    do {
+      const name = this.#readString()
+      if (name === undefined || !this.#take(0x3a)) return undefined
+      // Each field once (JSON.parse would keep the last of repeated ones).
+      if (this.#is(name, FIELD.value) && value === undefined) {
+        value = this.#readData()
+        if (value === undefined) return undefined
+      } else if (this.#is(name, FIELD.key) && key === undefined) {
+        key = this.#readData()
+        if (key === undefined) return undefined
+      } else if (this.#is(name, FIELD.partitionId) && partitionId === undefined) {
+        partitionId = this.#readPartition()
+        if (partitionId === undefined) return undefined
+      } else return undefined
+    } while (this.#take(0x2c))
+    if (!this.#take(0x7d) || this.#skipWhitespace() !== this.#bytes.length) return undefined
+    if (key === undefined && value === undefined) return undefined
+    const size = (data: PlainData) => (data.bytes === null ? -1 : byteLength(data.bytes))
+    return {
+      record: {
+        partitionId,
+        key: key?.bytes ?? null,
+        value: value?.bytes ?? null,
+        headers: [],
+        timestamp: undefined,
+      },
+      ...(key ? { key: { type: key.type, size: size(key) } } : {}),
+      ...(value ? { value: { type: value.type, size: size(value) } } : {}),
+    }
+  }
+
+  /** `{"type": …, "data": …}` in either order, or null; `undefined` when it is anything else. */
+  #readData(): PlainData | null | undefined {
+    if (this.#takeNull()) return null
+    if (!this.#take(0x7b)) return undefined
+    let type: RecordFormat | undefined
+    let data: { start: number; end: number } | null | undefined
+    do {
+      const name = this.#readString()
+      if (name === undefined || !this.#take(0x3a)) return undefined
+      if (this.#is(name, FIELD.type) && type === undefined) {
+        const text = this.#readString()
+        type = text && PLAIN_FORMATS.get(this.#bytes.toString('latin1', text.start, text.end))
+        if (type === undefined) return undefined
+      } else if (this.#is(name, FIELD.data) && data === undefined) {
+        data = this.#takeNull() ? null : this.#readString()
+        if (data === undefined) return undefined
+      } else return undefined
+    } while (this.#take(0x2c))
+    if (!this.#take(0x7d) || type === undefined || data === undefined) return undefined
+    if (data === null) return { type, bytes: null }
+    const text = this.#bytes.subarray(data.start, data.end)
+    if (type === 'BINARY') {
+      const base64 = text.toString('latin1')
+      return BASE64.test(base64) ? { type, bytes: Buffer.from(base64, 'base64') } : undefined
+    }
+    if (!isUtf8(text)) return undefined
+    // Text becomes a string, as in the general path: a view of the request's bytes would keep its
+    // whole chunk alive until Kafka answers, and buffers held that long made V8 run full
+    // collections. A JSON string's serialisation is the string in quotes (nothing to escape here).
+    const string = text.toString()
+    return { type, bytes: type === 'STRING' ? string : `"${string}"` }
+  }
+
+  /** A non-negative integer of at most 9 digits without a leading zero; `undefined` otherwise. */
+  #readPartition(): number | undefined {
+    const bytes = this.#bytes
+    const start = this.#skipWhitespace()
+    let end = start
+    while (end < bytes.length && bytes[end]! >= 0x30 && bytes[end]! <= 0x39) end++
+    const digits = end - start
+    if (digits === 0 || digits > 9 || (digits > 1 && bytes[start] === 0x30)) return undefined
+    this.#at = end
+    return Number(bytes.toString('latin1', start, end))
+  }
+
+  /** A string without escapes or control characters: the span of its contents. */
+  #readString(): { start: number; end: number } | undefined {
+    const bytes = this.#bytes
+    if (!this.#take(QUOTE)) return undefined
+    const start = this.#at
+    for (let index = start; index < bytes.length; index++) {
+      const byte = bytes[index]!
+      if (byte === QUOTE) {
+        this.#at = index + 1
+        return { start, end: index }
+      }
+      if (byte === BACKSLASH || byte < 0x20) return undefined
+    }
+    return undefined
+  }
+
+  #is(span: { start: number; end: number }, name: Buffer): boolean {
+    if (span.end - span.start !== name.length) return false
+    for (let index = 0; index < name.length; index++)
+      if (this.#bytes[span.start + index] !== name[index]) return false
+    return true
+  }
+
+  /** Skips whitespace, then takes `byte` if it comes next. */
+  #take(byte: number): boolean {
+    if (this.#bytes[this.#skipWhitespace()] !== byte) return false
+    this.#at++
+    return true
+  }
+
+  #takeNull(): boolean {
+    const at = this.#skipWhitespace()
+    const bytes = this.#bytes
+    if (bytes[at] !== 0x6e || bytes[at + 1] !== 0x75 || bytes[at + 2] !== 0x6c || bytes[at + 3] !== 0x6c)
+      return false
+    this.#at = at + 4
+    return true
+  }
+
+  #skipWhitespace(): number {
+    while (isJsonWhitespace(this.#bytes[this.#at])) this.#at++
+    return this.#at
+  }
+}
+
+interface PlainData {
+  readonly type: RecordFormat
+  readonly bytes: Buffer | string | null
 }
 
 let lastInstant = { time: Number.NaN, text: '' }

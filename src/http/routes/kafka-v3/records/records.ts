@@ -19,7 +19,13 @@ import { TopicParams } from '../../../schemas/kafka-v3.ts'
 import type { KafkaV3RouteContext } from '../context.ts'
 import { READ_EXPIRED, readWithDeadline } from './deadline-reader.ts'
 import { JsonStreamError, splitJsonObjects } from './json-stream.ts'
-import { createDeliveryReportFormatter, decodeProduceRecord, deliveryReport } from './record-codec.ts'
+import {
+  createDeliveryReportFormatter,
+  decodePlainProduceRecord,
+  decodeProduceRecord,
+  deliveryReport,
+  type DecodedRecord,
+} from './record-codec.ts'
 import { OrderedReportWriter, type ReportSlot } from './report-writer.ts'
 
 /** Records of one stream being produced at once; reading pauses beyond this. */
@@ -204,7 +210,7 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
 
         // Confluent answers an empty stream with 422 rather than an empty 200, so the status waits
         // for the first record.
-        let first: IteratorResult<string[]> | typeof READ_EXPIRED | undefined
+        let first: IteratorResult<Buffer[]> | typeof READ_EXPIRED | undefined
         let streamError: unknown
         try {
           first = await reader.read()
@@ -241,10 +247,10 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
         const formatReport = createDeliveryReportFormatter(clusterId, topicName)
         const isTopicNameValid = explainInvalidTopicName(topicName) === undefined
         // One record: its slot is settled exactly once, whatever happens.
-        const produceInto = (slot: ReportSlot, input: unknown) => {
+        const produceInto = (slot: ReportSlot, plain: DecodedRecord | undefined, parsed: unknown) => {
           try {
             if (!isTopicNameValid) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
-            const decoded = decodeProduceRecord(input)
+            const decoded = plain ?? decodeProduceRecord(parsed)
             client.produce(topicName, decoded.record).then(
               (produced) => writer.settle(slot, formatReport(decoded, produced) + '\r\n'),
               (error: unknown) => writer.settle(slot, failureLine(error)),
@@ -258,17 +264,21 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
           endWith(streamError)
         } else {
           try {
-            let texts: string[] | undefined = first?.value
-            reading: while (texts !== undefined) {
-              for (const text of texts) {
+            let group: Buffer[] | undefined = first?.value
+            reading: while (group !== undefined) {
+              for (const bytes of group) {
+                // Most records take the direct path; any other is parsed as JSON first.
+                const plain = decodePlainProduceRecord(bytes)
                 let parsed: unknown
-                try {
-                  parsed = parseRecord(text)
-                } catch (error) {
-                  endWith(error)
-                  break reading
+                if (plain === undefined) {
+                  try {
+                    parsed = parseRecord(bytes.toString())
+                  } catch (error) {
+                    endWith(error)
+                    break reading
+                  }
                 }
-                produceInto(writer.reserve(), parsed)
+                produceInto(writer.reserve(), plain, parsed)
               }
               if (writer.pending >= MAX_IN_FLIGHT_PER_STREAM)
                 await writer.drained(MAX_IN_FLIGHT_PER_STREAM / 2)
@@ -278,7 +288,7 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
                 closeConnectionAfterResponse()
                 break
               }
-              texts = next.done ? undefined : next.value
+              group = next.done ? undefined : next.value
             }
           } catch (error) {
             // A client that hung up needs no report; anything else ends the stream with one.

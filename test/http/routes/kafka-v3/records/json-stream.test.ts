@@ -7,7 +7,7 @@ import {
 
 async function split(chunks: string[], max = 1_000): Promise<string[]> {
   const out: string[] = []
-  for await (const objects of splitJsonObjects(chunks, max)) out.push(...objects)
+  for await (const objects of splitJsonObjects(chunks, max)) out.push(...objects.map(String))
   return out
 }
 
@@ -33,7 +33,7 @@ describe('JSON object stream splitter', () => {
   it('hands over the objects each chunk completes together', async () => {
     const groups: string[][] = []
     for await (const objects of splitJsonObjects(['{"a":1}{"b":', '2}{"c":3}', ' '], 100))
-      groups.push(objects)
+      groups.push(objects.map(String))
     assert.deepEqual(groups, [['{"a":1}'], ['{"b":2}', '{"c":3}']])
   })
 
@@ -41,7 +41,7 @@ describe('JSON object stream splitter', () => {
     const bytes = Buffer.from('{"v":"żółw 🐢"}')
     const chunks = [bytes.subarray(0, 8), bytes.subarray(8, 9), bytes.subarray(9)]
     const out: string[] = []
-    for await (const objects of splitJsonObjects(chunks, 100)) out.push(...objects)
+    for await (const objects of splitJsonObjects(chunks, 100)) out.push(...objects.map(String))
     assert.deepEqual(out, ['{"v":"żółw 🐢"}'])
   })
 
@@ -54,7 +54,7 @@ describe('JSON object stream splitter', () => {
     const out: string[] = []
     await assert.rejects(
       async () => {
-        for await (const objects of splitJsonObjects(['{"a":1} [1]'], 100)) out.push(...objects)
+        for await (const objects of splitJsonObjects(['{"a":1} [1]'], 100)) out.push(...objects.map(String))
       },
       (error: unknown) => error instanceof JsonStreamError && /Unexpected character "\["/.test(error.message),
     )

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import { GatewayError } from '../../../../../src/core/index.ts'
 import {
   createDeliveryReportFormatter,
+  decodePlainProduceRecord,
   decodeProduceRecord,
   deliveryReport,
   formatInstant,
@@ -120,5 +121,124 @@ describe('produce record codec', () => {
         )
       }
     }
+  })
+})
+
+/** What the general path makes of a record's bytes: JSON.parse, then the decoder (or its error). */
+function decodedByJsonParse(bytes: Buffer): unknown {
+  try {
+    return decodeProduceRecord(JSON.parse(bytes.toString()))
+  } catch (error) {
+    return error instanceof GatewayError || error instanceof SyntaxError
+      ? 'error'
+      : assert.fail(String(error))
+  }
+}
+
+describe('produce record codec: the direct path for plain records', () => {
+  const accepted = [
+    '{"value":{"type":"STRING","data":"hello"}}',
+    ' {\n "key" : {"type":"STRING","data":"k"} ,\t"value":{"data":"v","type":"STRING"}, "partition_id": 2 }\r\n',
+    '{"value":{"type":"BINARY","data":"aGVsbG8="}}',
+    '{"value":{"type":"JSON","data":"Bonjour le monde!"}}',
+    '{"key":null,"value":{"type":"STRING","data":null}}',
+    '{"value":{"type":"STRING","data":""},"partition_id":0}',
+    '{"value":{"type":"STRING","data":"żółw 🐢 \u2028"}}',
+  ]
+  const refused = [
+    '{"value":{"type":"STRING","data":"a\\nb"}}', // an escape
+    '{"value":{"type":"STRING","data":"a\tb"}}', // a raw control character (invalid JSON)
+    '{"value":{"type":"string","data":"x"}}', // lower case: the general path upper-cases it
+    '{"value":{"type":"AVRO","data":"x"}}',
+    '{"value":{"type":"BINARY","data":"not base64!"}}',
+    '{"value":{"type":"JSON","data":{"a":1}}}',
+    '{"value":{"type":"STRING","data":1}}',
+    '{"value":{"type":"STRING"}}',
+    '{"value":{"type":"STRING","data":"x","extra":1}}',
+    '{"value":{"type":"STRING","data":"a"},"value":{"type":"STRING","data":"b"}}',
+    '{"value":{"type":"STRING","data":"x"},"partition_id":-1}',
+    '{"value":{"type":"STRING","data":"x"},"partition_id":01}',
+    '{"value":{"type":"STRING","data":"x"},"partition_id":1.5}',
+    '{"value":{"type":"STRING","data":"x"},"partition_id":1234567890}',
+    '{"value":{"type":"STRING","data":"x"},"headers":[]}',
+    '{"value":{"type":"STRING","data":"x"},"timestamp":"2021-02-05T19:14:42Z"}',
+    '{"value":{"type":"STRING","data":"x"}',
+    '{"value":{"type":"STRING","data":"x"}}}',
+    '{"value":{"type":"STRING","data":"x"},}',
+    '{"partition_id":1}',
+    '{}',
+    '{"value":nul}',
+  ]
+
+  it('decodes the common shapes exactly as JSON.parse and the decoder do', () => {
+    for (const text of accepted) {
+      const bytes = Buffer.from(text)
+      const plain = decodePlainProduceRecord(bytes)
+      assert.ok(plain, `the direct path takes ${text}`)
+      assert.deepEqual(plain, decodedByJsonParse(bytes), text)
+    }
+  })
+
+  it('leaves every other record, malformed ones included, to the general path', () => {
+    for (const text of refused) assert.equal(decodePlainProduceRecord(Buffer.from(text)), undefined, text)
+    // Invalid UTF-8: the general path replaces it with U+FFFD, so it must be the one to decide.
+    const invalid = Buffer.concat([
+      Buffer.from('{"value":{"type":"STRING","data":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}}'),
+    ])
+    assert.equal(decodePlainProduceRecord(invalid), undefined)
+  })
+
+  it('counts a STRING value in UTF-8 bytes, as Kafka stores it', () => {
+    const decoded = decodePlainProduceRecord(Buffer.from('{"value":{"type":"STRING","data":"żółw"}}'))!
+    assert.equal(decoded.record.value, 'żółw')
+    assert.deepEqual(decoded.value, { type: 'STRING', size: 7 })
+  })
+
+  it('agrees with the general path on thousands of generated records', () => {
+    // Records assembled from fragments, valid and not: whatever the direct path takes, it must
+    // decode as the general path does.
+    let seed = 42
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+      return seed % n
+    }
+    const pick = <T>(items: readonly T[]) => items[random(items.length)]!
+    const strings = [
+      '"x"',
+      '""',
+      '"a b"',
+      '"é"',
+      '"\\u0041"',
+      '"a\\"b"',
+      'null',
+      '1',
+      '"aGk="',
+      '"!"',
+      '{"a":1}',
+    ]
+    const types = ['"STRING"', '"BINARY"', '"JSON"', '"string"', '"X"', 'null']
+    const spaces = ['', ' ', '\n', '\t ']
+    const data = () => {
+      const members = [`"type":${pick(types)}`, `"data":${pick(strings)}`]
+      if (random(2) === 0) members.reverse()
+      if (random(8) === 0) members.push(`"data":${pick(strings)}`)
+      return random(6) === 0 ? 'null' : `{${members.join(`,${pick(spaces)}`)}}`
+    }
+    let taken = 0
+    for (let index = 0; index < 3_000; index++) {
+      const members = [`"value":${data()}`]
+      if (random(2) === 0) members.push(`"key":${data()}`)
+      if (random(3) === 0) members.push(`"partition_id":${pick(['0', '7', '-1', '01', '2.0', '123456789'])}`)
+      if (random(10) === 0) members.push('"headers":[]')
+      const text = `${pick(spaces)}{${pick(spaces)}${members.sort(() => random(3) - 1).join(',')}}${pick(spaces)}`
+      const bytes = Buffer.from(text)
+      const plain = decodePlainProduceRecord(bytes)
+      if (plain === undefined) continue
+      taken++
+      assert.deepEqual(plain, decodedByJsonParse(bytes), text)
+    }
+    assert.ok(taken > 150, `the direct path took ${taken} of 3,000`)
   })
 })
