@@ -6,7 +6,6 @@
  * JSON (any JSON value, serialised compactly) and STRING (UTF-8), as Confluent Cloud offers; the
  * schema formats need a Schema Registry, which Gatehouse does not have.
  */
-import { isUtf8 } from 'node:buffer'
 import { GatewayError } from '../../../../core/index.ts'
 import type { KafkaRecordHeader, KafkaRecordToProduce, ProducedKafkaRecord } from '../../../../kafka/index.ts'
 
@@ -151,7 +150,8 @@ export function decodeProduceRecord(
 }
 
 const QUOTE = 0x22
-const BACKSLASH = 0x5c
+/** What a JSON string holds only escaped, or not at all: such data takes the general path. */
+const NOT_PLAIN = /[\u0000-\u001f\\]/
 const isJsonWhitespace = (byte: number | undefined) =>
   byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
 const FIELD = {
@@ -170,8 +170,7 @@ const PLAIN_FORMATS = new Map<string, RecordFormat>([
 /**
  * Reads the common shape of a record straight from its bytes: `key` and `value` as `{type, data}`
  * with a string (or null) as data, and an optional non-negative `partition_id`. Strings must have no
- * escapes and be valid UTF-8; then no `JSON.parse` runs, and nothing but the data itself becomes a
- * JavaScript string.
+ * escapes; then no `JSON.parse` runs, and nothing but the data itself becomes a JavaScript string.
  *
  * Anything else, including every malformed record, gives `undefined`: the caller then parses the
  * text with `JSON.parse` and `decodeProduceRecord`, which also words every error. What this accepts
@@ -246,16 +245,16 @@ class PlainRecordReader {
     } while (this.#take(0x2c))
     if (!this.#take(0x7d) || type === undefined || data === undefined) return undefined
     if (data === null) return { type, bytes: null }
-    const text = this.#bytes.subarray(data.start, data.end)
     if (type === 'BINARY') {
-      const base64 = text.toString('latin1')
+      const base64 = this.#bytes.toString('latin1', data.start, data.end)
       return BASE64.test(base64) ? { type, bytes: Buffer.from(base64, 'base64') } : undefined
     }
-    if (!isUtf8(text)) return undefined
-    // Text becomes a string, as in the general path: a view of the request's bytes would keep its
-    // whole chunk alive until Kafka answers, and buffers held that long made V8 run full
+    // Decoded as the general path decodes the whole record (invalid UTF-8 becomes U+FFFD alike: the
+    // string is bounded by ASCII quotes). Text stays a string: a view of the request's bytes would
+    // keep its whole chunk alive until Kafka answers, and buffers held that long made V8 run full
     // collections. A JSON string's serialisation is the string in quotes (nothing to escape here).
-    const string = text.toString()
+    const string = this.#bytes.toString('utf8', data.start, data.end)
+    if (NOT_PLAIN.test(string)) return undefined
     return { type, bytes: type === 'STRING' ? string : `"${string}"` }
   }
 
@@ -271,20 +270,17 @@ class PlainRecordReader {
     return Number(bytes.toString('latin1', start, end))
   }
 
-  /** A string without escapes or control characters: the span of its contents. */
+  /**
+   * A string's span, up to the next quote. That quote may be escaped: then the span ends with a
+   * backslash, which no field name or format matches and `NOT_PLAIN` refuses in data.
+   */
   #readString(): { start: number; end: number } | undefined {
-    const bytes = this.#bytes
     if (!this.#take(QUOTE)) return undefined
     const start = this.#at
-    for (let index = start; index < bytes.length; index++) {
-      const byte = bytes[index]!
-      if (byte === QUOTE) {
-        this.#at = index + 1
-        return { start, end: index }
-      }
-      if (byte === BACKSLASH || byte < 0x20) return undefined
-    }
-    return undefined
+    const end = this.#bytes.indexOf(QUOTE, start)
+    if (end === -1) return undefined
+    this.#at = end + 1
+    return { start, end }
   }
 
   #is(span: { start: number; end: number }, name: Buffer): boolean {

@@ -181,13 +181,20 @@ describe('produce record codec: the direct path for plain records', () => {
 
   it('leaves every other record, malformed ones included, to the general path', () => {
     for (const text of refused) assert.equal(decodePlainProduceRecord(Buffer.from(text)), undefined, text)
-    // Invalid UTF-8: the general path replaces it with U+FFFD, so it must be the one to decide.
-    const invalid = Buffer.concat([
-      Buffer.from('{"value":{"type":"STRING","data":"'),
-      Buffer.from([0xc3, 0x28]),
-      Buffer.from('"}}'),
-    ])
-    assert.equal(decodePlainProduceRecord(invalid), undefined)
+  })
+
+  it('decodes invalid UTF-8 as the general path does (U+FFFD), in data and around it', () => {
+    const record = (bytes: number[]) =>
+      Buffer.concat([
+        Buffer.from('{"value":{"type":"STRING","data":"a'),
+        Buffer.from(bytes),
+        Buffer.from('b"}}'),
+      ])
+    for (const bytes of [[0xc3, 0x28], [0xe2, 0x82], [0xff], [0xf0, 0x9f, 0x90]]) {
+      const plain = decodePlainProduceRecord(record(bytes))
+      assert.ok(plain)
+      assert.deepEqual(plain, decodedByJsonParse(record(bytes)))
+    }
   })
 
   it('counts a STRING value in UTF-8 bytes, as Kafka stores it', () => {
