@@ -34,11 +34,11 @@ interface PendingRecord {
   readonly timestamp: Date
   readonly resolve: (produced: ProducedKafkaRecord) => void
   readonly reject: (error: GatewayError) => void
+  /** Chosen when the record's round is placed (-1 until then). */
+  partitionId: number
 }
 
-interface Placed extends PendingRecord {
-  readonly partitionId: number
-}
+type Placed = PendingRecord
 
 /** Most records one round takes from the queue; the rest wait for the next round. */
 const MAX_ROUND_RECORDS = 2_000
@@ -89,7 +89,8 @@ export class RecordProducer {
 
   produce(topic: string, record: KafkaRecordToProduce): Promise<ProducedKafkaRecord> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ topic, record, timestamp: record.timestamp ?? new Date(), resolve, reject })
+      const timestamp = record.timestamp ?? new Date()
+      this.#pending.push({ topic, record, timestamp, resolve, reject, partitionId: -1 })
       this.#scheduleFlush()
     })
   }
@@ -114,21 +115,22 @@ export class RecordProducer {
   }
 
   async #sendRound(round: PendingRecord[]): Promise<void> {
-    const byPartition = new Map<string, Placed[]>()
+    // Each topic's records by partition.
+    const byTopic = new Map<string, Placed[][]>()
     // A round that waits for a topic's metadata must not let a later round overtake it: records
     // of one partition go to Kafka in the order they arrived.
     const placing = this.#lastPlacing.then(() => this.#place(round))
     this.#lastPlacing = placing.catch(() => undefined)
     for (const placed of await placing) {
-      const partitionKey = `${placed.topic}\u0000${placed.partitionId}`
-      const records = byPartition.get(partitionKey)
-      if (records) records.push(placed)
-      else byPartition.set(partitionKey, [placed])
+      let partitions = byTopic.get(placed.topic)
+      if (partitions === undefined) byTopic.set(placed.topic, (partitions = []))
+      ;(partitions[placed.partitionId] ??= []).push(placed)
     }
     // One send per partition, so that a partition's failure (too large, not its leader) touches
     // only its own records and never those that another partition has written.
     const sends: Promise<void>[] = []
-    for (const records of byPartition.values()) {
+    for (const records of [...byTopic.values()].flat()) {
+      if (records === undefined) continue
       let batch: Placed[] = []
       let bytes = 0
       for (const placed of records) {
@@ -171,7 +173,8 @@ export class RecordProducer {
         if (requested !== undefined && (requested < 0 || requested >= count)) {
           throw new GatewayError('GW_KAFKA_PARTITION_NOT_FOUND')
         }
-        placed.push({ ...pending, partitionId: requested ?? this.#choosePartition(pending, count) })
+        pending.partitionId = requested ?? this.#choosePartition(pending, count)
+        placed.push(pending)
       } catch (error) {
         pending.reject(toGatewayError(error, { topicName: pending.topic }))
       }
