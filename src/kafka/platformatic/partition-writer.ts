@@ -91,7 +91,7 @@ export interface ProduceRequest {
 
 /**
  * Writes the body of a Produce request carrying `request.entries` as one batch to one partition,
- * into a buffer from `allocate`; returns the bytes written. `version` decides the framing: classic
+ * into a buffer from `allocate` (which may be larger), and returns the body: a view of that buffer. `version` decides the framing: classic
  * (v3–v8) or flexible (v9–v11: compact lengths as varints of n + 1, and empty tagged fields).
  */
 export function writeProduceRequestBody(
@@ -103,20 +103,14 @@ export function writeProduceRequestBody(
   const batch = layOutRecordBatch(entries)
   const nameBytes = Buffer.byteLength(topic)
   const isFlexible = version >= FIRST_FLEXIBLE_VERSION
-  // transactional_id (null), acks, timeout_ms, [topic_data: name, [partition_data: index, records]]
+  // transactional_id (null), acks, timeout_ms, [topic_data: name, [partition_data: index, records]]:
+  // flexible, 1 + 2 + 4 + a topic count of 1 byte, the name, a partition count of 1 byte + 4, the
+  // records' length, the batch and three empty tagged fields; classic, 2 + 2 + 4 + 4, the name
+  // (2 + bytes), 4 + 4 + 4 and the batch.
+  const nameSize = isFlexible ? unsignedVarIntSize(nameBytes + 1) + nameBytes : 2 + nameBytes
   const size = isFlexible
-    ? 1 +
-      2 +
-      4 +
-      1 +
-      unsignedVarIntSize(nameBytes + 1) +
-      nameBytes +
-      1 +
-      4 +
-      unsignedVarIntSize(batch.size + 1) +
-      batch.size +
-      3
-    : 2 + 2 + 4 + 4 + 2 + nameBytes + 4 + 4 + 4 + batch.size
+    ? 8 + nameSize + 5 + unsignedVarIntSize(batch.size + 1) + batch.size + 3
+    : 12 + nameSize + 12 + batch.size
   const target = allocate(size)
   let offset: number
   if (isFlexible) {
