@@ -26,6 +26,12 @@ const CLOSE_BRACKET = 0x5d
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
 
+const EMPTY = Buffer.alloc(0)
+/** No object in progress. */
+const NONE = -1
+/** The object in progress began in an earlier chunk. */
+const CARRIED = -2
+
 function isWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
 }
@@ -43,10 +49,11 @@ export interface SplitChunk {
  */
 export class JsonObjectSplitter {
   readonly #maxObjectBytes: number
-  /** Bytes not yet handed over: the unfinished object (from index 0) once a chunk is done. */
-  #pending: Buffer = Buffer.alloc(0)
-  /** How far `#pending` has been scanned. */
-  #scanned = 0
+  /**
+   * The unfinished object's bytes from earlier chunks (empty between objects). Only an object that
+   * straddles chunks is copied, when it completes: the chunk itself is never joined to them.
+   */
+  #carried: Buffer = EMPTY
   #depth = 0
   #isInString = false
   #error: JsonStreamError | undefined
@@ -58,26 +65,29 @@ export class JsonObjectSplitter {
   push(chunk: Buffer | string): SplitChunk {
     if (this.#error) return { objects: [], error: this.#error }
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-    const pending = this.#pending.length === 0 ? bytes : Buffer.concat([this.#pending, bytes])
+    const carried = this.#carried
+    /** The byte at `index` of this chunk, reading back into the carried bytes below 0. */
+    const byteAt = (index: number) => (index >= 0 ? bytes[index] : carried[carried.length + index])
     const objects: Buffer[] = []
-    let start = this.#depth === 0 ? -1 : 0
-    let index = this.#scanned
-    while (index < pending.length) {
+    // Where the object in progress starts in this chunk; CARRIED when it began in an earlier one.
+    let start = this.#depth === 0 ? NONE : CARRIED
+    let index = 0
+    while (index < bytes.length) {
       if (this.#isInString) {
-        const quote = pending.indexOf(QUOTE, index)
+        const quote = bytes.indexOf(QUOTE, index)
         if (quote === -1) {
-          index = pending.length
+          index = bytes.length
           break
         }
         // A quote ends the string unless an odd number of backslashes escapes it. The string's
         // opening quote stops the walk back, so it never leaves the unfinished object.
         let backslashes = 0
-        while (pending[quote - 1 - backslashes] === BACKSLASH) backslashes++
+        while (byteAt(quote - 1 - backslashes) === BACKSLASH) backslashes++
         if (backslashes % 2 === 0) this.#isInString = false
         index = quote + 1
         continue
       }
-      const byte = pending[index]!
+      const byte = bytes[index]!
       if (this.#depth === 0) {
         if (!isWhitespace(byte)) {
           if (byte !== OPEN_BRACE) {
@@ -94,20 +104,21 @@ export class JsonObjectSplitter {
       else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
         this.#depth--
         if (this.#depth === 0) {
-          objects.push(pending.subarray(start, index + 1))
-          start = -1
+          objects.push(
+            start === CARRIED
+              ? Buffer.concat([carried, bytes.subarray(0, index + 1)])
+              : bytes.subarray(start, index + 1),
+          )
+          start = NONE
         }
       }
       index++
     }
-    // Keep only the unfinished object, and remember how far it has been scanned.
-    if (start === -1) {
-      this.#pending = Buffer.alloc(0)
-      this.#scanned = 0
-    } else {
-      this.#pending = pending.subarray(start)
-      this.#scanned = index - start
-      if (this.#pending.length > this.#maxObjectBytes) {
+    // Keep only the unfinished object.
+    if (start === NONE) this.#carried = EMPTY
+    else {
+      this.#carried = start === CARRIED ? Buffer.concat([carried, bytes]) : bytes.subarray(start)
+      if (this.#carried.length > this.#maxObjectBytes) {
         this.#error = new JsonStreamError(
           `A record is larger than the ${this.#maxObjectBytes} bytes allowed for one JSON record.`,
         )
