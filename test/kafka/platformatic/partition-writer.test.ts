@@ -158,27 +158,36 @@ describe('partition writer', () => {
       kafka = await testKafka()
     })
 
+    async function newTopic(prefix: string): Promise<string> {
+      const topic = `${prefix}-${randomUUID().slice(0, 8)}`
+      const observer = createObserver(kafka)
+      try {
+        await observer.createTopics({ topics: [topic], partitions: 2, replicas: 1 })
+      } finally {
+        await observer.close()
+      }
+      return topic
+    }
+
+    function newWriter(maxVersion?: number): KafkaPartitionWriter {
+      return new KafkaPartitionWriter({
+        producer: new Producer({
+          clientId: 'gatehouse-test-writer',
+          bootstrapBrokers: [kafka.bootstrapServers],
+          sasl: { mechanism: 'PLAIN', username: kafka.sasl.username, password: kafka.sasl.password },
+        }),
+        timeoutMs: 10_000,
+        retries: 5,
+        retryDelayMs: 200,
+        ...(maxVersion === undefined ? {} : { maxVersion }),
+      })
+    }
+
     for (const maxVersion of [11, 7, 3]) {
       it(`writes batches that a Kafka consumer reads back (Produce v${maxVersion})`, async () => {
         // Given a topic and a writer capped at this version
-        const topic = `it-writer-v${maxVersion}-${randomUUID().slice(0, 8)}`
-        const observer = createObserver(kafka)
-        try {
-          await observer.createTopics({ topics: [topic], partitions: 2, replicas: 1 })
-        } finally {
-          await observer.close()
-        }
-        const writer = new KafkaPartitionWriter({
-          producer: new Producer({
-            clientId: 'gatehouse-test-writer',
-            bootstrapBrokers: [kafka.bootstrapServers],
-            sasl: { mechanism: 'PLAIN', username: kafka.sasl.username, password: kafka.sasl.password },
-          }),
-          timeoutMs: 10_000,
-          retries: 5,
-          retryDelayMs: 200,
-          maxVersion,
-        })
+        const topic = await newTopic(`it-writer-v${maxVersion}`)
+        const writer = newWriter(maxVersion)
         try {
           // When two batches go to partition 1 and one to partition 0
           const first = await writer.append(topic, 1, batchOf('a', 'b'))
@@ -198,23 +207,8 @@ describe('partition writer', () => {
 
     it('keeps concurrent batches apart although they are written into one reused buffer', async () => {
       // Given
-      const topic = `it-writer-concurrent-${randomUUID().slice(0, 8)}`
-      const observer = createObserver(kafka)
-      try {
-        await observer.createTopics({ topics: [topic], partitions: 2, replicas: 1 })
-      } finally {
-        await observer.close()
-      }
-      const writer = new KafkaPartitionWriter({
-        producer: new Producer({
-          clientId: 'gatehouse-test-writer',
-          bootstrapBrokers: [kafka.bootstrapServers],
-          sasl: { mechanism: 'PLAIN', username: kafka.sasl.username, password: kafka.sasl.password },
-        }),
-        timeoutMs: 10_000,
-        retries: 5,
-        retryDelayMs: 200,
-      })
+      const topic = await newTopic('it-writer-concurrent')
+      const writer = newWriter()
       try {
         // When 40 batches of different sizes are appended at once
         const batches = Array.from({ length: 40 }, (_, index) =>
