@@ -23,6 +23,7 @@ import type {
   NewKafkaTopic,
   ProducedKafkaRecord,
 } from '../../src/kafka/index.ts'
+import { dataByteLength } from '../../src/kafka/index.ts'
 
 export interface StoredRecord extends KafkaRecordToProduce {
   readonly key: Buffer | null
@@ -151,8 +152,7 @@ export class FakeKafkaCluster implements KafkaClusterClient {
     const partitionId = record.partitionId ?? 0
     if (partitionId < 0 || partitionId >= description.partitionsCount)
       throw new GatewayError('GW_KAFKA_PARTITION_NOT_FOUND')
-    const size = (data: Buffer | string | null) =>
-      data === null ? 0 : typeof data === 'string' ? Buffer.byteLength(data) : data.length
+    const size = (data: Buffer | string | null) => (data === null ? 0 : dataByteLength(data))
     if (size(record.value) + size(record.key) > this.maxRecordBytes) {
       throw new GatewayError('GW_KAFKA_RECORD_TOO_LARGE')
     }

@@ -18,6 +18,7 @@
 import { createRequire } from 'node:module'
 import { crc32c as libraryCrc32c } from '@platformatic/kafka'
 import type { KafkaRecordToProduce } from '../port.ts'
+import { dataByteLength } from '../record-data.ts'
 
 /**
  * CRC-32C in native code, reading the buffer in place. The client library's function wraps the
@@ -88,19 +89,15 @@ function writeInt64(buffer: Buffer, offset: number, value: number): number {
   return offset + 8
 }
 
-function byteLength(bytes: Buffer | string): number {
-  return typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length
-}
-
 function bytesSize(bytes: Buffer | string | null): number {
   if (bytes === null) return varIntSize(NONE)
-  const length = byteLength(bytes)
+  const length = dataByteLength(bytes)
   return varIntSize(length) + length
 }
 
 function writeBytes(buffer: Buffer, offset: number, bytes: Buffer | string | null): number {
   if (bytes === null) return writeVarInt(buffer, offset, NONE)
-  offset = writeVarInt(buffer, offset, byteLength(bytes))
+  offset = writeVarInt(buffer, offset, dataByteLength(bytes))
   return offset + (typeof bytes === 'string' ? buffer.write(bytes, offset) : bytes.copy(buffer, offset))
 }
 

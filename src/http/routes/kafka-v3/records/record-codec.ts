@@ -7,7 +7,12 @@
  * schema formats need a Schema Registry, which Gatehouse does not have.
  */
 import { GatewayError } from '../../../../core/index.ts'
-import type { KafkaRecordHeader, KafkaRecordToProduce, ProducedKafkaRecord } from '../../../../kafka/index.ts'
+import {
+  dataByteLength,
+  type KafkaRecordHeader,
+  type KafkaRecordToProduce,
+  type ProducedKafkaRecord,
+} from '../../../../kafka/index.ts'
 
 export type RecordFormat = 'BINARY' | 'JSON' | 'STRING'
 
@@ -25,10 +30,6 @@ const SCHEMA_FORMATS = new Set(['AVRO', 'JSONSCHEMA', 'PROTOBUF'])
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 /** ISO-8601 date-time with a zone, as Confluent's `timestamp` field takes. */
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/
-
-function byteLength(bytes: Buffer | string): number {
-  return typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length
-}
 
 function invalid(message: string): GatewayError {
   return new GatewayError('GW_PRODUCE_INVALID_RECORD', `Bad Request: ${message}`)
@@ -135,7 +136,7 @@ export function decodeProduceRecord(
   }
   const key = decodeData('key', input['key'])
   const value = decodeData('value', input['value'])
-  const size = (bytes: Buffer | string | null) => (bytes === null ? -1 : byteLength(bytes))
+  const size = (bytes: Buffer | string | null) => (bytes === null ? -1 : dataByteLength(bytes))
   return {
     record: {
       partitionId: typeof partitionId === 'number' ? partitionId : undefined,
@@ -211,7 +212,7 @@ class PlainRecordReader {
     } while (this.#take(0x2c))
     if (!this.#take(0x7d) || this.#skipWhitespace() !== this.#bytes.length) return undefined
     if (key === undefined && value === undefined) return undefined
-    const size = (data: PlainData) => (data.bytes === null ? -1 : byteLength(data.bytes))
+    const size = (data: PlainData) => (data.bytes === null ? -1 : dataByteLength(data.bytes))
     return {
       record: {
         partitionId,
