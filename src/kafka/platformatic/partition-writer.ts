@@ -208,7 +208,8 @@ export class KafkaPartitionWriter implements PartitionWriter {
   }
 
   #produceVersion(): Promise<ProduceVersion> {
-    this.#version ??= this.#producer.listApis().then((apis) => {
+    if (this.#version !== undefined) return this.#version
+    this.#version = this.#producer.listApis().then((apis) => {
       const produce = apis.find((api) => api.apiKey === PRODUCE_API_KEY)
       if (!produce)
         throw new GatewayError('GW_KAFKA_INVALID_REQUEST', 'The broker does not accept Produce requests.')
@@ -217,7 +218,7 @@ export class KafkaPartitionWriter implements PartitionWriter {
         maxVersion: Math.min(produce.maxVersion, this.#options.maxVersion ?? NEWEST_VERSION),
       })
     })
-    // A failed lookup (Kafka down) is asked again next time.
+    // A failed lookup (Kafka down) is asked again next time; watched once, when it is made.
     this.#version.catch(() => (this.#version = undefined))
     return this.#version
   }
