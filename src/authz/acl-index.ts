@@ -18,7 +18,7 @@ import {
   type AclResourceType,
 } from '../core/index.ts'
 import { hashName, memberKey, MembershipFilter } from './membership-filter.ts'
-import { PrefixIndex } from './prefix-index.ts'
+import { PrincipalPrefixes } from './prefix-index.ts'
 import { PrincipalNumbers } from './principal-numbers.ts'
 
 export const EVERYONE = 'User:*'
@@ -58,29 +58,35 @@ function operationMask(acl: Acl, applies: (granted: AclOperation, requested: Acl
   return mask
 }
 
-/** An ACL prepared for the decision loop: its masks and its verdict are computed once. */
+/** An ACL prepared for the decision loop: its principal's number and its verdict, computed once. */
 interface Entry {
   readonly acl: Acl
   /** The principal's number in this index (`User:*` is 0): numbers are cheaper keys than strings. */
   readonly principalId: number
-  readonly host: string
-  /** Requested operations this ACL allows (0 for a DENY). */
-  readonly allows: number
-  /** Requested operations this ACL denies (0 for an ALLOW). */
-  readonly denies: number
   readonly verdict: AclVerdict
 }
 
 function entryOf(acl: Acl, principalId: number): Entry {
+  return { acl, principalId, verdict: { kind: acl.permission === 'DENY' ? 'deny' : 'allow', acl } }
+}
+
+/*
+ * What the decision loop reads of each entry is packed into two words of one typed array, entries
+ * of the same list side by side (a run): a list is read as a few consecutive cache lines instead
+ * of an object per ACL scattered over the heap. The first word holds the operations the entry
+ * allows and denies, whether its host is a specific one, and whether it ends its run; the second
+ * its principal's number.
+ */
+const WORDS_PER_ENTRY = 2
+const DENIES_SHIFT = ACL_OPERATIONS.length
+const SPECIFIC_HOST = 1 << (2 * ACL_OPERATIONS.length)
+const ENDS_RUN = SPECIFIC_HOST << 1
+
+function flagsOf(acl: Acl): number {
   const isDeny = acl.permission === 'DENY'
-  return {
-    acl,
-    principalId,
-    host: acl.host,
-    allows: isDeny ? 0 : operationMask(acl, allowImplies),
-    denies: isDeny ? operationMask(acl, denyApplies) : 0,
-    verdict: { kind: isDeny ? 'deny' : 'allow', acl },
-  }
+  const allows = isDeny ? 0 : operationMask(acl, allowImplies)
+  const denies = isDeny ? operationMask(acl, denyApplies) : 0
+  return allows | (denies << DENIES_SHIFT) | (acl.host === '*' ? 0 : SPECIFIC_HOST)
 }
 
 function literalKey(nameHash: number, principalId: number, typeNumber: number): number {
@@ -88,11 +94,11 @@ function literalKey(nameHash: number, principalId: number, typeNumber: number): 
 }
 
 /**
- * The ACLs of one resource pattern. A few are kept in a list checked against the caller's
- * principals; past `BY_PRINCIPAL_THRESHOLD` (the cluster, a busy topic, a short prefix) they are
- * kept by principal so a decision reads only the caller's.
+ * The ACLs of one resource pattern: the position of their run, checked against the caller's
+ * principals; past `BY_PRINCIPAL_THRESHOLD` (the cluster, a busy topic) a run per principal, so a
+ * decision reads only the caller's.
  */
-type Group = Entry[] | Map<number, Entry[]>
+type Group = number | Map<number, number>
 
 const BY_PRINCIPAL_THRESHOLD = 16
 
@@ -102,11 +108,28 @@ function addTo<K>(groups: Map<K, Entry[]>, key: K, entry: Entry): void {
   else groups.set(key, [entry])
 }
 
-function groupOf(entries: Entry[]): Group {
-  if (entries.length <= BY_PRINCIPAL_THRESHOLD) return entries
-  const byPrincipal = new Map<number, Entry[]>()
-  for (const entry of entries) addTo(byPrincipal, entry.principalId, entry)
-  return byPrincipal
+/** The entries and their packed words, laid out run after run while the index is built. */
+class RunWriter {
+  readonly entries: Entry[] = []
+  readonly words: number[] = []
+
+  /** Appends a run of (non-empty) `entries`; returns where it starts. */
+  run(entries: readonly Entry[]): number {
+    const start = this.entries.length
+    for (const entry of entries) {
+      this.entries.push(entry)
+      this.words.push(flagsOf(entry.acl), entry.principalId)
+    }
+    this.words[this.words.length - WORDS_PER_ENTRY] = this.words.at(-WORDS_PER_ENTRY)! | ENDS_RUN
+    return start
+  }
+
+  group(entries: Entry[]): Group {
+    if (entries.length <= BY_PRINCIPAL_THRESHOLD) return this.run(entries)
+    const byPrincipal = new Map<number, Entry[]>()
+    for (const entry of entries) addTo(byPrincipal, entry.principalId, entry)
+    return new Map([...byPrincipal].map(([principalId, own]) => [principalId, this.run(own)]))
+  }
 }
 
 /** All ACLs of one resource type. */
@@ -119,10 +142,10 @@ interface TypeIndex {
   everything: Group | undefined
   /**
    * PREFIXED ACLs by principal number, then by prefix. By principal first: a caller's principals
-   * each hold few prefixes, packed where few enough (see `PrefixIndex`), instead of every shared
-   * prefix asking for each of the caller's principals. An array, not a map: numbers are dense.
+   * each hold few prefixes (see `PrincipalPrefixes`), instead of every shared prefix asking for
+   * each of the caller's principals.
    */
-  prefixes: (PrefixIndex<Entry[]> | undefined)[]
+  prefixes: PrincipalPrefixes<number> | undefined
 }
 
 /**
@@ -144,6 +167,11 @@ export class AclIndex {
    */
   readonly #literalFilter: MembershipFilter
   readonly size: number
+
+  /** Every entry, run after run; a run's position is its first entry's. */
+  readonly #entries: readonly Entry[]
+  /** `WORDS_PER_ENTRY` words per entry of `#entries`, in the same order. */
+  readonly #words: Int32Array
 
   constructor(acls: readonly Acl[]) {
     const namedLists = new Map<AclResourceType, Map<string, Entry[]>>()
@@ -168,9 +196,7 @@ export class AclIndex {
         }
         addTo(byPrefix, acl.resourceName, entry)
       } else if (acl.resourceName === '*') {
-        const list = everythingLists.get(acl.resourceType)
-        if (list) list.push(entry)
-        else everythingLists.set(acl.resourceType, [entry])
+        addTo(everythingLists, acl.resourceType, entry)
       } else {
         let named = namedLists.get(acl.resourceType)
         if (named === undefined) {
@@ -182,19 +208,23 @@ export class AclIndex {
       }
     }
     this.#literalFilter = new MembershipFilter(literalKeys)
+    const runs = new RunWriter()
     for (const [type, named] of namedLists) {
       const index = this.#typeIndex(type)
-      for (const [name, entries] of named) index.named.set(name, groupOf(entries))
+      for (const [name, entries] of named) index.named.set(name, runs.group(entries))
     }
-    for (const [type, entries] of everythingLists) this.#typeIndex(type).everything = groupOf(entries)
+    for (const [type, entries] of everythingLists) this.#typeIndex(type).everything = runs.group(entries)
     for (const [type, byPrincipal] of prefixLists) {
-      const prefixes = Array.from(
-        { length: this.#principals.size },
-        (): PrefixIndex<Entry[]> | undefined => undefined,
+      const starts = new Map(
+        [...byPrincipal].map(([principalId, byPrefix]) => [
+          principalId,
+          new Map([...byPrefix].map(([prefix, entries]) => [prefix, runs.run(entries)])),
+        ]),
       )
-      for (const [principalId, byPrefix] of byPrincipal) prefixes[principalId] = new PrefixIndex(byPrefix)
-      this.#typeIndex(type).prefixes = prefixes
+      this.#typeIndex(type).prefixes = new PrincipalPrefixes(starts)
     }
+    this.#entries = runs.entries
+    this.#words = Int32Array.from(runs.words)
     this.size = acls.length
   }
 
@@ -205,7 +235,7 @@ export class AclIndex {
         number: ACL_RESOURCE_TYPES.indexOf(type),
         named: new Map(),
         everything: undefined,
-        prefixes: [],
+        prefixes: undefined,
       }
       this.#byType.set(type, index)
     }
@@ -215,42 +245,47 @@ export class AclIndex {
   // Scratch state of the traversal in progress (decisions are synchronous: one at a time).
   #host = ''
   #operationBit = 0
-  #allowFound: Entry | undefined
-  #denyFound: Entry | undefined
+  /** Positions in `#entries` of the first ALLOW and the first DENY that apply, or -1. */
+  #allowFound = -1
+  #denyFound = -1
   #collected: Acl[] | undefined
-  /** The entry lists of the prefixes of the name that one principal's ACLs name. */
-  readonly #prefixMatches: Entry[][] = []
+  /** The runs of the prefixes of the name that one principal's ACLs name. */
+  readonly #prefixMatches: number[] = []
 
   /**
-   * Looks at the entries of `list` for this host (and, when `checkPrincipal`, one of the caller's
-   * principals): notes the first ALLOW and the first DENY that apply, or collects every one.
-   * True once a DENY is found (and not collecting).
+   * Looks at the entries of the run starting at `start` for this host (and, when `checkPrincipal`,
+   * one of the caller's principals): notes the first ALLOW and the first DENY that apply, or
+   * collects every one. True once a DENY is found (and not collecting).
    */
-  #visit(list: Entry[] | undefined, checkPrincipal: boolean): boolean {
-    if (list === undefined) return false
-    const bit = this.#operationBit
-    for (let index = 0; index < list.length; index++) {
-      const entry = list[index]!
-      if (((entry.allows | entry.denies) & bit) === 0) continue
-      if (entry.host !== '*' && entry.host !== this.#host) continue
-      if (checkPrincipal && entry.principalId !== EVERYONE_ID && !this.#principals.holds(entry.principalId))
-        continue
-      if (this.#collected !== undefined) {
-        this.#collected.push(entry.acl)
-        continue
+  #visit(start: number | undefined, checkPrincipal: boolean): boolean {
+    if (start === undefined) return false
+    const words = this.#words
+    const allowBit = this.#operationBit
+    const denyBit = allowBit << DENIES_SHIFT
+    for (let at = start * WORDS_PER_ENTRY; ; at += WORDS_PER_ENTRY) {
+      const flags = words[at]!
+      if (
+        (flags & (allowBit | denyBit)) !== 0 &&
+        ((flags & SPECIFIC_HOST) === 0 || this.#entries[at / WORDS_PER_ENTRY]!.acl.host === this.#host) &&
+        (!checkPrincipal || words[at + 1] === EVERYONE_ID || this.#principals.holds(words[at + 1]!))
+      ) {
+        const entry = at / WORDS_PER_ENTRY
+        if (this.#collected !== undefined) {
+          this.#collected.push(this.#entries[entry]!.acl)
+        } else if ((flags & denyBit) !== 0) {
+          this.#denyFound = entry
+          return true
+        } else if (this.#allowFound < 0) {
+          this.#allowFound = entry
+        }
       }
-      if ((entry.denies & bit) !== 0) {
-        this.#denyFound = entry
-        return true
-      }
-      this.#allowFound ??= entry
+      if ((flags & ENDS_RUN) !== 0) return false
     }
-    return false
   }
 
   #visitGroup(group: Group | undefined): boolean {
     if (group === undefined) return false
-    if (Array.isArray(group)) return this.#visit(group, true)
+    if (typeof group === 'number') return this.#visit(group, true)
     const { held, heldCount } = this.#principals
     for (let index = 0; index < heldCount; index++) {
       if (this.#visit(group.get(held[index]!), false)) return true
@@ -282,8 +317,8 @@ export class AclIndex {
     this.#principals.hold(principals, EVERYONE_ID)
     this.#host = host
     this.#operationBit = OPERATION_BIT[operation]
-    this.#allowFound = undefined
-    this.#denyFound = undefined
+    this.#allowFound = -1
+    this.#denyFound = -1
     this.#collected = collected
     const typeIndex = this.#byType.get(resourceType)
     if (typeIndex === undefined) return
@@ -294,19 +329,18 @@ export class AclIndex {
       return
     if (this.#visitGroup(typeIndex.everything)) return
     const prefixes = typeIndex.prefixes
-    if (prefixes.length === 0) return
+    if (prefixes === undefined) return
     const { held, heldCount } = this.#principals
     for (let index = 0; index < heldCount; index++) {
-      if (this.#visitPrefixes(prefixes[held[index]!], resourceName)) return
+      if (this.#visitPrefixes(prefixes, held[index]!, resourceName)) return
     }
-    this.#visitPrefixes(prefixes[EVERYONE_ID], resourceName)
+    this.#visitPrefixes(prefixes, EVERYONE_ID, resourceName)
   }
 
   /** Visits the entries of every prefix of `name` one principal's ACLs name; true once a DENY is found. */
-  #visitPrefixes(prefixes: PrefixIndex<Entry[]> | undefined, name: string): boolean {
-    if (prefixes === undefined) return false
+  #visitPrefixes(prefixes: PrincipalPrefixes<number>, principalId: number, name: string): boolean {
     const matches = this.#prefixMatches
-    const count = prefixes.matchesOf(name, matches)
+    const count = prefixes.matchesOf(principalId, name, matches)
     for (let index = 0; index < count; index++) if (this.#visit(matches[index], false)) return true
     return false
   }
@@ -323,8 +357,8 @@ export class AclIndex {
     operation: AclOperation,
   ): AclVerdict {
     this.#traverse(principals, host, resourceType, resourceName, operation, undefined)
-    const decisive = this.#denyFound ?? this.#allowFound
-    return decisive === undefined ? NO_VERDICT : decisive.verdict
+    const decisive = this.#denyFound >= 0 ? this.#denyFound : this.#allowFound
+    return decisive < 0 ? NO_VERDICT : this.#entries[decisive]!.verdict
   }
 
   /** Every ACL that takes part in the decision (both permissions), for explanations. */

@@ -22,7 +22,7 @@ import {
   type ResourceType,
 } from '../core/index.ts'
 import { hashName, memberKey, MembershipFilter } from './membership-filter.ts'
-import { PrefixIndex } from './prefix-index.ts'
+import { PrincipalPrefixes } from './prefix-index.ts'
 import { PrincipalNumbers } from './principal-numbers.ts'
 import { findRole, roleGrants, type RoleDefinition } from './role-catalog.ts'
 
@@ -52,9 +52,8 @@ interface PathNode {
   /**
    * Prefix patterns of the children's names, by segment type and principal number (principal
    * first, so that a walk reads only the caller's own prefixes). Filled in at the end of indexing.
-   * A map, not an array by number: few principals hold prefixes at any one resource.
    */
-  readonly prefixes: Map<string, Map<number, PrefixIndex<CompiledBinding[]>>>
+  readonly prefixes: Map<string, PrincipalPrefixes<CompiledBinding[]>>
 }
 
 function newPathNode(): PathNode {
@@ -127,12 +126,7 @@ export class RoleBindingIndex {
     }
     this.#exactFilter = new MembershipFilter(exactKeys)
     for (const [node, byType] of prefixLists) {
-      for (const [type, byPrincipal] of byType) {
-        const prefixes = new Map<number, PrefixIndex<CompiledBinding[]>>()
-        for (const [principalId, byPrefix] of byPrincipal)
-          prefixes.set(principalId, new PrefixIndex(byPrefix))
-        node.prefixes.set(type, prefixes)
-      }
+      for (const [type, byPrincipal] of byType) node.prefixes.set(type, new PrincipalPrefixes(byPrincipal))
     }
     this.size = bindings.length - ignored.length
     this.ignored = ignored
@@ -206,7 +200,7 @@ export class RoleBindingIndex {
 
   /** A binding on a prefix of `name`, of one of the caller's principals, that grants `operation` on `type`. */
   #grantingByPrefix(
-    prefixes: ReadonlyMap<number, PrefixIndex<CompiledBinding[]>>,
+    prefixes: PrincipalPrefixes<CompiledBinding[]>,
     name: string,
     type: ResourceType,
     operation: Operation,
@@ -215,7 +209,7 @@ export class RoleBindingIndex {
     const { held, heldCount } = this.#principals
     for (let index = 0; index < heldCount; index++) {
       // `topic=*` is the empty prefix: it matches every name.
-      const count = prefixes.get(held[index]!)?.matchesOf(name, matches) ?? 0
+      const count = prefixes.matchesOf(held[index]!, name, matches)
       for (let match = 0; match < count; match++) {
         const granted = grantingIn(matches[match], type, operation)
         if (granted !== undefined) return granted
