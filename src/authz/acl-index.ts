@@ -19,10 +19,7 @@ import {
 } from '../core/index.ts'
 import { hashName, memberKey, MembershipFilter } from './membership-filter.ts'
 import { PrincipalPrefixes } from './prefix-index.ts'
-import { PrincipalNumbers } from './principal-numbers.ts'
-
-export const EVERYONE = 'User:*'
-const EVERYONE_ID = 0
+import { EVERYONE_ID, HELD, PrincipalNumbers } from './principal-numbers.ts'
 
 /** What the ACLs say about one request: a DENY that matched, an ALLOW that matched, or nothing. */
 export type AclVerdict =
@@ -158,29 +155,38 @@ interface TypeIndex {
  */
 export class AclIndex {
   readonly #byType = new Map<AclResourceType, TypeIndex>()
-  /** Every principal named by an ACL, `User:*` first (`EVERYONE_ID`); the caller's are held here during a decision. */
-  readonly #principals = new PrincipalNumbers()
+  /** Numbers the principals ACLs name (`User:*` is `EVERYONE_ID`); the caller's are held there during a decision. */
+  readonly #principals: PrincipalNumbers
   /**
    * Which (principal, type, name) triples LITERAL ACLs name, `*` excepted: most requests find no
    * ACL on their exact resource for any of their principals, and the filter says so without the
    * lookup in `named`, the largest map here.
    */
   readonly #literalFilter: MembershipFilter
-  readonly size: number
-
   /** Every entry, run after run; a run's position is its first entry's. */
   readonly #entries: readonly Entry[]
   /** `WORDS_PER_ENTRY` words per entry of `#entries`, in the same order. */
   readonly #words: Int32Array
+  readonly size: number
+  /** The ACLs indexed, as given. */
+  readonly acls: readonly Acl[]
+  /** How many distinct principals the ACLs name. */
+  readonly principalCount: number
 
-  constructor(acls: readonly Acl[]) {
+  /**
+   * `numbers` numbers the ACLs' principals: give the numbering of the role-binding index decisions
+   * also ask (see `decide`), so that the caller's principals are looked up once for both.
+   */
+  constructor(acls: readonly Acl[], numbers = new PrincipalNumbers()) {
+    this.#principals = numbers
+    const principals = new Set<number>()
     const namedLists = new Map<AclResourceType, Map<string, Entry[]>>()
     const everythingLists = new Map<AclResourceType, Entry[]>()
     const prefixLists = new Map<AclResourceType, Map<number, Map<string, Entry[]>>>()
     const literalKeys: number[] = []
-    this.#principals.numberOf(EVERYONE)
     for (const acl of acls) {
       const principalId = this.#principals.numberOf(acl.principal)
+      principals.add(principalId)
       const entry = entryOf(acl, principalId)
       const typeNumber = this.#typeIndex(acl.resourceType).number
       if (acl.patternType === 'PREFIXED') {
@@ -226,6 +232,13 @@ export class AclIndex {
     this.#entries = runs.entries
     this.#words = Int32Array.from(runs.words)
     this.size = acls.length
+    this.acls = acls
+    this.principalCount = principals.size
+  }
+
+  /** The numbering of this index's principals. */
+  get principalNumbers(): PrincipalNumbers {
+    return this.#principals
   }
 
   #typeIndex(type: AclResourceType): TypeIndex {
@@ -314,7 +327,7 @@ export class AclIndex {
     collected: Acl[] | undefined,
   ): void {
     // `User:*` is looked at in every decision anyway, whether the caller names it or not.
-    this.#principals.hold(principals, EVERYONE_ID)
+    if (principals !== HELD) this.#principals.hold(principals, EVERYONE_ID)
     this.#host = host
     this.#operationBit = OPERATION_BIT[operation]
     this.#allowFound = -1
@@ -346,8 +359,9 @@ export class AclIndex {
   }
 
   /**
-   * Kafka's answer for one operation on one resource, for a caller holding `principals`. Written
-   * without closures or allocations: it runs for every action of every request.
+   * Kafka's answer for one operation on one resource, for a caller holding `principals` (or
+   * `HELD`: those the index's numbering holds already, `User:*` left out). Written without
+   * closures or allocations: it runs for every action of every request.
    */
   decide(
     principals: readonly string[],

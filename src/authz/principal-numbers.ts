@@ -1,13 +1,24 @@
 /**
  * @module authz/principal-numbers
  *
- * The principals an index's rules name, numbered 0, 1, 2… in the order first seen: numbers are
+ * The principals rules name, numbered 0, 1, 2… in the order first seen (`User:*` is 0): numbers are
  * cheaper keys than strings, and dense enough to index arrays. During a decision, `hold` notes
- * which of them the caller holds; decisions are synchronous, so one scratch list per index serves
- * every decision and none allocates.
+ * which of them the caller holds; decisions are synchronous, so one scratch list serves every
+ * decision and none allocates. Indexes built with the same numbering (the authorizer's ACL and
+ * role-binding indexes) share one `hold` per decision: looking the caller's principals up is
+ * a large part of a decision's cost when the rules do not fit in the CPU's caches.
  */
+export const EVERYONE = 'User:*'
+export const EVERYONE_ID = 0
+
+/**
+ * Passed to an index as the caller's principals: those its `PrincipalNumbers` holds already, by a
+ * `hold(principals, EVERYONE_ID)` made for this decision.
+ */
+export const HELD: readonly string[] = Object.freeze([])
+
 export class PrincipalNumbers {
-  readonly #numbers = new Map<string, number>()
+  readonly #numbers = new Map<string, number>([[EVERYONE, EVERYONE_ID]])
   /** The numbers of the caller's principals, in `held[0…heldCount)`; valid until the next `hold`. */
   readonly held: number[] = []
   heldCount = 0

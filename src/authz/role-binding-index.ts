@@ -23,7 +23,7 @@ import {
 } from '../core/index.ts'
 import { hashName, memberKey, MembershipFilter } from './membership-filter.ts'
 import { PrincipalPrefixes } from './prefix-index.ts'
-import { PrincipalNumbers } from './principal-numbers.ts'
+import { EVERYONE_ID, HELD, PrincipalNumbers } from './principal-numbers.ts'
 import { findRole, roleGrants, type RoleDefinition } from './role-catalog.ts'
 
 /** A role binding as the authorizer reads it (the store's record has more fields). */
@@ -92,8 +92,10 @@ function grantingIn(
 export class RoleBindingIndex {
   /** Every binding of a principal, for explanations and pattern checks. */
   readonly #byPrincipal = new Map<string, CompiledBinding[]>()
-  /** Every principal holding a binding, numbered; the caller's are held here during a decision. */
-  readonly #principals = new PrincipalNumbers()
+  /** Numbers every principal holding a binding; the caller's are held there during a decision. */
+  readonly #principals: PrincipalNumbers
+  /** By principal number: 1 where the principal holds a binding here. */
+  readonly #isBound: Uint8Array
   /** The patterns' tree, for decisions. */
   readonly #root = newPathNode()
   /**
@@ -103,10 +105,14 @@ export class RoleBindingIndex {
    */
   readonly #exactFilter: MembershipFilter
   readonly size: number
+  /** The bindings indexed, as given. */
+  readonly bindings: readonly RoleBinding[]
   /** Bindings that name no known role or hold an invalid pattern: they grant nothing. */
   readonly ignored: readonly RoleBinding[]
 
-  constructor(bindings: readonly RoleBinding[]) {
+  /** `numbers` numbers the bindings' principals: see `AclIndex`'s constructor. */
+  constructor(bindings: readonly RoleBinding[], numbers = new PrincipalNumbers()) {
+    this.#principals = numbers
     const ignored: RoleBinding[] = []
     const prefixLists: PrefixLists = new Map()
     const exactKeys: number[] = []
@@ -125,11 +131,24 @@ export class RoleBindingIndex {
       if (!pattern.isPrefix) exactKeys.push(exactKey(hashName(last.name), principalId, last.type))
     }
     this.#exactFilter = new MembershipFilter(exactKeys)
+    this.#isBound = new Uint8Array(numbers.size)
+    for (const principal of this.#byPrincipal.keys()) this.#isBound[numbers.numberOf(principal)] = 1
     for (const [node, byType] of prefixLists) {
       for (const [type, byPrincipal] of byType) node.prefixes.set(type, new PrincipalPrefixes(byPrincipal))
     }
     this.size = bindings.length - ignored.length
+    this.bindings = bindings
     this.ignored = ignored
+  }
+
+  /** The numbering of this index's principals. */
+  get principalNumbers(): PrincipalNumbers {
+    return this.#principals
+  }
+
+  /** How many distinct principals hold a binding. */
+  get principalCount(): number {
+    return this.#byPrincipal.size
   }
 
   #insert(compiled: CompiledBinding, principalId: number, prefixLists: PrefixLists): void {
@@ -219,17 +238,19 @@ export class RoleBindingIndex {
   }
 
   /**
-   * The first binding of any of `principals` that grants `action`, if one does. `type` is the
-   * action's resource type, when the caller has it already.
+   * The first binding of any of `principals` (or `HELD`: those the index's numbering holds already)
+   * that grants `action`, if one does. `type` is the action's resource type, when the caller has it
+   * already.
    */
   findGrant(
     principals: readonly string[],
     action: Action,
     type: ResourceType = resourceTypeOf(action.resource),
   ): RoleBinding | undefined {
+    if (principals !== HELD) this.#principals.hold(principals, EVERYONE_ID)
     // A caller none of whose principals holds a binding is the common case for data-plane callers
     // authorized by ACLs: no walk at all.
-    if (this.#principals.hold(principals) === 0) return undefined
+    if (!this.#holdsBound()) return undefined
     const resource = action.resource
     const operation = action.operation
     const last = resource.length - 1
@@ -249,6 +270,12 @@ export class RoleBindingIndex {
       if (granted !== undefined) return granted
     }
     return undefined
+  }
+
+  #holdsBound(): boolean {
+    const { held, heldCount } = this.#principals
+    for (let index = 0; index < heldCount; index++) if (this.#isBound[held[index]!] === 1) return true
+    return false
   }
 
   /** False when no exact pattern of the caller's principals ends on this segment. */

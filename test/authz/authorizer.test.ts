@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { Authorizer, type AclSource, type RoleBinding } from '../../src/authz/index.ts'
+import {
+  AclIndex,
+  Authorizer,
+  decide,
+  PrincipalNumbers,
+  RoleBindingIndex,
+  type AclSource,
+  type RoleBinding,
+} from '../../src/authz/index.ts'
 import type { Acl, Action, ResourcePath } from '../../src/core/index.ts'
 import { MemoryRoleBindings } from '../support/authorization.ts'
 
@@ -243,5 +251,120 @@ describe('Authorizer: one decision over ACLs and role bindings', () => {
         }),
       TypeError,
     )
+  })
+
+  it('starts its numbering of principals afresh once those of removed rules pile up, deciding the same', async () => {
+    const { authorizer: decider, bindings, acls } = await authorizer()
+    bindings.add(
+      'User:sa-1',
+      'DeveloperRead',
+      `${ORG}/environment=env-1/cloud-cluster=lkc-1/kafka=lkc-1/topic=logs`,
+    )
+    await decider.reloadRoleBindings()
+    const batch = 11_000
+    const sizes: number[] = []
+    for (let round = 0; round < 5; round++) {
+      // Each read names a new crowd of principals; the old ones' rules are gone.
+      acls.acls = [
+        acl({ principal: 'User:sa-1' }),
+        acl({ principal: 'User:sa-2', permission: 'DENY', resourceName: 'logs' }),
+        ...Array.from({ length: batch }, (_, n) => acl({ principal: `User:sa-r${round}-${n}` })),
+      ]
+      await decider.reloadAcls('lkc-1')
+      sizes.push(decider.numberedPrincipals)
+      const [orders, logs, other] = await decider.authorize(subject, [
+        read('orders'),
+        read('logs'),
+        read('other'),
+      ])
+      assert.deepEqual(
+        [orders!.reason, logs!.reason, other!.reason],
+        ['acl-allow', 'role-binding', 'no-rule'],
+        `round ${round}`,
+      )
+      const crowd = { principals: [`User:sa-r${round}-7`], host: '10.0.0.1' }
+      assert.equal(
+        (await decider.authorize(crowd, [read('orders')]))[0]!.reason,
+        'acl-allow',
+        `round ${round}`,
+      )
+      const stale = { principals: [`User:sa-r${Math.max(0, round - 1)}-7`], host: '10.0.0.1' }
+      assert.equal(
+        (await decider.authorize(stale, [read('orders')]))[0]!.allowed,
+        round === 0,
+        `round ${round}`,
+      )
+      const denied = { principals: ['User:sa-2', 'User:sa-1'], host: '10.0.0.1' }
+      assert.equal((await decider.authorize(denied, [read('logs')]))[0]!.reason, 'acl-deny', `round ${round}`)
+    }
+    // The numbering grew with every read until it held more than twice the live principals and
+    // 10,000 more; then it started afresh with the live ones.
+    assert.ok(
+      sizes.some((size, round) => round > 0 && size < sizes[round - 1]!),
+      `sizes ${sizes.join(', ')}`,
+    )
+    assert.ok(
+      sizes.every((size) => size <= 2 * (batch + 3) + 10_000 + batch),
+      `sizes ${sizes.join(', ')}`,
+    )
+    decider.close()
+  })
+})
+
+describe('decide: the caller’s principals looked up once for both indexes', () => {
+  it('decides as with a numbering of each index’s own, the rule included', () => {
+    let state = 7
+    const random = (bound: number) => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0
+      return (state >>> 16) % bound
+    }
+    const principal = () => `User:sa-${random(12)}`
+    const topic = () => ['orders', 'orders-eu', 'logs', 'payments'][random(4)]!
+    const operations = ['READ', 'WRITE', 'DESCRIBE', 'ALL'] as const
+    const generatedAcls = Array.from({ length: 120 }, () =>
+      acl({
+        principal: random(10) === 0 ? 'User:*' : principal(),
+        resourceName: random(3) === 0 ? topic().slice(0, 1 + random(5)) : topic(),
+        patternType: random(3) === 0 ? 'PREFIXED' : 'LITERAL',
+        operation: operations[random(4)]!,
+        permission: random(6) === 0 ? 'DENY' : 'ALLOW',
+      }),
+    )
+    const generatedBindings: RoleBinding[] = Array.from({ length: 40 }, (_, n) => ({
+      id: `rb-${n}`,
+      principal: random(4) === 0 ? `User:pool-${random(5)}` : principal(),
+      roleName: ['DeveloperRead', 'DeveloperWrite', 'CloudClusterAdmin'][random(3)]!,
+      crnPattern: `${ORG}/environment=env-1/cloud-cluster=lkc-1/kafka=lkc-1/topic=${random(2) === 0 ? `${topic().slice(0, 3)}*` : topic()}`,
+    }))
+    const shared = new PrincipalNumbers()
+    const sharedAcls = new AclIndex(generatedAcls, shared)
+    const sharedBindings = new RoleBindingIndex(generatedBindings, shared)
+    const ownAcls = new AclIndex(generatedAcls)
+    const ownBindings = new RoleBindingIndex(generatedBindings)
+    const reasons = new Set<string>()
+    for (let request = 0; request < 2_000; request++) {
+      const caller = {
+        principals: Array.from({ length: 1 + random(3) }, () =>
+          random(3) === 0 ? `User:pool-${random(7)}` : principal(),
+        ),
+        host: '10.0.0.1',
+      }
+      const action: Action = {
+        resource: [...cluster, { type: 'topic', name: topic() }],
+        operation: (['Read', 'Write', 'Describe', 'Create'] as const)[random(4)]!,
+      }
+      const expected = decide(caller, action, ownBindings, ownAcls)
+      reasons.add(expected.reason)
+      for (const [bindingIndex, aclIndex] of [
+        [sharedBindings, sharedAcls],
+        [sharedBindings, ownAcls],
+        [ownBindings, sharedAcls],
+      ] as const) {
+        const verdict = decide(caller, action, bindingIndex, aclIndex)
+        assert.equal(verdict.reason, expected.reason, JSON.stringify({ caller, action }))
+        assert.deepEqual(verdict.rule, expected.rule)
+      }
+    }
+    assert.deepEqual([...reasons].sort(), ['acl-allow', 'acl-deny', 'no-rule', 'role-binding'])
   })
 })
