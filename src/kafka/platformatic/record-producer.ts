@@ -54,6 +54,13 @@ const MAX_PARTITION_BATCH_BYTES = 512 * 1_024
  * goes; when idle a record is still sent in the next turn of the event loop.
  */
 const MAX_ROUNDS_IN_FLIGHT = 3
+/**
+ * While a round is out, the next one waits until this many records are pending (or until no
+ * round is out): a Produce request of a few records costs the broker almost as much CPU as one of
+ * hundreds, and on a machine the broker shares, that CPU is the gateway's throughput. An idle
+ * gateway still sends a lone record at once.
+ */
+const FULL_ROUND_RECORDS = 1_000
 
 export interface RecordProducerOptions {
   readonly writer: PartitionWriter
@@ -95,16 +102,21 @@ export class RecordProducer {
     })
   }
 
+  /** Whether the pending records should go out now rather than wait for a round in flight. */
+  #isRoundDue(): boolean {
+    if (this.#pending.length === 0 || this.#roundsInFlight >= MAX_ROUNDS_IN_FLIGHT) return false
+    return this.#roundsInFlight === 0 || this.#pending.length >= FULL_ROUND_RECORDS
+  }
+
   #scheduleFlush(): void {
-    if (this.#isFlushScheduled || this.#pending.length === 0 || this.#roundsInFlight >= MAX_ROUNDS_IN_FLIGHT)
-      return
+    if (this.#isFlushScheduled || !this.#isRoundDue()) return
     this.#isFlushScheduled = true
     setImmediate(() => this.#flush())
   }
 
   #flush(): void {
     this.#isFlushScheduled = false
-    while (this.#pending.length > 0 && this.#roundsInFlight < MAX_ROUNDS_IN_FLIGHT) {
+    while (this.#isRoundDue()) {
       const round = this.#pending.splice(0, MAX_ROUND_RECORDS)
       this.#roundsInFlight++
       void this.#sendRound(round).finally(() => {

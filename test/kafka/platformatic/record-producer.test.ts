@@ -65,19 +65,56 @@ describe('record producer', () => {
       writer,
       partitionCount: (topic) => (topic === 'slow' ? slowCount : Promise.resolve(1)),
     })
-    // When a round holds both topics and the next round only the quick one
+    // When a round holds both topics and the next round (full enough not to wait for the first)
+    // only the quick one
     const first = [records.produce('quick', record('1')), records.produce('slow', record('x'))]
     await tick()
-    const second = records.produce('quick', record('2'))
+    const second = Array.from({ length: 1_000 }, (_, n) => records.produce('quick', record(`2.${n}`)))
     await tick()
     release()
-    await Promise.all([...first, second])
+    await Promise.all([...first, ...second])
     // Then the quick topic's records went out in the order they came
     const quick = sends.flat().filter((message) => message.topic === 'quick')
     assert.deepEqual(
       quick.map((message) => message.value?.toString()),
-      ['1', '2'],
+      ['1', ...Array.from({ length: 1_000 }, (_, n) => `2.${n}`)],
     )
-    assert.equal((await second).offset, 1n)
+    assert.equal((await second[0]!).offset, 1n)
+  })
+
+  it('sends a lone record at once, and under load lets records gather into fuller rounds', async () => {
+    // Given a Kafka that answers only when told to
+    const sends: number[] = []
+    const answers: (() => void)[] = []
+    const writer: PartitionWriter = {
+      append: (_topic, _partition, entries) => {
+        sends.push(entries.length)
+        return new Promise((resolve) => answers.push(() => resolve(0n)))
+      },
+      close: async () => undefined,
+    }
+    const records = new RecordProducer({ writer, partitionCount: async () => 1 })
+    const produceMany = (count: number) =>
+      Array.from({ length: count }, (_, n) => records.produce('t', record(String(n))))
+    // When one record comes to an idle producer, it goes out in the next turn
+    const lone = records.produce('t', record('lone'))
+    await tick()
+    assert.deepEqual(sends, [1])
+    // While it is out, the next few wait for it, then go out together
+    const few = produceMany(10)
+    await tick()
+    assert.deepEqual(sends, [1])
+    answers.shift()!()
+    await lone
+    await tick()
+    await tick()
+    assert.deepEqual(sends, [1, 10])
+    // A full round does not wait for the one out
+    const many = produceMany(1_000)
+    await tick()
+    await tick()
+    assert.deepEqual(sends, [1, 10, 1_000])
+    for (const answer of answers.splice(0)) answer()
+    await Promise.all([...few, ...many])
   })
 })
