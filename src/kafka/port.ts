@@ -92,6 +92,15 @@ export interface ProducedKafkaRecord {
   readonly timestamp: Date
 }
 
+/**
+ * Where the outcome of one `produceTo` goes: exactly one of the two is called, once. Neither may
+ * throw (the producer settles many records in one loop).
+ */
+export interface ProduceReceipt {
+  delivered(produced: ProducedKafkaRecord): void
+  failed(error: unknown): void
+}
+
 /** A record read back from a topic. */
 export interface KafkaReadRecord {
   readonly partitionId: number
@@ -298,6 +307,12 @@ export interface KafkaClusterClient {
    * does not have), `GW_KAFKA_RECORD_TOO_LARGE`, or the usual availability errors.
    */
   produce(topic: string, record: KafkaRecordToProduce): Promise<ProducedKafkaRecord>
+
+  /**
+   * `produce` for a caller with many records (a produce stream): the outcome goes to `receipt`
+   * instead of a promise, which would cost a promise and its reactions per record.
+   */
+  produceTo(topic: string, record: KafkaRecordToProduce, receipt: ProduceReceipt): void
 
   /**
    * Reads a topic's records from `range.since` up to each partition's high watermark as it was

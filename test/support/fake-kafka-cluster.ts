@@ -21,6 +21,7 @@ import type {
   KafkaReadRecord,
   KafkaReadResult,
   NewKafkaTopic,
+  ProduceReceipt,
   ProducedKafkaRecord,
 } from '../../src/kafka/index.ts'
 import { dataByteLength } from '../../src/kafka/index.ts'
@@ -143,6 +144,13 @@ export class FakeKafkaCluster implements KafkaClusterClient {
   async deleteTopic(name: string): Promise<void> {
     this.#checkUp()
     if (!this.topics.delete(name)) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
+  }
+
+  produceTo(topic: string, record: KafkaRecordToProduce, receipt: ProduceReceipt): void {
+    this.produce(topic, record).then(
+      (produced) => receipt.delivered(produced),
+      (error: unknown) => receipt.failed(error),
+    )
   }
 
   async produce(topic: string, record: KafkaRecordToProduce): Promise<ProducedKafkaRecord> {

@@ -48,6 +48,7 @@ import type {
   KafkaReadRange,
   KafkaReadResult,
   NewKafkaTopic,
+  ProduceReceipt,
   ProducedKafkaRecord,
 } from '../port.ts'
 import { toGatewayError, type KafkaErrorContext } from './error-mapping.ts'
@@ -658,6 +659,10 @@ export class PlatformaticKafkaClusterClient implements KafkaClusterClient {
 
   produce(topic: string, record: KafkaRecordToProduce): Promise<ProducedKafkaRecord> {
     return this.#records.produce(topic, record)
+  }
+
+  produceTo(topic: string, record: KafkaRecordToProduce, receipt: ProduceReceipt): void {
+    this.#records.produceTo(topic, record, receipt)
   }
 
   /** Runs one protocol call on a bootstrap connection with the highest version both sides know. */

@@ -11,7 +11,7 @@
  */
 import { murmur2 } from '@platformatic/kafka'
 import { GatewayError } from '../../core/index.ts'
-import type { KafkaRecordToProduce, ProducedKafkaRecord } from '../port.ts'
+import type { KafkaRecordToProduce, ProduceReceipt, ProducedKafkaRecord } from '../port.ts'
 import { dataByteLength } from '../record-data.ts'
 import { toGatewayError } from './error-mapping.ts'
 import type { BatchEntry } from './record-batch.ts'
@@ -33,8 +33,7 @@ interface PendingRecord {
   readonly topic: string
   readonly record: KafkaRecordToProduce
   readonly timestamp: Date
-  readonly resolve: (produced: ProducedKafkaRecord) => void
-  readonly reject: (error: GatewayError) => void
+  readonly receipt: ProduceReceipt
   /** Chosen when the record's round is placed (-1 until then). */
   partitionId: number
 }
@@ -95,11 +94,14 @@ export class RecordProducer {
   }
 
   produce(topic: string, record: KafkaRecordToProduce): Promise<ProducedKafkaRecord> {
-    return new Promise((resolve, reject) => {
-      const timestamp = record.timestamp ?? new Date()
-      this.#pending.push({ topic, record, timestamp, resolve, reject, partitionId: -1 })
-      this.#scheduleFlush()
-    })
+    return new Promise((delivered, failed) => this.produceTo(topic, record, { delivered, failed }))
+  }
+
+  /** Settles `receipt` with a `GatewayError` on failure. */
+  produceTo(topic: string, record: KafkaRecordToProduce, receipt: ProduceReceipt): void {
+    const timestamp = record.timestamp ?? new Date()
+    this.#pending.push({ topic, record, timestamp, receipt, partitionId: -1 })
+    this.#scheduleFlush()
   }
 
   /** Whether the pending records should go out now rather than wait for a round in flight. */
@@ -188,7 +190,7 @@ export class RecordProducer {
         pending.partitionId = requested ?? this.#choosePartition(pending, count)
         placed.push(pending)
       } catch (error) {
-        pending.reject(toGatewayError(error, { topicName: pending.topic }))
+        pending.receipt.failed(toGatewayError(error, { topicName: pending.topic }))
       }
     }
     return placed
@@ -226,9 +228,11 @@ export class RecordProducer {
     }
     records.forEach((record, index) => {
       if (baseOffset === undefined)
-        record.reject(failure ?? new GatewayError('GW_KAFKA_ERROR', 'Kafka did not acknowledge the record.'))
+        record.receipt.failed(
+          failure ?? new GatewayError('GW_KAFKA_ERROR', 'Kafka did not acknowledge the record.'),
+        )
       else
-        record.resolve({
+        record.receipt.delivered({
           partitionId: record.partitionId,
           offset: baseOffset + BigInt(index),
           timestamp: record.timestamp,

@@ -26,6 +26,7 @@ import {
   deliveryReport,
   type DecodedRecord,
 } from './record-codec.ts'
+import type { ProduceReceipt, ProducedKafkaRecord } from '../../../../kafka/index.ts'
 import { OrderedReportWriter, type ReportSlot } from './report-writer.ts'
 
 /** Records of one stream being produced at once; reading pauses beyond this. */
@@ -111,6 +112,33 @@ const BatchReport = Type.Object(
   },
   { description: 'Every entry, as written (`successes`) or refused (`failures`).' },
 )
+
+/**
+ * One streamed record: its place in the report stream, and the receipt Kafka's answer for it goes
+ * to (one object per record, where a promise would cost a promise and two reactions).
+ */
+class StreamedRecord implements ReportSlot, ProduceReceipt {
+  line: string | undefined = undefined
+  decoded: DecodedRecord | undefined = undefined
+  readonly #writer: OrderedReportWriter
+  readonly #format: (decoded: DecodedRecord, produced: ProducedKafkaRecord) => string
+
+  constructor(
+    writer: OrderedReportWriter,
+    format: (decoded: DecodedRecord, produced: ProducedKafkaRecord) => string,
+  ) {
+    this.#writer = writer
+    this.#format = format
+  }
+
+  delivered(produced: ProducedKafkaRecord): void {
+    this.#writer.settle(this, this.#format(this.decoded!, produced) + '\r\n')
+  }
+
+  failed(error: unknown): void {
+    this.#writer.settle(this, failureLine(error))
+  }
+}
 
 function checkBatch(entries: readonly { id: unknown }[] | null, maxEntries: number): void {
   const reject = (message: string) => {
@@ -247,16 +275,14 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
         const formatReport = createDeliveryReportFormatter(clusterId, topicName)
         const isTopicNameValid = explainInvalidTopicName(topicName) === undefined
         // One record: its slot is settled exactly once, whatever happens.
-        const produceInto = (slot: ReportSlot, plain: DecodedRecord | undefined, parsed: unknown) => {
+        const produceInto = (plain: DecodedRecord | undefined, parsed: unknown) => {
+          const record = writer.reserve(new StreamedRecord(writer, formatReport))
           try {
             if (!isTopicNameValid) throw new GatewayError('GW_KAFKA_UNKNOWN_TOPIC')
-            const decoded = plain ?? decodeProduceRecord(parsed)
-            client.produce(topicName, decoded.record).then(
-              (produced) => writer.settle(slot, formatReport(decoded, produced) + '\r\n'),
-              (error: unknown) => writer.settle(slot, failureLine(error)),
-            )
+            record.decoded = plain ?? decodeProduceRecord(parsed)
+            client.produceTo(topicName, record.decoded.record, record)
           } catch (error) {
-            writer.settle(slot, failureLine(error))
+            record.failed(error)
           }
         }
 
@@ -278,7 +304,7 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
                     break reading
                   }
                 }
-                produceInto(writer.reserve(), plain, parsed)
+                produceInto(plain, parsed)
               }
               if (writer.pending >= MAX_IN_FLIGHT_PER_STREAM)
                 await writer.drained(MAX_IN_FLIGHT_PER_STREAM / 2)

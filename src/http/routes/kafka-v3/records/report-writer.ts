@@ -33,9 +33,13 @@ export class OrderedReportWriter {
     return this.#slots.length - this.#head
   }
 
-  /** Takes the next place in the output. Every slot must be settled, or `drained(0)` never resolves. */
-  reserve(): ReportSlot {
-    const slot: ReportSlot = { line: undefined }
+  /**
+   * Takes the next place in the output for `slot` (a new one by default). Every slot must be
+   * settled, or `drained(0)` never resolves.
+   */
+  reserve<Slot extends ReportSlot>(slot: Slot): Slot
+  reserve(): ReportSlot
+  reserve(slot: ReportSlot = { line: undefined }): ReportSlot {
     this.#slots.push(slot)
     return slot
   }
