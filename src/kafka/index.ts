@@ -4,7 +4,7 @@
  * The Kafka port and the logic over it. Adapters live in subfolders and are wired by main.ts only.
  */
 export type * from './port.ts'
-export { dataByteLength } from './record-data.ts'
+export { dataByteLength, keyByteLength, valueByteLength } from './record-data.ts'
 export {
   KafkaClusterDirectory,
   type ClusterConnection,

@@ -79,6 +79,13 @@ export interface KafkaRecordToProduce {
   /** A string stands for its UTF-8 bytes (kept as a string until it is written: see record-batch.ts). */
   readonly key: Buffer | string | null
   readonly value: Buffer | string | null
+  /**
+   * The UTF-8 size of a string `key` or `value`, when the caller has measured it already: measuring
+   * a string means reading all of it, and the producer needs the size several times. A size that
+   * does not match fails the record's batch rather than write it wrong.
+   */
+  readonly keyByteLength?: number | undefined
+  readonly valueByteLength?: number | undefined
   /** In order; names may repeat. */
   readonly headers: readonly KafkaRecordHeader[]
   /** Undefined stamps the record with the gateway's clock. */

@@ -18,7 +18,7 @@
 import { createRequire } from 'node:module'
 import { crc32c as libraryCrc32c } from '@platformatic/kafka'
 import type { KafkaRecordToProduce } from '../port.ts'
-import { dataByteLength } from '../record-data.ts'
+import { keyByteLength, valueByteLength } from '../record-data.ts'
 
 /**
  * CRC-32C in native code, reading the buffer in place. The client library's function wraps the
@@ -89,16 +89,18 @@ function writeInt64(buffer: Buffer, offset: number, value: number): number {
   return offset + 8
 }
 
-function bytesSize(bytes: Buffer | string | null): number {
-  if (bytes === null) return varIntSize(NONE)
-  const length = dataByteLength(bytes)
-  return varIntSize(length) + length
+/** The encoded size of bytes (or a string's UTF-8 bytes) `length` long, -1 for null. */
+function bytesSize(length: number): number {
+  return length < 0 ? varIntSize(NONE) : varIntSize(length) + length
 }
 
-function writeBytes(buffer: Buffer, offset: number, bytes: Buffer | string | null): number {
+function writeBytes(buffer: Buffer, offset: number, bytes: Buffer | string | null, length: number): number {
   if (bytes === null) return writeVarInt(buffer, offset, NONE)
-  offset = writeVarInt(buffer, offset, dataByteLength(bytes))
-  return offset + (typeof bytes === 'string' ? buffer.write(bytes, offset) : bytes.copy(buffer, offset))
+  offset = writeVarInt(buffer, offset, length)
+  const written = typeof bytes === 'string' ? buffer.write(bytes, offset) : bytes.copy(buffer, offset)
+  // A stated size that was wrong would shift every byte after it: fail the batch instead.
+  if (written !== length) throw new RangeError(`A record's data took ${written} bytes, not ${length}.`)
+  return offset + written
 }
 
 /** Size of a record without its own length prefix. */
@@ -108,12 +110,12 @@ function recordBodySize(entry: BatchEntry, offsetDelta: number, baseTimestamp: n
     1 +
     varIntSize(entry.timestamp.getTime() - baseTimestamp) +
     varIntSize(offsetDelta) +
-    bytesSize(record.key) +
-    bytesSize(record.value) +
+    bytesSize(keyByteLength(record)) +
+    bytesSize(valueByteLength(record)) +
     varIntSize(record.headers.length)
   for (const header of record.headers) {
     const nameBytes = Buffer.byteLength(header.name)
-    size += varIntSize(nameBytes) + nameBytes + bytesSize(header.value)
+    size += varIntSize(nameBytes) + nameBytes + bytesSize(header.value?.length ?? -1)
   }
   return size
 }
@@ -177,13 +179,13 @@ export function writeRecordBatch(
     target[offset++] = 0 // record attributes: none are defined
     offset = writeVarInt(target, offset, entry.timestamp.getTime() - layout.baseTimestamp)
     offset = writeVarInt(target, offset, index)
-    offset = writeBytes(target, offset, record.key)
-    offset = writeBytes(target, offset, record.value)
+    offset = writeBytes(target, offset, record.key, keyByteLength(record))
+    offset = writeBytes(target, offset, record.value, valueByteLength(record))
     offset = writeVarInt(target, offset, record.headers.length)
     for (const header of record.headers) {
       offset = writeVarInt(target, offset, Buffer.byteLength(header.name))
       offset += target.write(header.name, offset)
-      offset = writeBytes(target, offset, header.value)
+      offset = writeBytes(target, offset, header.value, header.value?.length ?? -1)
     }
   }
   const end = start + layout.size

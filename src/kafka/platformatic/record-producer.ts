@@ -12,7 +12,7 @@
 import { murmur2 } from '@platformatic/kafka'
 import { GatewayError } from '../../core/index.ts'
 import type { KafkaRecordToProduce, ProduceReceipt, ProducedKafkaRecord } from '../port.ts'
-import { dataByteLength } from '../record-data.ts'
+import { keyByteLength, valueByteLength } from '../record-data.ts'
 import { toGatewayError } from './error-mapping.ts'
 import type { BatchEntry } from './record-batch.ts'
 
@@ -72,8 +72,7 @@ function isRecordSizeError(error: GatewayError): boolean {
 }
 
 function sizeOf(record: KafkaRecordToProduce): number {
-  const length = (bytes: Buffer | string | null) => (bytes === null ? 0 : dataByteLength(bytes))
-  let size = length(record.key) + length(record.value)
+  let size = Math.max(0, keyByteLength(record)) + Math.max(0, valueByteLength(record))
   for (const header of record.headers) size += header.name.length + (header.value?.length ?? 0)
   return size
 }

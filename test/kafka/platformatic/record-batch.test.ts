@@ -140,6 +140,21 @@ describe('record batch encoding', () => {
     assert.deepEqual(batch.records[0]!.value, Buffer.from('żółw 🐢'))
   })
 
+  it('writes a string with the UTF-8 size given on the record, and refuses a wrong one', () => {
+    const right = entry({ key: 'clé', keyByteLength: 4, value: 'żółw', valueByteLength: 7 })
+    const batch = decode(encodeRecordBatch([right]))
+    assert.deepEqual(batch.records[0]!.key, Buffer.from('clé'))
+    assert.deepEqual(batch.records[0]!.value, Buffer.from('żółw'))
+    // A size that does not match the string would misplace every byte after it.
+    for (const wrong of [
+      entry({ value: 'żółw', valueByteLength: 4 }),
+      entry({ key: 'clé', keyByteLength: 3 }),
+    ]) {
+      const layout = layOutRecordBatch([wrong])
+      assert.throws(() => writeRecordBatch([wrong], layout, Buffer.alloc(layout.size + 16), 0), RangeError)
+    }
+  })
+
   it('has no empty batch', () => {
     assert.throws(() => layOutRecordBatch([]), TypeError)
   })

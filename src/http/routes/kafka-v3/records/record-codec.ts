@@ -134,23 +134,44 @@ export function decodeProduceRecord(
   if (partitionId !== undefined && partitionId !== null && !Number.isSafeInteger(partitionId)) {
     throw invalid(`partition_id=${describeValue(partitionId)} is not an integer.`)
   }
-  const key = decodeData('key', input['key'])
-  const value = decodeData('value', input['value'])
-  const size = (bytes: Buffer | string | null) => (bytes === null ? -1 : dataByteLength(bytes))
+  return decodedRecord(
+    decodeData('key', input['key']),
+    decodeData('value', input['value']),
+    typeof partitionId === 'number' ? partitionId : undefined,
+    decodeHeaders(input['headers']),
+    decodeTimestamp(input['timestamp']),
+  )
+}
+
+/** The record, with each string's UTF-8 size measured once: for the report, and handed on to the producer. */
+function decodedRecord(
+  key: PlainData | null | undefined,
+  value: PlainData | null | undefined,
+  partitionId: number | undefined,
+  headers: readonly KafkaRecordHeader[],
+  timestamp: Date | undefined,
+): DecodedRecord {
+  const keyBytes = key?.bytes ?? null
+  const valueBytes = value?.bytes ?? null
+  const keyByteLength = keyBytes === null ? -1 : dataByteLength(keyBytes)
+  const valueByteLength = valueBytes === null ? -1 : dataByteLength(valueBytes)
   return {
     record: {
-      partitionId: typeof partitionId === 'number' ? partitionId : undefined,
-      key: key?.bytes ?? null,
-      value: value?.bytes ?? null,
-      headers: decodeHeaders(input['headers']),
-      timestamp: decodeTimestamp(input['timestamp']),
+      partitionId,
+      key: keyBytes,
+      value: valueBytes,
+      keyByteLength,
+      valueByteLength,
+      headers,
+      timestamp,
     },
-    ...(key ? { key: { type: key.type, size: size(key.bytes) } } : {}),
-    ...(value ? { value: { type: value.type, size: size(value.bytes) } } : {}),
+    ...(key ? { key: { type: key.type, size: keyByteLength } } : {}),
+    ...(value ? { value: { type: value.type, size: valueByteLength } } : {}),
   }
 }
 
 const QUOTE = 0x22
+const NO_HEADERS: readonly KafkaRecordHeader[] = Object.freeze([])
 /** What a JSON string holds only escaped, or not at all: such data takes the general path. */
 const NOT_PLAIN = /[\u0000-\u001f\\]/
 const isJsonWhitespace = (byte: number | undefined) =>
@@ -212,18 +233,7 @@ class PlainRecordReader {
     } while (this.#take(0x2c))
     if (!this.#take(0x7d) || this.#skipWhitespace() !== this.#bytes.length) return undefined
     if (key === undefined && value === undefined) return undefined
-    const size = (data: PlainData) => (data.bytes === null ? -1 : dataByteLength(data.bytes))
-    return {
-      record: {
-        partitionId,
-        key: key?.bytes ?? null,
-        value: value?.bytes ?? null,
-        headers: [],
-        timestamp: undefined,
-      },
-      ...(key ? { key: { type: key.type, size: size(key) } } : {}),
-      ...(value ? { value: { type: value.type, size: size(value) } } : {}),
-    }
+    return decodedRecord(key, value, partitionId, NO_HEADERS, undefined)
   }
 
   /** `{"type": …, "data": …}` in either order, or null; `undefined` when it is anything else. */

@@ -201,6 +201,9 @@ describe('produce record codec: the direct path for plain records', () => {
     const decoded = decodePlainProduceRecord(Buffer.from('{"value":{"type":"STRING","data":"żółw"}}'))!
     assert.equal(decoded.record.value, 'żółw')
     assert.deepEqual(decoded.value, { type: 'STRING', size: 7 })
+    // The size goes on to the producer with the record, so that it is not measured again there.
+    assert.equal(decoded.record.valueByteLength, 7)
+    assert.equal(decoded.record.keyByteLength, -1)
   })
 
   it('agrees with the general path on thousands of generated records', () => {
