@@ -257,7 +257,9 @@ export function registerRecordRoutes(app: FastifyInstance, context: KafkaV3Route
           throw new GatewayError('GW_HTTP_EMPTY_BODY')
         }
 
-        const out = new PassThrough()
+        // Reports stay strings down to the socket, which encodes them in place: a PassThrough of bytes
+        // would make a Buffer of every write first.
+        const out = new PassThrough({ decodeStrings: false, encoding: 'utf8' })
         void reply.code(200).type('application/json').send(out)
         // The request side is destroyed as soon as its body has been read; only the response
         // tells whether the client is still there.
