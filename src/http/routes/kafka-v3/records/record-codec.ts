@@ -172,8 +172,6 @@ function decodedRecord(
 
 const QUOTE = 0x22
 const NO_HEADERS: readonly KafkaRecordHeader[] = Object.freeze([])
-/** What a JSON string holds only escaped, or not at all: such data takes the general path. */
-const NOT_PLAIN = /[\u0000-\u001f\\]/
 const isJsonWhitespace = (byte: number | undefined) =>
   byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09
 const FIELD = {
@@ -191,8 +189,9 @@ const PLAIN_FORMATS = new Map<string, RecordFormat>([
 
 /**
  * Reads the common shape of a record straight from its bytes: `key` and `value` as `{type, data}`
- * with a string (or null) as data, and an optional non-negative `partition_id`. Strings must have no
- * escapes; then no `JSON.parse` runs, and nothing but the data itself becomes a JavaScript string.
+ * with a string (or null) as data, and an optional non-negative `partition_id`. Field names and
+ * formats must have no escapes; then `JSON.parse` runs on the data strings alone, and nothing but
+ * the data itself becomes a JavaScript string.
  *
  * Anything else, including every malformed record, gives `undefined`: the caller then parses the
  * text with `JSON.parse` and `decodeProduceRecord`, which also words every error. What this accepts
@@ -260,13 +259,21 @@ class PlainRecordReader {
       const base64 = this.#bytes.toString('latin1', data.start, data.end)
       return BASE64.test(base64) ? { type, bytes: Buffer.from(base64, 'base64') } : undefined
     }
-    // Decoded as the general path decodes the whole record (invalid UTF-8 becomes U+FFFD alike: the
-    // string is bounded by ASCII quotes). Text stays a string: a view of the request's bytes would
-    // keep its whole chunk alive until Kafka answers, and buffers held that long made V8 run full
-    // collections. A JSON string's serialisation is the string in quotes (nothing to escape here).
-    const string = this.#bytes.toString('utf8', data.start, data.end)
-    if (NOT_PLAIN.test(string)) return undefined
-    return { type, bytes: type === 'STRING' ? string : `"${string}"` }
+    // Decoded as the general path decodes the whole record: the UTF-8 text (invalid UTF-8 becomes
+    // U+FFFD alike: the string is bounded by ASCII quotes), then `JSON.parse`, here of the string
+    // alone, quotes included. It takes escapes and refuses raw control characters as the general
+    // path does, faster than a regular expression can look for them. A string whose closing quote
+    // was escaped ends in a backslash here, which `JSON.parse` refuses: the general path takes it.
+    // Text stays a string: a view of the request's bytes would keep its whole chunk alive until
+    // Kafka answers, and buffers held that long made V8 run full collections.
+    let string: unknown
+    try {
+      string = JSON.parse(this.#bytes.toString('utf8', data.start - 1, data.end + 1))
+    } catch {
+      return undefined
+    }
+    if (typeof string !== 'string') return undefined
+    return { type, bytes: type === 'STRING' ? string : JSON.stringify(string) }
   }
 
   /** A non-negative integer of at most 9 digits without a leading zero; `undefined` otherwise. */
@@ -283,7 +290,7 @@ class PlainRecordReader {
 
   /**
    * A string's span, up to the next quote. That quote may be escaped: then the span ends with a
-   * backslash, which no field name or format matches and `NOT_PLAIN` refuses in data.
+   * backslash, which no field name or format matches and `JSON.parse` refuses in data.
    */
   #readString(): { start: number; end: number } | undefined {
     if (!this.#take(QUOTE)) return undefined

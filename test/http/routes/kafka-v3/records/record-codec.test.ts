@@ -144,9 +144,13 @@ describe('produce record codec: the direct path for plain records', () => {
     '{"key":null,"value":{"type":"STRING","data":null}}',
     '{"value":{"type":"STRING","data":""},"partition_id":0}',
     '{"value":{"type":"STRING","data":"żółw 🐢 \u2028"}}',
+    // Escapes in data, as JSON.parse reads them
+    '{"value":{"type":"STRING","data":"a\\nb\\u00e9\\/"}}',
+    '{"value":{"type":"STRING","data":"ends in a backslash\\\\"}}',
+    '{"value":{"type":"JSON","data":"tab\\tand \\u00e9"}}',
   ]
   const refused = [
-    '{"value":{"type":"STRING","data":"a\\nb"}}', // an escape
+    '{"value":{"type":"STRING","data":"say \\"hi\\""}}', // an escaped quote: the general path
     '{"value":{"type":"STRING","data":"a\tb"}}', // a raw control character (invalid JSON)
     '{"value":{"type":"string","data":"x"}}', // lower case: the general path upper-cases it
     '{"value":{"type":"AVRO","data":"x"}}',
