@@ -254,7 +254,6 @@ function measure(
     'no-rule': 0,
     error: 0,
   }
-  const started = performance.now()
   for (let index = 0; index < requests.length; index++) {
     const request = asParsed(requests[index]!)
     const before = performance.now()
@@ -262,7 +261,8 @@ function measure(
     durations[index] = Math.max(0, (performance.now() - before) * 1e6 - clockCostNs)
     reasons[verdict.reason]++
   }
-  const elapsedNs = (performance.now() - started) * 1e6
+  // The decisions alone: building each request (untimed) is not part of the rate.
+  const elapsedNs = durations.reduce((sum, duration) => sum + duration, 0)
   durations.sort()
   return {
     label,
@@ -367,8 +367,11 @@ function main(): void {
     `reading the clock twice (${clockNs.toFixed(0)} ns, measured in the same run) is subtracted. Rules are generated from fixed seeds:`,
     'ACLs over topics, groups, transactional ids and the cluster (literal, prefixed, `*`; 10 % DENY; 2 % `User:*`;',
     '5 % with a host), role bindings of the predefined roles from the organization down to single topics and',
-    'prefixes, over 2,000 service accounts. Each request holds strings of its own, as a parsed request does (not the',
-    'rules’ own string objects, and flat rather than the ropes template literals make).',
+    'prefixes, over 2,000 service accounts. Each request is built just before its decision (untimed), as the gateway',
+    'builds one from the credential and the URL: in the CPU’s caches (the rules are not), with strings of its own (not',
+    'the rules’ string objects, flat rather than the ropes template literals make, their hashes not yet computed).',
+    'The two indexes of a rule set share one numbering of principals, as the authorizer builds them.',
+    'decisions/s: one over the mean time of a decision.',
     '',
     '| Rules | p50 µs | p99 µs | p99.9 µs | max µs | decisions/s | how requests were decided |',
     '|---|---|---|---|---|---|---|',
