@@ -74,7 +74,7 @@ export interface KafkaRecordHeader {
 }
 
 export interface KafkaRecordToProduce {
-  /** Undefined lets the gateway choose: by key hash (as Kafka's Java client) or round robin. */
+  /** Undefined lets the gateway choose as Kafka's Java client does: by key hash, or sticky without a key. */
   readonly partitionId?: number | undefined
   /** A string stands for its UTF-8 bytes (kept as a string until it is written: see record-batch.ts). */
   readonly key: Buffer | string | null

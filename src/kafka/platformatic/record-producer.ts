@@ -173,6 +173,8 @@ export class RecordProducer {
       }
     }
     const placed: Placed[] = []
+    // Keyless records of a topic share one partition per round (see `#choosePartition`).
+    const sticky = new Map<string, number>()
     for (const pending of round) {
       try {
         let count = counts.get(pending.topic)!
@@ -186,7 +188,7 @@ export class RecordProducer {
         if (requested !== undefined && (requested < 0 || requested >= count)) {
           throw new GatewayError('GW_KAFKA_PARTITION_NOT_FOUND')
         }
-        pending.partitionId = requested ?? this.#choosePartition(pending, count)
+        pending.partitionId = requested ?? this.#choosePartition(pending, count, sticky)
         placed.push(pending)
       } catch (error) {
         pending.receipt.failed(toGatewayError(error, { topicName: pending.topic }))
@@ -195,12 +197,20 @@ export class RecordProducer {
     return placed
   }
 
-  /** Kafka's Java client's choice for keyed records (murmur2), round robin for the rest. */
-  #choosePartition(pending: PendingRecord, count: number): number {
+  /**
+   * Kafka's Java client's choice: murmur2 for keyed records; the rest stick to one partition for a
+   * whole round, the next round taking the next partition, as the Java client's sticky partitioner
+   * does (KIP-480). A round's keyless records then make one Produce request, not one per partition:
+   * each request costs the gateway and the broker CPU of its own, whatever it holds.
+   */
+  #choosePartition(pending: PendingRecord, count: number, sticky: Map<string, number>): number {
     const key = pending.record.key
     if (key !== null && key.length > 0) return (murmur2(key) & 0x7fffffff) % count
+    const chosen = sticky.get(pending.topic)
+    if (chosen !== undefined && chosen < count) return chosen
     const next = this.#roundRobin.get(pending.topic) ?? 0
     this.#roundRobin.set(pending.topic, next + 1)
+    sticky.set(pending.topic, next % count)
     return next % count
   }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { murmur2 } from '@platformatic/kafka'
 import { RecordProducer, type PartitionWriter } from '../../../src/kafka/platformatic/record-producer.ts'
 
 interface SentMessage {
@@ -35,7 +36,7 @@ describe('record producer', () => {
     const records = new RecordProducer({ writer, partitionCount: async () => 2 })
     // When
     const produced = await Promise.all(
-      ['a', 'b', 'c', 'd'].map((value) => records.produce('t', record(value))),
+      [0, 1, 0, 1].map((partitionId, n) => records.produce('t', { ...record(`r${n}`), partitionId })),
     )
     // Then
     assert.deepEqual(
@@ -50,10 +51,37 @@ describe('record producer', () => {
     assert.deepEqual(
       sends.map((messages) => messages.map((message) => message.value?.toString())),
       [
-        ['a', 'c'],
-        ['b', 'd'],
+        ['r0', 'r2'],
+        ['r1', 'r3'],
       ],
     )
+  })
+
+  it('keeps a round’s keyless records on one partition, the next round on the next (sticky, as Kafka’s Java client)', async () => {
+    // Given a topic of 3 partitions
+    const { writer, sends } = recordingWriter()
+    const records = new RecordProducer({ writer, partitionCount: async () => 3 })
+    // When three rounds of keyless records go out, and keyed ones among them
+    const rounds: number[][] = []
+    for (let round = 0; round < 3; round++) {
+      const produced = await Promise.all(
+        ['a', 'b', 'c', 'd'].map((value) => records.produce('t', record(`${round}${value}`))),
+      )
+      rounds.push(produced.map(({ partitionId }) => partitionId))
+    }
+    const keyed = await records.produce('t', { ...record('k'), key: Buffer.from('orders-1') })
+    // Then each round's records went to one partition, in one batch, and the rounds took turns
+    assert.deepEqual(rounds, [
+      [0, 0, 0, 0],
+      [1, 1, 1, 1],
+      [2, 2, 2, 2],
+    ])
+    assert.deepEqual(
+      sends.slice(0, 3).map((messages) => messages.length),
+      [4, 4, 4],
+    )
+    // while a keyed record still goes where murmur2 puts its key
+    assert.equal(keyed.partitionId, (murmur2(Buffer.from('orders-1')) & 0x7fffffff) % 3)
   })
 
   it('keeps the order of a partition when an earlier round waits for another topic’s metadata', async () => {
