@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
-import { GatewayError } from '../../src/core/index.ts'
+import type { GatewayError } from '../../src/core/index.ts'
 import type { KafkaClusterClient } from '../../src/kafka/index.ts'
+import { gatewayErrorOf } from '../support/gateway-error.ts'
 
 export interface ContractSubject {
   readonly client: KafkaClusterClient
@@ -44,11 +45,7 @@ function uniqueTopic(label: string): string {
 }
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<GatewayError> {
-  const error = await promise.then(
-    () => assert.fail(`expected ${code}, but the call succeeded`),
-    (reason: unknown) => reason,
-  )
-  assert.ok(error instanceof GatewayError, `expected a GatewayError, got ${String(error)}`)
+  const error = await gatewayErrorOf(promise)
   assert.equal(error.code, code)
   return error
 }

@@ -3,11 +3,11 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type Socket } from 'node:net'
 import { Consumer } from '@platformatic/kafka'
 import { before, describe, it } from 'node:test'
-import { GatewayError } from '../../../src/core/index.ts'
 import { PlatformaticKafkaClusterClient } from '../../../src/kafka/platformatic/index.ts'
 import type { LocalKafka } from '../../../scripts/local-kafka.ts'
 import { createObserver, startConsumerProtocolMember, testKafka } from '../../support/kafka.ts'
 import { runKafkaClusterClientContract } from '../cluster-client.contract.ts'
+import { gatewayErrorOf } from '../../support/gateway-error.ts'
 
 function clientFor(
   kafka: LocalKafka,
@@ -24,15 +24,6 @@ function clientFor(
     connectTimeoutMs: 2_000,
     requestTimeoutMs: overrides.timeoutMs ?? 10_000,
   })
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<GatewayError> {
-  const error = await promise.then(
-    () => assert.fail('expected the call to fail'),
-    (reason: unknown) => reason,
-  )
-  assert.ok(error instanceof GatewayError, `expected a GatewayError, got ${String(error)}`)
-  return error
 }
 
 runKafkaClusterClientContract('@platformatic/kafka on a real broker', async () => {
@@ -171,7 +162,7 @@ describe('@platformatic/kafka adapter on a real broker: what only a real broker 
   it('maps a wrong SASL password to GW_KAFKA_AUTHENTICATION_FAILED', async () => {
     const client = clientFor(kafka, { password: 'definitely-wrong' })
     try {
-      assert.equal((await failureOf(client.describeCluster())).code, 'GW_KAFKA_AUTHENTICATION_FAILED')
+      assert.equal((await gatewayErrorOf(client.describeCluster())).code, 'GW_KAFKA_AUTHENTICATION_FAILED')
     } finally {
       await client.close()
     }
@@ -181,7 +172,7 @@ describe('@platformatic/kafka adapter on a real broker: what only a real broker 
     const [user, password] = Object.entries(kafka.users)[0]!
     const client = clientFor(kafka, { username: user, password })
     try {
-      const error = await failureOf(
+      const error = await gatewayErrorOf(
         client.createTopic({ name: `denied-${Date.now()}`, configs: [], validateOnly: false }),
       )
       assert.equal(error.code, 'GW_KAFKA_AUTHORIZATION_FAILED')
@@ -195,7 +186,7 @@ describe('@platformatic/kafka adapter on a real broker: what only a real broker 
     const client = clientFor(kafka, { bootstrap: '127.0.0.1:1' })
     try {
       const started = Date.now()
-      const error = await failureOf(client.describeCluster())
+      const error = await gatewayErrorOf(client.describeCluster())
       assert.equal(error.code, 'GW_KAFKA_UNAVAILABLE')
       assert.equal(error.definition.errorCode, 50302)
       assert.ok(Date.now() - started < 5_000, 'should not wait out retries for a refused connection')
@@ -211,7 +202,7 @@ describe('@platformatic/kafka adapter on a real broker: what only a real broker 
     const port = (silent.address() as { port: number }).port
     const client = clientFor(kafka, { bootstrap: `127.0.0.1:${port}`, timeoutMs: 1_000 })
     try {
-      const error = await failureOf(client.describeCluster())
+      const error = await gatewayErrorOf(client.describeCluster())
       assert.ok(error.status >= 500, `expected a 5xx, got ${error.status} (${error.code})`)
     } finally {
       await client.close()

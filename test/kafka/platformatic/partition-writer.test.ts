@@ -9,6 +9,7 @@ import {
 } from '../../../src/kafka/platformatic/partition-writer.ts'
 import type { LocalKafka } from '../../../scripts/local-kafka.ts'
 import { createObserver, readRecords, testKafka } from '../../support/kafka.ts'
+import { gatewayErrorOf } from '../../support/gateway-error.ts'
 
 const batchOf = (...values: string[]) =>
   values.map((value) => ({
@@ -67,15 +68,6 @@ const written = (partition: number, baseOffset: bigint) => () => ({
 const refused = (errorCode: number) => (version: number) =>
   new ResponseError(0, version, { '/responses/0/partition_responses/0': [errorCode, null] }, {})
 
-async function failureOf(promise: Promise<unknown>): Promise<GatewayError> {
-  const error = await promise.then(
-    () => assert.fail('expected the append to fail'),
-    (reason: unknown) => reason,
-  )
-  assert.ok(error instanceof GatewayError, `expected a GatewayError, got ${String(error)}`)
-  return error
-}
-
 const NOT_LEADER_OR_FOLLOWER = 6
 const MESSAGE_TOO_LARGE = 10
 
@@ -111,10 +103,10 @@ describe('partition writer', () => {
     const silent = scriptedProducer([() => new TimeoutError('Request timed out')])
     const options = { timeoutMs: 1_000, retries: 2, retryDelayMs: 1 }
     // When
-    const gaveUp = await failureOf(
+    const gaveUp = await gatewayErrorOf(
       new KafkaPartitionWriter({ ...options, producer: moving.producer }).append('t', 0, batchOf('a')),
     )
-    const timedOut = await failureOf(
+    const timedOut = await gatewayErrorOf(
       new KafkaPartitionWriter({ ...options, producer: silent.producer }).append('t', 0, batchOf('a')),
     )
     // Then
@@ -127,7 +119,7 @@ describe('partition writer', () => {
   it('reports a batch too large for the topic at once, as such', async () => {
     const { producer, sent } = scriptedProducer([refused(MESSAGE_TOO_LARGE)])
     const writer = new KafkaPartitionWriter({ producer, timeoutMs: 1_000, retries: 2, retryDelayMs: 1 })
-    const failure = await failureOf(writer.append('t', 0, batchOf('a')))
+    const failure = await gatewayErrorOf(writer.append('t', 0, batchOf('a')))
     assert.equal(failure.code, 'GW_KAFKA_RECORD_TOO_LARGE')
     assert.equal(sent.length, 1)
   })
