@@ -13,7 +13,7 @@
  *   (`PrefixesByLength`): one probe per distinct prefix length, in a table small enough to stay
  *   in cache, instead of a walk through a tree whose nodes are scattered over the heap.
  */
-import { FNV_OFFSET_BASIS, FNV_PRIME, finishHash } from './membership-filter.ts'
+import { FNV_OFFSET_BASIS, FNV_PRIME, finishHash, hashName } from './membership-filter.ts'
 
 /** Past this many prefixes a principal's scan costs more than a probe per length. */
 export const PACKED_LIMIT = 32
@@ -31,7 +31,7 @@ function byLength<Value>(prefixes: ReadonlyMap<string, Value>): [string, Value][
  * hashed once, rolling: at each length some prefix has, the hash so far is looked up. A hash match
  * is confirmed against the prefix itself, so a collision costs a comparison, never a wrong answer.
  */
-export class PrefixesByLength<Value> {
+class PrefixesByLength<Value> {
   /** The distinct lengths of the stored prefixes, ascending. */
   readonly #lengths: Int32Array
   /** Pairs (hash, position + 1) of `#prefixes`; position 0 marks an empty slot. */
@@ -50,7 +50,7 @@ export class PrefixesByLength<Value> {
     this.#slotMask = capacity - 1
     this.#slots = new Int32Array(capacity * 2)
     this.#prefixes.forEach((prefix, position) => {
-      const hash = hashOfPrefix(prefix)
+      const hash = hashName(prefix)
       let slot = hash & this.#slotMask
       while (this.#slots[slot * 2 + 1] !== 0) slot = (slot + 1) & this.#slotMask
       this.#slots[slot * 2] = hash
@@ -58,8 +58,12 @@ export class PrefixesByLength<Value> {
     })
   }
 
-  /** Appends the value of every stored prefix of `name` to `found` from `count`, shortest first; returns the new count. */
-  matchesOf(name: string, found: Value[], count: number): number {
+  /**
+   * Writes the value of every stored prefix of `name` into `found` from index 0, shortest first,
+   * and returns how many. The rolling hash is `hashName`'s, one step at a time.
+   */
+  matchesOf(name: string, found: Value[]): number {
+    let count = 0
     const lengths = this.#lengths
     const slots = this.#slots
     let rolled = FNV_OFFSET_BASIS
@@ -82,13 +86,6 @@ export class PrefixesByLength<Value> {
     }
     return count
   }
-}
-
-function hashOfPrefix(prefix: string): number {
-  let rolled = FNV_OFFSET_BASIS
-  for (let index = 0; index < prefix.length; index++)
-    rolled = Math.imul(rolled ^ prefix.charCodeAt(index), FNV_PRIME)
-  return finishHash(rolled)
 }
 
 /** Words per principal in the region table: start and end in the packed text, first value's position. */
@@ -164,7 +161,7 @@ export class PrincipalPrefixes<Value> {
     if (at >= this.#regions.length) return 0
     const regions = this.#regions
     let valueAt = regions[at + 2]!
-    if (valueAt === BY_LENGTH) return this.#byLength.get(principal)!.matchesOf(name, found, 0)
+    if (valueAt === BY_LENGTH) return this.#byLength.get(principal)!.matchesOf(name, found)
     const packed = this.#packed
     const end = regions[at + 1]!
     let count = 0
