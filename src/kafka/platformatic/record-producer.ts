@@ -83,7 +83,8 @@ export class RecordProducer {
   #pending: PendingRecord[] = []
   #isFlushScheduled = false
   #roundsInFlight = 0
-  readonly #roundRobin = new Map<string, number>()
+  /** By topic: where the next round's keyless records go (modulo the partition count). */
+  readonly #nextKeylessPartition = new Map<string, number>()
   /** The placing of the latest round; each round is placed after the one before it. */
   #lastPlacing: Promise<unknown> = Promise.resolve()
 
@@ -208,8 +209,8 @@ export class RecordProducer {
     if (key !== null && key.length > 0) return (murmur2(key) & 0x7fffffff) % count
     const chosen = sticky.get(pending.topic)
     if (chosen !== undefined && chosen < count) return chosen
-    const next = this.#roundRobin.get(pending.topic) ?? 0
-    this.#roundRobin.set(pending.topic, next + 1)
+    const next = this.#nextKeylessPartition.get(pending.topic) ?? 0
+    this.#nextKeylessPartition.set(pending.topic, next + 1)
     sticky.set(pending.topic, next % count)
     return next % count
   }
