@@ -17,9 +17,16 @@ import {
   type AclOperation,
   type AclResourceType,
 } from '../core/index.ts'
-import { hashName, memberKey, MembershipFilter } from './membership-filter.ts'
-import { PrincipalPrefixes } from './prefix-index.ts'
-import { EVERYONE_ID, HELD, PrincipalNumbers } from './principal-numbers.ts'
+import {
+  FNV_OFFSET_BASIS,
+  FNV_PRIME,
+  finishHash,
+  hashName,
+  memberKey,
+  MembershipFilter,
+} from './membership-filter.ts'
+import { ProbeTable, pushText, textWords, wordsStart } from './probe-table.ts'
+import { PrincipalTable } from './principal-table.ts'
 
 /** What the ACLs say about one request: a DENY that matched, an ALLOW that matched, or nothing. */
 export type AclVerdict =
@@ -47,6 +54,11 @@ const OPERATION_BIT = Object.fromEntries(
   ACL_OPERATIONS.map((operation, index) => [operation, 1 << index]),
 ) as Record<AclOperation, number>
 
+const TYPE_NUMBER = Object.fromEntries(ACL_RESOURCE_TYPES.map((type, index) => [type, index])) as Record<
+  AclResourceType,
+  number
+>
+
 /** The requested operations an ACL's operation answers, for each permission. */
 function operationMask(acl: Acl, applies: (granted: AclOperation, requested: AclOperation) => boolean) {
   let mask = 0
@@ -55,29 +67,12 @@ function operationMask(acl: Acl, applies: (granted: AclOperation, requested: Acl
   return mask
 }
 
-/** An ACL prepared for the decision loop: its principal's number and its verdict, computed once. */
-interface Entry {
-  readonly acl: Acl
-  /** The principal's number in this index (`User:*` is 0): numbers are cheaper keys than strings. */
-  readonly principalId: number
-  readonly verdict: AclVerdict
-}
-
-function entryOf(acl: Acl, principalId: number): Entry {
-  return { acl, principalId, verdict: { kind: acl.permission === 'DENY' ? 'deny' : 'allow', acl } }
-}
-
 /*
- * What the decision loop reads of each entry is packed into two words of one typed array, entries
- * of the same list side by side (a run): a list is read as a few consecutive cache lines instead
- * of an object per ACL scattered over the heap. The first word holds the operations the entry
- * allows and denies, whether its host is a specific one, and whether it ends its run; the second
- * its principal's number.
+ * An entry's flags, one word: the operations it allows and denies, and whether its host is a
+ * specific one (then the ACL itself is read to compare it).
  */
-const WORDS_PER_ENTRY = 2
 const DENIES_SHIFT = ACL_OPERATIONS.length
 const SPECIFIC_HOST = 1 << (2 * ACL_OPERATIONS.length)
-const ENDS_RUN = SPECIFIC_HOST << 1
 
 function flagsOf(acl: Acl): number {
   const isDeny = acl.permission === 'DENY'
@@ -86,205 +81,266 @@ function flagsOf(acl: Acl): number {
   return allows | (denies << DENIES_SHIFT) | (acl.host === '*' ? 0 : SPECIFIC_HOST)
 }
 
-function literalKey(nameHash: number, principalId: number, typeNumber: number): number {
-  return memberKey(nameHash, principalId * ACL_RESOURCE_TYPES.length + typeNumber)
-}
+/** The three kinds of resource pattern, each found by its own keys. */
+const LITERAL = 0
+/** LITERAL `*`: every name. */
+const WILDCARD = 1
+const PREFIXED = 2
+const KINDS = 3
 
-/**
- * The ACLs of one resource pattern: the position of their run, checked against the caller's
- * principals; past `BY_PRINCIPAL_THRESHOLD` (the cluster, a busy topic) a run per principal, so a
- * decision reads only the caller's.
+/*
+ * A run: the ACLs of one pattern (kind, resource type, name or prefix) and one principal, in one
+ * typed array: a header, the name (two characters a word, see `pushText`), then one flags word per
+ * ACL, the last marked `ENDS_RUN`. A decision that finds a run reads it as one cache line, or two
+ * side by side.
  */
-type Group = number | Map<number, number>
+/** `pattern + PATTERNS * principal number`, where a pattern is `kind + KINDS * type number`. */
+const OWNER = 0
+const TEXT_LENGTH = 1
+/** The position of the run's first ACL in `#acls`. */
+const FIRST_ENTRY = 2
+const TEXT = 3
+const ENDS_RUN = SPECIFIC_HOST << 1
+const PATTERNS = KINDS * ACL_RESOURCE_TYPES.length
 
-const BY_PRINCIPAL_THRESHOLD = 16
+/** `hashName('')`: the text of a `*` run. */
+const EMPTY_TEXT_HASH = hashName('')
 
-function addTo<K>(groups: Map<K, Entry[]>, key: K, entry: Entry): void {
-  const list = groups.get(key)
-  if (list) list.push(entry)
-  else groups.set(key, [entry])
+function patternOf(kind: number, typeNumber: number): number {
+  return kind + KINDS * typeNumber
 }
 
-/** The entries and their packed words, laid out run after run while the index is built. */
-class RunWriter {
-  readonly entries: Entry[] = []
-  readonly words: number[] = []
-
-  /** Appends a run of (non-empty) `entries`; returns where it starts. */
-  run(entries: readonly Entry[]): number {
-    const start = this.entries.length
-    for (const entry of entries) {
-      this.entries.push(entry)
-      this.words.push(flagsOf(entry.acl), entry.principalId)
-    }
-    this.words[this.words.length - WORDS_PER_ENTRY] = this.words.at(-WORDS_PER_ENTRY)! | ENDS_RUN
-    return start
-  }
-
-  group(entries: Entry[]): Group {
-    if (entries.length <= BY_PRINCIPAL_THRESHOLD) return this.run(entries)
-    const byPrincipal = new Map<number, Entry[]>()
-    for (const entry of entries) addTo(byPrincipal, entry.principalId, entry)
-    return new Map([...byPrincipal].map(([principalId, own]) => [principalId, this.run(own)]))
-  }
+/** The key a run is stored under: its pattern, its principal's number and its text's hash. */
+function runKey(pattern: number, principal: number, textHash: number): number {
+  return memberKey(textHash, pattern + PATTERNS * principal)
 }
 
-/** All ACLs of one resource type. */
-interface TypeIndex {
-  /** The type's position in `ACL_RESOURCE_TYPES`, part of the literal filter's keys. */
-  readonly number: number
-  /** LITERAL ACLs by exact name. */
-  readonly named: Map<string, Group>
-  /** LITERAL `*`. */
-  everything: Group | undefined
-  /**
-   * PREFIXED ACLs by principal number, then by prefix. By principal first: a caller's principals
-   * each hold few prefixes (see `PrincipalPrefixes`), instead of every shared prefix asking for
-   * each of the caller's principals.
-   */
-  prefixes: PrincipalPrefixes<number> | undefined
+/*
+ * What ACLs a principal has on a resource type, one word (kept in its `PrincipalTable` entry): whether it has
+ * a `*` ACL, and the lengths of its prefixes (bit L for a prefix of length L, up to `SHORT_LIMIT`;
+ * one bit for all longer ones, which are then looked for at every longer length in use, through
+ * `#longPrefixes`). A decision looks for a principal's prefixes only at the lengths it has.
+ */
+const SHORT_LIMIT = 29
+const HAS_LONG_PREFIXES = 1 << 30
+const HAS_WILDCARD = 1 << 31
+
+/** The key of "this principal has a prefix of this length on this type" (beyond `SHORT_LIMIT`). */
+function longPrefixKey(principal: number, typeNumber: number, length: number): number {
+  return memberKey(length, typeNumber + ACL_RESOURCE_TYPES.length * principal)
+}
+
+interface RunBeingBuilt {
+  readonly pattern: number
+  readonly principal: number
+  readonly text: string
+  readonly acls: Acl[]
 }
 
 /**
- * ACLs indexed by resource type, then by exact name, `*`, or prefix (by principal). A decision is
- * a look in the literal filter (and, when it may find something, one map lookup for the name, for
- * all the caller's principals at once), the `*` list, and one look at each principal's prefixes:
- * its cost does not grow with the number of ACLs. What a decision costs is mostly memory traffic,
- * not instructions (100,000 ACLs do not fit in a CPU's caches), so the layout saves reads of cold
- * memory: numbered principals, a filter that stays in cache, prefixes packed per principal.
+ * ACLs indexed by run (see `probe-table.ts`): a decision looks up the caller's principals (and
+ * `User:*`) in the small table of principals the ACLs name, computes the key of every run that
+ * could apply (the name's literal run, the `*` run and the runs of the prefix lengths each
+ * principal has), reads their table slots at once, then the runs found, then compares each run's
+ * text with the name. Its cost does not grow with the number of ACLs, and the cache misses it
+ * waits for come in a few rounds, not one after the other.
  */
 export class AclIndex {
-  readonly #byType = new Map<AclResourceType, TypeIndex>()
-  /** Numbers the principals ACLs name (`User:*` is `EVERYONE_ID`); the caller's are held there during a decision. */
-  readonly #principals: PrincipalNumbers
-  /**
-   * Which (principal, type, name) triples LITERAL ACLs name, `*` excepted: most requests find no
-   * ACL on their exact resource for any of their principals, and the filter says so without the
-   * lookup in `named`, the largest map here.
-   */
-  readonly #literalFilter: MembershipFilter
-  /** Every entry, run after run; a run's position is its first entry's. */
-  readonly #entries: readonly Entry[]
-  /** `WORDS_PER_ENTRY` words per entry of `#entries`, in the same order. */
+  readonly #principals: PrincipalTable
+  readonly #table: ProbeTable
+  /** Runs: header, text, then one flags word per ACL. */
   readonly #words: Int32Array
+  /** The ACLs, run after run. */
+  readonly #acls: readonly Acl[]
+  /** Per resource type, the prefix lengths over `SHORT_LIMIT` in use, ascending. */
+  readonly #longLengths: readonly Int32Array[]
+  /** Which principals have which of those (`longPrefixKey`). */
+  readonly #longPrefixes: MembershipFilter
   readonly size: number
   /** The ACLs indexed, as given. */
   readonly acls: readonly Acl[]
-  /** How many distinct principals the ACLs name. */
-  readonly principalCount: number
 
-  /**
-   * `numbers` numbers the ACLs' principals: give the numbering of the role-binding index decisions
-   * also ask (see `decide`), so that the caller's principals are looked up once for both.
-   */
-  constructor(acls: readonly Acl[], numbers = new PrincipalNumbers()) {
-    this.#principals = numbers
-    const principals = new Set<number>()
-    const namedLists = new Map<AclResourceType, Map<string, Entry[]>>()
-    const everythingLists = new Map<AclResourceType, Entry[]>()
-    const prefixLists = new Map<AclResourceType, Map<number, Map<string, Entry[]>>>()
-    const literalKeys: number[] = []
+  constructor(acls: readonly Acl[]) {
+    const principalNames = [...new Set(acls.map((acl) => acl.principal))]
+    const numbers = new Map(principalNames.map((principal, number) => [principal, number]))
+    const runs = new Map<string, RunBeingBuilt>()
     for (const acl of acls) {
-      const principalId = this.#principals.numberOf(acl.principal)
-      principals.add(principalId)
-      const entry = entryOf(acl, principalId)
-      const typeNumber = this.#typeIndex(acl.resourceType).number
-      if (acl.patternType === 'PREFIXED') {
-        let byPrincipal = prefixLists.get(acl.resourceType)
-        if (byPrincipal === undefined) {
-          byPrincipal = new Map()
-          prefixLists.set(acl.resourceType, byPrincipal)
-        }
-        let byPrefix = byPrincipal.get(principalId)
-        if (byPrefix === undefined) {
-          byPrefix = new Map()
-          byPrincipal.set(principalId, byPrefix)
-        }
-        addTo(byPrefix, acl.resourceName, entry)
-      } else if (acl.resourceName === '*') {
-        addTo(everythingLists, acl.resourceType, entry)
-      } else {
-        let named = namedLists.get(acl.resourceType)
-        if (named === undefined) {
-          named = new Map()
-          namedLists.set(acl.resourceType, named)
-        }
-        addTo(named, acl.resourceName, entry)
-        literalKeys.push(literalKey(hashName(acl.resourceName), principalId, typeNumber))
+      const typeNumber = TYPE_NUMBER[acl.resourceType] as number | undefined
+      // A type outside Kafka's list (a newer broker's) is one no request asks about.
+      if (typeNumber === undefined) continue
+      const kind = acl.patternType === 'PREFIXED' ? PREFIXED : acl.resourceName === '*' ? WILDCARD : LITERAL
+      const pattern = patternOf(kind, typeNumber)
+      const principal = numbers.get(acl.principal)!
+      const text = kind === WILDCARD ? '' : acl.resourceName
+      const id = `${pattern + PATTERNS * principal} ${text}`
+      const run = runs.get(id)
+      if (run === undefined) runs.set(id, { pattern, principal, text, acls: [acl] })
+      else run.acls.push(acl)
+    }
+    const words: number[] = []
+    const ordered: Acl[] = []
+    const keys: number[] = []
+    const positions: number[] = []
+    const shapes = new Int32Array(principalNames.length * ACL_RESOURCE_TYPES.length)
+    const longKeys: number[] = []
+    const longLengths = ACL_RESOURCE_TYPES.map(() => new Set<number>())
+    for (const { pattern, principal, text, acls: own } of runs.values()) {
+      positions.push(words.length)
+      keys.push(runKey(pattern, principal, hashName(text)))
+      words.push(pattern + PATTERNS * principal, text.length, ordered.length)
+      pushText(words, text)
+      for (const acl of own) {
+        ordered.push(acl)
+        words.push(flagsOf(acl))
+      }
+      words[words.length - 1]! |= ENDS_RUN
+      const kind = pattern % KINDS
+      const typeNumber = Math.floor(pattern / KINDS)
+      const shape = principal * ACL_RESOURCE_TYPES.length + typeNumber
+      if (kind === WILDCARD) shapes[shape]! |= HAS_WILDCARD
+      else if (kind === PREFIXED && text.length <= SHORT_LIMIT) shapes[shape]! |= 1 << text.length
+      else if (kind === PREFIXED) {
+        shapes[shape]! |= HAS_LONG_PREFIXES
+        longKeys.push(longPrefixKey(principal, typeNumber, text.length))
+        longLengths[typeNumber]!.add(text.length)
       }
     }
-    this.#literalFilter = new MembershipFilter(literalKeys)
-    const runs = new RunWriter()
-    for (const [type, named] of namedLists) {
-      const index = this.#typeIndex(type)
-      for (const [name, entries] of named) index.named.set(name, runs.group(entries))
-    }
-    for (const [type, entries] of everythingLists) this.#typeIndex(type).everything = runs.group(entries)
-    for (const [type, byPrincipal] of prefixLists) {
-      const starts = new Map(
-        [...byPrincipal].map(([principalId, byPrefix]) => [
-          principalId,
-          new Map([...byPrefix].map(([prefix, entries]) => [prefix, runs.run(entries)])),
-        ]),
-      )
-      this.#typeIndex(type).prefixes = new PrincipalPrefixes(starts)
-    }
-    this.#entries = runs.entries
-    this.#words = Int32Array.from(runs.words)
+    this.#table = new ProbeTable(keys, positions)
+    this.#words = Int32Array.from(words)
+    this.#acls = ordered
+    this.#principals = new PrincipalTable(principalNames, ACL_RESOURCE_TYPES.length, shapes)
+    this.#longLengths = longLengths.map((set) => Int32Array.from([...set].sort((a, b) => a - b)))
+    this.#longPrefixes = new MembershipFilter(longKeys)
     this.size = acls.length
     this.acls = acls
-    this.principalCount = principals.size
-  }
-
-  /** The numbering of this index's principals. */
-  get principalNumbers(): PrincipalNumbers {
-    return this.#principals
-  }
-
-  #typeIndex(type: AclResourceType): TypeIndex {
-    let index = this.#byType.get(type)
-    if (index === undefined) {
-      index = {
-        number: ACL_RESOURCE_TYPES.indexOf(type),
-        named: new Map(),
-        everything: undefined,
-        prefixes: undefined,
-      }
-      this.#byType.set(type, index)
-    }
-    return index
   }
 
   // Scratch state of the traversal in progress (decisions are synchronous: one at a time).
+  /** The runs that could apply: key, expected owner and text length, in visiting order. */
+  readonly #probeKeys: number[] = []
+  readonly #probeOwners: number[] = []
+  readonly #probeLengths: number[] = []
+  /** The hash of the prefix of the name of each short length some held principal has, by length. */
+  readonly #prefixHashes: number[] = []
+  /** Runs found under the probes' keys, and the probe that found each. */
+  readonly #found: number[] = []
+  readonly #foundBy: number[] = []
+  /** What the reads made to fill the caches returned: kept so that they are not optimized away. */
+  #touched = 0
   #host = ''
   #operationBit = 0
-  /** Positions in `#entries` of the first ALLOW and the first DENY that apply, or -1. */
+  /** Positions in `#acls` of the first ALLOW and the first DENY that apply, or -1. */
   #allowFound = -1
   #denyFound = -1
   #collected: Acl[] | undefined
-  /** The runs of the prefixes of the name that one principal's ACLs name. */
-  readonly #prefixMatches: number[] = []
+
+  #probe(key: number, owner: number, length: number, count: number): number {
+    this.#probeKeys[count] = key
+    this.#probeOwners[count] = owner
+    this.#probeLengths[count] = length
+    return count + 1
+  }
+
+  /** Lists the runs of the held principals that could apply to `name`; returns how many. */
+  #listProbes(typeNumber: number, name: string): number {
+    const { held, heldData, heldCount, words: shapes } = this.#principals
+    let count = 0
+    const literal = patternOf(LITERAL, typeNumber)
+    const nameHash = hashName(name)
+    for (let index = 0; index < heldCount; index++) {
+      const owner = literal + PATTERNS * held[index]!
+      count = this.#probe(memberKey(nameHash, owner), owner, name.length, count)
+    }
+    const wildcard = patternOf(WILDCARD, typeNumber)
+    let lengthsHeld = 0
+    for (let index = 0; index < heldCount; index++) {
+      const shape = shapes[heldData[index]! + typeNumber]!
+      lengthsHeld |= shape
+      if ((shape & HAS_WILDCARD) === 0) continue
+      const owner = wildcard + PATTERNS * held[index]!
+      count = this.#probe(memberKey(EMPTY_TEXT_HASH, owner), owner, 0, count)
+    }
+    // Prefixes no longer than the name, at the short lengths some held principal has, hashed once.
+    const fits = name.length >= SHORT_LIMIT ? (1 << (SHORT_LIMIT + 1)) - 1 : (1 << (name.length + 1)) - 1
+    const prefixHashes = this.#prefixHashes
+    let rolled = FNV_OFFSET_BASIS
+    let hashed = 0
+    for (let lengths = lengthsHeld & fits; lengths !== 0; lengths &= lengths - 1) {
+      const length = 31 - Math.clz32(lengths & -lengths)
+      for (; hashed < length; hashed++) rolled = Math.imul(rolled ^ name.charCodeAt(hashed), FNV_PRIME)
+      prefixHashes[length] = finishHash(rolled)
+    }
+    const prefixed = patternOf(PREFIXED, typeNumber)
+    for (let index = 0; index < heldCount; index++) {
+      const principal = held[index]!
+      const owner = prefixed + PATTERNS * principal
+      const shape = shapes[heldData[index]! + typeNumber]!
+      for (let lengths = shape & fits; lengths !== 0; lengths &= lengths - 1) {
+        const length = 31 - Math.clz32(lengths & -lengths)
+        count = this.#probe(memberKey(prefixHashes[length]!, owner), owner, length, count)
+      }
+      if ((shape & HAS_LONG_PREFIXES) !== 0) count = this.#listLongProbes(principal, typeNumber, name, count)
+    }
+    return count
+  }
+
+  /** Adds the probes of one principal's prefixes longer than `SHORT_LIMIT` (rare: hashed each time). */
+  #listLongProbes(principal: number, typeNumber: number, name: string, count: number): number {
+    const lengths = this.#longLengths[typeNumber]!
+    const owner = patternOf(PREFIXED, typeNumber) + PATTERNS * principal
+    let rolled = FNV_OFFSET_BASIS
+    let hashed = 0
+    let probes = count
+    for (let next = 0; next < lengths.length && lengths[next]! <= name.length; next++) {
+      const length = lengths[next]!
+      if (!this.#longPrefixes.mayContain(longPrefixKey(principal, typeNumber, length))) continue
+      for (; hashed < length; hashed++) rolled = Math.imul(rolled ^ name.charCodeAt(hashed), FNV_PRIME)
+      probes = this.#probe(memberKey(finishHash(rolled), owner), owner, length, probes)
+    }
+    return probes
+  }
+
+  /** Finds the runs stored under the probes' keys, in probe order; returns how many. */
+  #findRuns(probes: number): number {
+    const found = this.#found
+    const count = this.#table.findAll(this.#probeKeys, probes, found, this.#foundBy)
+    // The runs (header, text and flags side by side): read at once, as the slots were.
+    const words = this.#words
+    let touched = 0
+    for (let at = 0; at < count; at++) touched ^= words[found[at]!]!
+    this.#touched ^= touched
+    return count
+  }
+
+  /** Whether the run at `run` is the one the probe looked for (not another under the same key). */
+  #isProbed(run: number, probe: number, name: string): boolean {
+    const words = this.#words
+    return (
+      words[run + OWNER] === this.#probeOwners[probe] &&
+      words[run + TEXT_LENGTH] === this.#probeLengths[probe] &&
+      wordsStart(words, run + TEXT, words[run + TEXT_LENGTH]!, name)
+    )
+  }
 
   /**
-   * Looks at the entries of the run starting at `start` for this host (and, when `checkPrincipal`,
-   * one of the caller's principals): notes the first ALLOW and the first DENY that apply, or
-   * collects every one. True once a DENY is found (and not collecting).
+   * Looks at the ACLs of one run for this host: notes the first ALLOW and the first DENY that
+   * apply, or collects every one. True once a DENY is found (and not collecting).
    */
-  #visit(start: number | undefined, checkPrincipal: boolean): boolean {
-    if (start === undefined) return false
+  #visit(run: number): boolean {
     const words = this.#words
     const allowBit = this.#operationBit
     const denyBit = allowBit << DENIES_SHIFT
-    for (let at = start * WORDS_PER_ENTRY; ; at += WORDS_PER_ENTRY) {
-      const flags = words[at]!
+    const first = words[run + FIRST_ENTRY]!
+    const flagsAt = run + TEXT + textWords(words[run + TEXT_LENGTH]!)
+    for (let index = 0; ; index++) {
+      const flags = words[flagsAt + index]!
+      const entry = first + index
       if (
         (flags & (allowBit | denyBit)) !== 0 &&
-        ((flags & SPECIFIC_HOST) === 0 || this.#entries[at / WORDS_PER_ENTRY]!.acl.host === this.#host) &&
-        (!checkPrincipal || words[at + 1] === EVERYONE_ID || this.#principals.holds(words[at + 1]!))
+        ((flags & SPECIFIC_HOST) === 0 || this.#acls[entry]!.host === this.#host)
       ) {
-        const entry = at / WORDS_PER_ENTRY
         if (this.#collected !== undefined) {
-          this.#collected.push(this.#entries[entry]!.acl)
+          this.#collected.push(this.#acls[entry]!)
         } else if ((flags & denyBit) !== 0) {
           this.#denyFound = entry
           return true
@@ -296,27 +352,6 @@ export class AclIndex {
     }
   }
 
-  #visitGroup(group: Group | undefined): boolean {
-    if (group === undefined) return false
-    if (typeof group === 'number') return this.#visit(group, true)
-    const { held, heldCount } = this.#principals
-    for (let index = 0; index < heldCount; index++) {
-      if (this.#visit(group.get(held[index]!), false)) return true
-    }
-    return this.#visit(group.get(EVERYONE_ID), false)
-  }
-
-  /** False when no LITERAL ACL of the caller's principals (or of `User:*`) names `name` exactly. */
-  #mayBeNamed(typeNumber: number, name: string): boolean {
-    const nameHash = hashName(name)
-    if (this.#literalFilter.mayContain(literalKey(nameHash, EVERYONE_ID, typeNumber))) return true
-    const { held, heldCount } = this.#principals
-    for (let index = 0; index < heldCount; index++) {
-      if (this.#literalFilter.mayContain(literalKey(nameHash, held[index]!, typeNumber))) return true
-    }
-    return false
-  }
-
   /** Visits every ACL that applies to the request; stops at the first DENY unless collecting. */
   #traverse(
     principals: readonly string[],
@@ -326,42 +361,25 @@ export class AclIndex {
     operation: AclOperation,
     collected: Acl[] | undefined,
   ): void {
-    // `User:*` is looked at in every decision anyway, whether the caller names it or not.
-    if (principals !== HELD) this.#principals.hold(principals, EVERYONE_ID)
     this.#host = host
     this.#operationBit = OPERATION_BIT[operation]
     this.#allowFound = -1
     this.#denyFound = -1
     this.#collected = collected
-    const typeIndex = this.#byType.get(resourceType)
-    if (typeIndex === undefined) return
-    if (
-      this.#mayBeNamed(typeIndex.number, resourceName) &&
-      this.#visitGroup(typeIndex.named.get(resourceName))
-    )
-      return
-    if (this.#visitGroup(typeIndex.everything)) return
-    const prefixes = typeIndex.prefixes
-    if (prefixes === undefined) return
-    const { held, heldCount } = this.#principals
-    for (let index = 0; index < heldCount; index++) {
-      if (this.#visitPrefixes(prefixes, held[index]!, resourceName)) return
+    const typeNumber = TYPE_NUMBER[resourceType]
+    // `User:*` is looked at in every decision, whether the caller names it or not.
+    if (typeNumber === undefined || this.#principals.hold(principals, true) === 0) return
+    const probes = this.#listProbes(typeNumber, resourceName)
+    const runs = this.#findRuns(probes)
+    for (let at = 0; at < runs; at++) {
+      const run = this.#found[at]!
+      if (this.#isProbed(run, this.#foundBy[at]!, resourceName) && this.#visit(run)) return
     }
-    this.#visitPrefixes(prefixes, EVERYONE_ID, resourceName)
-  }
-
-  /** Visits the entries of every prefix of `name` one principal's ACLs name; true once a DENY is found. */
-  #visitPrefixes(prefixes: PrincipalPrefixes<number>, principalId: number, name: string): boolean {
-    const matches = this.#prefixMatches
-    const count = prefixes.matchesOf(principalId, name, matches)
-    for (let index = 0; index < count; index++) if (this.#visit(matches[index], false)) return true
-    return false
   }
 
   /**
-   * Kafka's answer for one operation on one resource, for a caller holding `principals` (or
-   * `HELD`: those the index's numbering holds already, `User:*` left out). Written without
-   * closures or allocations: it runs for every action of every request.
+   * Kafka's answer for one operation on one resource, for a caller holding `principals`. Written
+   * without closures: it runs for every action of every request, and allocates only the verdict.
    */
   decide(
     principals: readonly string[],
@@ -371,8 +389,9 @@ export class AclIndex {
     operation: AclOperation,
   ): AclVerdict {
     this.#traverse(principals, host, resourceType, resourceName, operation, undefined)
-    const decisive = this.#denyFound >= 0 ? this.#denyFound : this.#allowFound
-    return decisive < 0 ? NO_VERDICT : this.#entries[decisive]!.verdict
+    if (this.#denyFound >= 0) return { kind: 'deny', acl: this.#acls[this.#denyFound]! }
+    if (this.#allowFound >= 0) return { kind: 'allow', acl: this.#acls[this.#allowFound]! }
+    return NO_VERDICT
   }
 
   /** Every ACL that takes part in the decision (both permissions), for explanations. */

@@ -18,7 +18,6 @@
 import type { Acl, AclOperation, AclResourceType, Action, CrnPattern, Operation } from '../core/index.ts'
 import { compareAcls, resourceNameOf, resourceTypeOf } from '../core/index.ts'
 import { AclIndex } from './acl-index.ts'
-import { EVERYONE_ID, HELD, PrincipalNumbers } from './principal-numbers.ts'
 import { RoleBindingIndex, type RoleBinding } from './role-binding-index.ts'
 
 /** Where role bindings come from (the identity store satisfies it). */
@@ -116,8 +115,7 @@ export function aclQuestionOf(
 /**
  * One decision over indexes already in memory: the part the benchmark measures. `acls` is the
  * index of the action's cluster, or an `Error` when it could not be loaded. It asks the same
- * question as `aclQuestionOf` without building it: only the verdict is allocated. The caller's
- * principals are looked up once when both indexes share a numbering (as the authorizer's do).
+ * question as `aclQuestionOf` without building it: only the verdict is allocated.
  */
 export function decide(
   subject: Subject,
@@ -130,14 +128,12 @@ export function decide(
   const aclOperation = KAFKA_OPERATIONS[action.operation]
   const clusterId =
     aclResourceType === undefined || aclOperation === undefined ? undefined : kafkaClusterIdOf(action)
-  const numbers = roleBindings.principalNumbers
-  numbers.hold(subject.principals, EVERYONE_ID)
   if (clusterId !== undefined) {
     if (acls === undefined || acls instanceof Error) {
       return { action, allowed: false, reason: 'error', error: acls?.message ?? 'ACLs not loaded' }
     }
     const verdict = acls.decide(
-      acls.principalNumbers === numbers ? HELD : subject.principals,
+      subject.principals,
       subject.host,
       aclResourceType!,
       aclResourceType === 'CLUSTER' ? KAFKA_CLUSTER_RESOURCE_NAME : resourceNameOf(action.resource),
@@ -150,7 +146,7 @@ export function decide(
         : { action, allowed: true, reason: 'acl-allow', rule }
     }
   }
-  const binding = roleBindings.findGrant(HELD, action, type)
+  const binding = roleBindings.findGrant(subject.principals, action, type)
   if (binding !== undefined)
     return { action, allowed: true, reason: 'role-binding', rule: { kind: 'role-binding', binding } }
   return { action, allowed: false, reason: 'no-rule' }
@@ -204,17 +200,9 @@ export interface AuthorizerOptions {
   readonly now?: () => number
 }
 
-/**
- * How many more principals than the current rules name the shared numbering may hold (numbers of
- * principals whose rules are gone are never reused) before it starts afresh.
- */
-const STALE_PRINCIPALS_ALLOWED = 10_000
-
 export class Authorizer {
   readonly #options: AuthorizerOptions
   readonly #now: () => number
-  /** Numbers the principals of every index here, so that a decision looks the caller's up once. */
-  #principalNumbers = new PrincipalNumbers()
   #roleBindings: RoleBindingIndex | Error = new Error('role bindings not loaded yet')
   #roleBindingReload: Promise<void> | undefined
   #roleBindingReloadAgain = false
@@ -243,11 +231,6 @@ export class Authorizer {
     if (this.#roleBindings instanceof Error) throw this.#roleBindings
   }
 
-  /** How many principals the numbering shared by the indexes holds (a diagnostic: it bounds that memory). */
-  get numberedPrincipals(): number {
-    return this.#principalNumbers.size
-  }
-
   close(): void {
     this.#unsubscribe?.()
     if (this.#timer !== undefined) clearInterval(this.#timer)
@@ -269,8 +252,7 @@ export class Authorizer {
           this.#roleBindingReloadAgain = false
           try {
             const bindings = await this.#options.roleBindings.listAllRoleBindings()
-            this.#renumberIfStale()
-            this.#roleBindings = new RoleBindingIndex(bindings, this.#principalNumbers)
+            this.#roleBindings = new RoleBindingIndex(bindings)
           } catch (error) {
             // Keep the bindings we have: a passing database hiccup should not lock everybody out.
             // Never loaded stays an error, which denies.
@@ -325,8 +307,7 @@ export class Authorizer {
           this.#clusters.delete(clusterId)
           return EMPTY_ACLS
         }
-        this.#renumberIfStale()
-        const index = new AclIndex(acls, this.#principalNumbers)
+        const index = new AclIndex(acls)
         if (entry.loading === loading) {
           entry.index = index
           entry.loadedAt = startedAt
@@ -346,23 +327,6 @@ export class Authorizer {
     )
     entry.loading = loading
     return loading
-  }
-
-  /**
-   * Starts the numbering afresh, and indexes the rules in memory again with it, once it holds many
-   * more principals than the rules name: principals come and go (service accounts deleted, ACLs
-   * removed) and a numbering only grows. Rare, and synchronous, so no decision sees a mix.
-   */
-  #renumberIfStale(): void {
-    let named = this.#roleBindings instanceof RoleBindingIndex ? this.#roleBindings.principalCount : 0
-    for (const entry of this.#clusters.values()) named += entry.index?.principalCount ?? 0
-    if (this.#principalNumbers.size <= 2 * named + STALE_PRINCIPALS_ALLOWED) return
-    const numbers = new PrincipalNumbers()
-    if (this.#roleBindings instanceof RoleBindingIndex)
-      this.#roleBindings = new RoleBindingIndex(this.#roleBindings.bindings, numbers)
-    for (const entry of this.#clusters.values())
-      if (entry.index !== undefined) entry.index = new AclIndex(entry.index.acls, numbers)
-    this.#principalNumbers = numbers
   }
 
   /** The ACL index to decide with for a cluster, or the reason there is none. */

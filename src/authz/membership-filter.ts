@@ -1,12 +1,11 @@
 /**
  * @module authz/membership-filter
  *
- * A blocked Bloom filter over 32-bit keys: "certainly not stored" or "maybe stored". The indexes
- * ask it before a lookup in a large map that usually finds nothing (has any of the caller's
- * principals an ACL on exactly this topic?): the filter is a few hundred KiB that stay in the CPU's
- * cache, while the map it guards is tens of MiB that do not, and a cold map lookup is several
- * memory round trips. A "maybe" is always followed by the real lookup, so a false positive costs
- * time, never a wrong decision; there are no false negatives.
+ * The hashing the indexes build their keys with (`hashName`, `memberKey`), and a blocked Bloom
+ * filter over such keys: "certainly not stored" or "maybe stored". The indexes ask the filter
+ * before looking for rules that are rarely there (a principal's prefixes longer than the lengths
+ * its own word records); a "maybe" is always followed by the real lookup, so a false positive
+ * costs time, never a wrong decision, and there are no false negatives.
  */
 
 /*

@@ -1,14 +1,17 @@
 /**
  * @module authz/role-binding-index
  *
- * Role bindings in memory, for decisions without a store round trip. A decision walks the
- * resource's path from the organization down through a tree of the bindings' patterns: at each
- * level it reads the bindings that end there (they cover everything beneath) and those whose last
- * name is a prefix of the path's name there, for the caller's principals only. The walk touches
- * a handful of small maps near the root, which every decision reads and so stay in cache, and at
- * the last level asks a filter before the largest map: its cost does not grow with the number of
- * bindings, and a principal's other bindings are never looked at. Principals are numbered once
- * per decision; numbers are cheaper keys than strings.
+ * Role bindings in memory, for decisions without a store round trip. A binding's pattern names a
+ * resource path (or a prefix of a name at its end) and covers everything beneath, so a decision
+ * walks the resource's path from the organization down and asks at each level: has one of the
+ * caller's principals a binding whose pattern ends here, on this name or on a prefix of it?
+ *
+ * The levels above (organization, environment, cluster: the paths that patterns continue
+ * beneath) are few, read by every decision and so in the CPU's caches: they are numbered, and
+ * the walk follows small maps. Where patterns end (thousands of topics and groups), each question
+ * is a key (the level's path number, the name or prefix's hash, the principal's number) into one
+ * table (see `probe-table.ts`), read for all the questions at once. Its cost does not grow with
+ * the number of bindings, and a principal's other bindings are never looked at.
  */
 import {
   CRN_SEGMENT_TYPES,
@@ -18,13 +21,14 @@ import {
   resourceTypeOf,
   type Action,
   type CrnPattern,
+  type CrnSegmentType,
   type Operation,
   type ResourceType,
 } from '../core/index.ts'
-import { hashName, memberKey, MembershipFilter } from './membership-filter.ts'
-import { PrincipalPrefixes } from './prefix-index.ts'
-import { EVERYONE_ID, HELD, PrincipalNumbers } from './principal-numbers.ts'
-import { findRole, roleGrants, type RoleDefinition } from './role-catalog.ts'
+import { FNV_OFFSET_BASIS, FNV_PRIME, finishHash, memberKey, MembershipFilter } from './membership-filter.ts'
+import { ProbeTable, pushText, textWords, wordsStart } from './probe-table.ts'
+import { PrincipalTable } from './principal-table.ts'
+import { findRole, PREDEFINED_ROLES, roleGrants, type RoleDefinition } from './role-catalog.ts'
 
 /** A role binding as the authorizer reads it (the store's record has more fields). */
 export interface RoleBinding {
@@ -40,82 +44,100 @@ interface CompiledBinding {
   readonly pattern: CrnPattern
 }
 
-/** Principal number → the bindings of one pattern (or one prefix) held by that principal. */
-type BindingsByPrincipal = Map<number, CompiledBinding[]>
+const TYPES = CRN_SEGMENT_TYPES.length
+const SEGMENT_TYPE_NUMBER = new Map<string, number>(CRN_SEGMENT_TYPES.map((type, index) => [type, index]))
+const ROLE_NUMBER = new Map(PREDEFINED_ROLES.map((role, index) => [role, index]))
 
-/** The bindings whose pattern names one resource path exactly (up to its last name). */
-interface PathNode {
-  /** Child resources: segment type → name → node. */
-  readonly children: Map<string, Map<string, PathNode>>
-  /** Bindings whose pattern ends at this resource: they cover it and everything beneath. */
-  exact: BindingsByPrincipal | undefined
-  /**
-   * Prefix patterns of the children's names, by segment type and principal number (principal
-   * first, so that a walk reads only the caller's own prefixes). Filled in at the end of indexing.
-   */
-  readonly prefixes: Map<string, PrincipalPrefixes<CompiledBinding[]>>
+/** A pattern ends on a whole name (`EXACT`), or on a prefix of one. */
+const EXACT = 0
+const PREFIX = 1
+const KINDS = 2
+
+/** The state of the hash of a name (or prefix) of a segment of type `typeNumber` before its characters. */
+function hashStart(typeNumber: number): number {
+  return Math.imul(FNV_OFFSET_BASIS ^ (typeNumber + 1), FNV_PRIME)
 }
 
-function newPathNode(): PathNode {
-  return { children: new Map(), exact: undefined, prefixes: new Map() }
+function rollChars(rolled: number, name: string, from: number, to: number): number {
+  let hash = rolled
+  for (let index = from; index < to; index++) hash = Math.imul(hash ^ name.charCodeAt(index), FNV_PRIME)
+  return hash
 }
 
-function addTo<K>(lists: Map<K, CompiledBinding[]>, key: K, compiled: CompiledBinding): void {
-  const list = lists.get(key)
-  if (list) list.push(compiled)
-  else lists.set(key, [compiled])
+/** The hash a name (or prefix) of a segment of type `typeNumber` is looked for by. */
+function segmentHash(typeNumber: number, name: string, length = name.length): number {
+  return finishHash(rollChars(hashStart(typeNumber), name, 0, length))
 }
 
-/** A prefix pattern's bindings while indexing: node, segment type, principal number → prefix → bindings. */
-type PrefixLists = Map<PathNode, Map<string, Map<number, Map<string, CompiledBinding[]>>>>
-
-const SEGMENT_TYPE_NUMBER: Readonly<Record<string, number>> = Object.fromEntries(
-  CRN_SEGMENT_TYPES.map((type, index) => [type, index]),
-)
-
-function exactKey(nameHash: number, principalId: number, segmentType: string): number {
-  return memberKey(nameHash, principalId * CRN_SEGMENT_TYPES.length + SEGMENT_TYPE_NUMBER[segmentType]!)
+/** `segmentHash` by the segment type's name (for tests that need two names with one hash). */
+export function segmentNameHash(type: CrnSegmentType, name: string): number {
+  return segmentHash(SEGMENT_TYPE_NUMBER.get(type)!, name)
 }
 
-function grantingIn(
-  held: CompiledBinding[] | undefined,
-  type: ResourceType,
-  operation: Operation,
-): RoleBinding | undefined {
-  if (held === undefined) return undefined
-  for (let candidate = 0; candidate < held.length; candidate++) {
-    if (roleGrants(held[candidate]!.role, type, operation)) return held[candidate]!.binding
-  }
-  return undefined
+/*
+ * A run: the bindings of one pattern and one principal: a header, the pattern's last name or
+ * prefix (two characters a word, see `pushText`), then one word per binding (its role's number,
+ * the last marked `ENDS_RUN`). A decision that finds a run reads it as one cache line, or two side
+ * by side.
+ */
+/** `kind + KINDS * (segment type number + TYPES * principal number)`. */
+const OWNER = 0
+/** The number of the path the pattern's last segment lies beneath. */
+const PARENT = 1
+const TEXT_LENGTH = 2
+/** The position of the run's first binding in `#ordered`. */
+const FIRST_BINDING = 3
+const TEXT = 4
+const ENDS_RUN = 1 << 30
+const ROLE_MASK = ENDS_RUN - 1
+
+function ownerOf(kind: number, typeNumber: number, principal: number): number {
+  return kind + KINDS * (typeNumber + TYPES * principal)
 }
+
+function runKey(textHash: number, parent: number, owner: number): number {
+  return memberKey(memberKey(textHash, parent), owner)
+}
+
+/*
+ * What patterns a principal has ending on a segment type, one word (kept in its `PrincipalTable` entry): whether it has
+ * exact ones, and the lengths of its prefixes (bit L for length L up to `SHORT_LIMIT`; one bit for
+ * all longer ones, looked for through `#longPrefixes`).
+ */
+const SHORT_LIMIT = 29
+const HAS_LONG_PREFIXES = 1 << 30
+const HAS_EXACT = 1 << 31
+
+function longPrefixKey(principal: number, typeNumber: number, length: number): number {
+  return memberKey(length, typeNumber + TYPES * principal)
+}
+
+/** The root of the walk: the path above the organization. */
+const ROOT = 0
 
 export class RoleBindingIndex {
   /** Every binding of a principal, for explanations and pattern checks. */
   readonly #byPrincipal = new Map<string, CompiledBinding[]>()
-  /** Numbers every principal holding a binding; the caller's are held there during a decision. */
-  readonly #principals: PrincipalNumbers
-  /** By principal number: 1 where the principal holds a binding here. */
-  readonly #isBound: Uint8Array
-  /** The patterns' tree, for decisions. */
-  readonly #root = newPathNode()
-  /**
-   * Which (principal, segment type, name) triples end a binding's exact pattern. Most walks end on
-   * a topic or group none of the caller's principals is bound to by name: the filter says so
-   * without the lookup of that name, in the largest map of the tree.
-   */
-  readonly #exactFilter: MembershipFilter
+  /** The principals holding a binding. */
+  readonly #principals: PrincipalTable
+  /** Per path number: the numbers of the paths beneath it that patterns continue beneath, by segment type and name. */
+  readonly #children: Map<string, Map<string, number>>[] = [new Map<string, Map<string, number>>()]
+  readonly #table: ProbeTable
+  /** Runs: header, text, then one word per binding. */
+  readonly #words: Int32Array
+  /** The bindings, run after run. */
+  readonly #ordered: readonly RoleBinding[]
+  /** Per segment type, the prefix lengths over `SHORT_LIMIT` in use, ascending. */
+  readonly #longLengths: readonly Int32Array[]
+  readonly #longPrefixes: MembershipFilter
   readonly size: number
   /** The bindings indexed, as given. */
   readonly bindings: readonly RoleBinding[]
   /** Bindings that name no known role or hold an invalid pattern: they grant nothing. */
   readonly ignored: readonly RoleBinding[]
 
-  /** `numbers` numbers the bindings' principals: see `AclIndex`'s constructor. */
-  constructor(bindings: readonly RoleBinding[], numbers = new PrincipalNumbers()) {
-    this.#principals = numbers
+  constructor(bindings: readonly RoleBinding[]) {
     const ignored: RoleBinding[] = []
-    const prefixLists: PrefixLists = new Map()
-    const exactKeys: number[] = []
     for (const binding of bindings) {
       const role = findRole(binding.roleName)
       const pattern = parseCrnPattern(binding.crnPattern)
@@ -124,26 +146,84 @@ export class RoleBindingIndex {
         continue
       }
       const compiled = { binding, role, pattern }
-      addTo(this.#byPrincipal, binding.principal, compiled)
-      const principalId = this.#principals.numberOf(binding.principal)
-      this.#insert(compiled, principalId, prefixLists)
-      const last = pattern.segments.at(-1)!
-      if (!pattern.isPrefix) exactKeys.push(exactKey(hashName(last.name), principalId, last.type))
+      const own = this.#byPrincipal.get(binding.principal)
+      if (own === undefined) this.#byPrincipal.set(binding.principal, [compiled])
+      else own.push(compiled)
     }
-    this.#exactFilter = new MembershipFilter(exactKeys)
-    this.#isBound = new Uint8Array(numbers.size)
-    for (const principal of this.#byPrincipal.keys()) this.#isBound[numbers.numberOf(principal)] = 1
-    for (const [node, byType] of prefixLists) {
-      for (const [type, byPrincipal] of byType) node.prefixes.set(type, new PrincipalPrefixes(byPrincipal))
+    const principalNames = [...this.#byPrincipal.keys()]
+    const shapes = new Int32Array(principalNames.length * TYPES)
+    const longKeys: number[] = []
+    const longLengths = CRN_SEGMENT_TYPES.map(() => new Set<number>())
+    const runs = new Map<
+      string,
+      { owner: number; parent: number; text: string; bindings: CompiledBinding[] }
+    >()
+    for (const [principal, own] of principalNames.map(
+      (name, number) => [number, this.#byPrincipal.get(name)!] as const,
+    )) {
+      for (const compiled of own) {
+        const { segments, isPrefix } = compiled.pattern
+        let parent = ROOT
+        for (const { type, name } of segments.slice(0, -1)) parent = this.#child(parent, type, name)
+        const last = segments.at(-1)!
+        const typeNumber = SEGMENT_TYPE_NUMBER.get(last.type)!
+        const owner = ownerOf(isPrefix ? PREFIX : EXACT, typeNumber, principal)
+        const id = `${owner} ${parent} ${last.name}`
+        const run = runs.get(id)
+        if (run === undefined) runs.set(id, { owner, parent, text: last.name, bindings: [compiled] })
+        else run.bindings.push(compiled)
+        const shape = principal * TYPES + typeNumber
+        if (!isPrefix) shapes[shape]! |= HAS_EXACT
+        else if (last.name.length <= SHORT_LIMIT) shapes[shape]! |= 1 << last.name.length
+        else {
+          shapes[shape]! |= HAS_LONG_PREFIXES
+          longKeys.push(longPrefixKey(principal, typeNumber, last.name.length))
+          longLengths[typeNumber]!.add(last.name.length)
+        }
+      }
     }
+    const words: number[] = []
+    const ordered: CompiledBinding[] = []
+    const keys: number[] = []
+    const positions: number[] = []
+    for (const { owner, parent, text, bindings: own } of runs.values()) {
+      const typeNumber = Math.floor(owner / KINDS) % TYPES
+      positions.push(words.length)
+      keys.push(runKey(segmentHash(typeNumber, text), parent, owner))
+      words.push(owner, parent, text.length, ordered.length)
+      pushText(words, text)
+      for (const compiled of own) {
+        ordered.push(compiled)
+        words.push(ROLE_NUMBER.get(compiled.role)!)
+      }
+      words[words.length - 1]! |= ENDS_RUN
+    }
+    this.#table = new ProbeTable(keys, positions)
+    this.#words = Int32Array.from(words)
+    this.#ordered = ordered.map((compiled) => compiled.binding)
+    this.#principals = new PrincipalTable(principalNames, TYPES, shapes)
+    this.#longLengths = longLengths.map((set) => Int32Array.from([...set].sort((a, b) => a - b)))
+    this.#longPrefixes = new MembershipFilter(longKeys)
     this.size = bindings.length - ignored.length
     this.bindings = bindings
     this.ignored = ignored
   }
 
-  /** The numbering of this index's principals. */
-  get principalNumbers(): PrincipalNumbers {
-    return this.#principals
+  /** The number of the path `type=name` beneath path `parent`, numbered now if new. */
+  #child(parent: number, type: string, name: string): number {
+    const children = this.#children[parent]!
+    let byName = children.get(type)
+    if (byName === undefined) {
+      byName = new Map()
+      children.set(type, byName)
+    }
+    let child = byName.get(name)
+    if (child === undefined) {
+      child = this.#children.length
+      this.#children.push(new Map())
+      byName.set(name, child)
+    }
+    return child
   }
 
   /** How many distinct principals hold a binding. */
@@ -151,141 +231,161 @@ export class RoleBindingIndex {
     return this.#byPrincipal.size
   }
 
-  #insert(compiled: CompiledBinding, principalId: number, prefixLists: PrefixLists): void {
-    const segments = compiled.pattern.segments
-    let node = this.#root
-    const last = segments.length - 1
-    for (let index = 0; index < last; index++)
-      node = this.#child(node, segments[index]!.type, segments[index]!.name)
-    const { type, name } = segments[last]!
-    if (!compiled.pattern.isPrefix) {
-      addTo(
-        (this.#child(node, type, name).exact ??= new Map<number, CompiledBinding[]>()),
-        principalId,
-        compiled,
-      )
-      return
-    }
-    let byType = prefixLists.get(node)
-    if (byType === undefined) {
-      byType = new Map()
-      prefixLists.set(node, byType)
-    }
-    let byPrincipal = byType.get(type)
-    if (byPrincipal === undefined) {
-      byPrincipal = new Map()
-      byType.set(type, byPrincipal)
-    }
-    let byPrefix = byPrincipal.get(principalId)
-    if (byPrefix === undefined) {
-      byPrefix = new Map()
-      byPrincipal.set(principalId, byPrefix)
-    }
-    addTo(byPrefix, name, compiled)
-  }
-
-  #child(node: PathNode, type: string, name: string): PathNode {
-    let byName = node.children.get(type)
-    if (byName === undefined) {
-      byName = new Map()
-      node.children.set(type, byName)
-    }
-    let child = byName.get(name)
-    if (child === undefined) {
-      child = newPathNode()
-      byName.set(name, child)
-    }
-    return child
-  }
-
   // Scratch state of the decision in progress (decisions are synchronous: one at a time).
-  /** The binding lists of the prefixes of a name that one principal's bindings name. */
-  readonly #prefixMatches: CompiledBinding[][] = []
+  /** The runs that could grant: key, expected owner, parent path and text length, in walking order. */
+  readonly #probeKeys: number[] = []
+  readonly #probeOwners: number[] = []
+  readonly #probeParents: number[] = []
+  readonly #probeLengths: number[] = []
+  /** The names the probes were made for, by probe (the level's name). */
+  readonly #probeNames: string[] = []
+  readonly #prefixHashes: number[] = []
+  readonly #found: number[] = []
+  readonly #foundBy: number[] = []
+  #touched = 0
 
-  /** The first binding in `byPrincipal` of one of the caller's principals whose role grants `operation` on `type`. */
-  #granting(
-    byPrincipal: BindingsByPrincipal | undefined,
-    type: ResourceType,
-    operation: Operation,
-  ): RoleBinding | undefined {
-    if (byPrincipal === undefined) return undefined
-    const { held, heldCount } = this.#principals
-    for (let index = 0; index < heldCount; index++) {
-      const granted = grantingIn(byPrincipal.get(held[index]!), type, operation)
-      if (granted !== undefined) return granted
-    }
-    return undefined
-  }
-
-  /** A binding on a prefix of `name`, of one of the caller's principals, that grants `operation` on `type`. */
-  #grantingByPrefix(
-    prefixes: PrincipalPrefixes<CompiledBinding[]>,
-    name: string,
-    type: ResourceType,
-    operation: Operation,
-  ): RoleBinding | undefined {
-    const matches = this.#prefixMatches
-    const { held, heldCount } = this.#principals
-    for (let index = 0; index < heldCount; index++) {
-      // `topic=*` is the empty prefix: it matches every name.
-      const count = prefixes.matchesOf(held[index]!, name, matches)
-      for (let match = 0; match < count; match++) {
-        const granted = grantingIn(matches[match], type, operation)
-        if (granted !== undefined) return granted
-      }
-    }
-    return undefined
+  #probe(key: number, owner: number, parent: number, name: string, length: number, count: number): number {
+    this.#probeKeys[count] = key
+    this.#probeOwners[count] = owner
+    this.#probeParents[count] = parent
+    this.#probeNames[count] = name
+    this.#probeLengths[count] = length
+    return count + 1
   }
 
   /**
-   * The first binding of any of `principals` (or `HELD`: those the index's numbering holds already)
-   * that grants `action`, if one does. `type` is the action's resource type, when the caller has it
-   * already.
+   * Adds the probes of one level (`name`, of type `typeNumber`, beneath path `parent`): the held
+   * principals' prefix patterns on the name (shortest first), then their exact patterns. `shapes`
+   * is what patterns the held principals have there, together.
+   */
+  #listLevel(typeNumber: number, name: string, parent: number, shapes: number, count: number): number {
+    const { held, heldData, heldCount, words: shapeWords } = this.#principals
+    const prefixHashes = this.#prefixHashes
+    const fits = name.length >= SHORT_LIMIT ? (1 << (SHORT_LIMIT + 1)) - 1 : (1 << (name.length + 1)) - 1
+    let rolled = hashStart(typeNumber)
+    let hashed = 0
+    for (let lengths = shapes & fits; lengths !== 0; lengths &= lengths - 1) {
+      const length = 31 - Math.clz32(lengths & -lengths)
+      rolled = rollChars(rolled, name, hashed, length)
+      hashed = length
+      prefixHashes[length] = finishHash(rolled)
+    }
+    let probes = count
+    for (let index = 0; index < heldCount; index++) {
+      const principal = held[index]!
+      const shape = shapeWords[heldData[index]! + typeNumber]!
+      const owner = ownerOf(PREFIX, typeNumber, principal)
+      for (let lengths = shape & fits; lengths !== 0; lengths &= lengths - 1) {
+        const length = 31 - Math.clz32(lengths & -lengths)
+        probes = this.#probe(
+          runKey(prefixHashes[length]!, parent, owner),
+          owner,
+          parent,
+          name,
+          length,
+          probes,
+        )
+      }
+      if ((shape & HAS_LONG_PREFIXES) !== 0)
+        probes = this.#listLongPrefixes(principal, typeNumber, name, parent, probes)
+    }
+    if ((shapes & HAS_EXACT) === 0) return probes
+    const nameHash = finishHash(rollChars(rolled, name, hashed, name.length))
+    for (let index = 0; index < heldCount; index++) {
+      const principal = held[index]!
+      if ((shapeWords[heldData[index]! + typeNumber]! & HAS_EXACT) === 0) continue
+      const owner = ownerOf(EXACT, typeNumber, principal)
+      probes = this.#probe(runKey(nameHash, parent, owner), owner, parent, name, name.length, probes)
+    }
+    return probes
+  }
+
+  /** Adds the probes of one principal's prefixes longer than `SHORT_LIMIT` (rare: hashed each time). */
+  #listLongPrefixes(
+    principal: number,
+    typeNumber: number,
+    name: string,
+    parent: number,
+    count: number,
+  ): number {
+    const lengths = this.#longLengths[typeNumber]!
+    const owner = ownerOf(PREFIX, typeNumber, principal)
+    let rolled = hashStart(typeNumber)
+    let hashed = 0
+    let probes = count
+    for (let next = 0; next < lengths.length && lengths[next]! <= name.length; next++) {
+      const length = lengths[next]!
+      if (!this.#longPrefixes.mayContain(longPrefixKey(principal, typeNumber, length))) continue
+      rolled = rollChars(rolled, name, hashed, length)
+      hashed = length
+      probes = this.#probe(runKey(finishHash(rolled), parent, owner), owner, parent, name, length, probes)
+    }
+    return probes
+  }
+
+  /** The first binding of the run whose role grants `operation` on `type`. */
+  #grantingIn(run: number, type: ResourceType, operation: Operation): RoleBinding | undefined {
+    const words = this.#words
+    const first = words[run + FIRST_BINDING]!
+    const rolesAt = run + TEXT + textWords(words[run + TEXT_LENGTH]!)
+    for (let index = 0; ; index++) {
+      const word = words[rolesAt + index]!
+      if (roleGrants(PREDEFINED_ROLES[word & ROLE_MASK]!, type, operation))
+        return this.#ordered[first + index]!
+      if ((word & ENDS_RUN) !== 0) return undefined
+    }
+  }
+
+  /**
+   * The first binding of any of `principals` that grants `action`, if one does: walking the path
+   * from the organization down, at each level prefix patterns before exact ones. `type` is the
+   * action's resource type, when the caller has it already.
    */
   findGrant(
     principals: readonly string[],
     action: Action,
     type: ResourceType = resourceTypeOf(action.resource),
   ): RoleBinding | undefined {
-    if (principals !== HELD) this.#principals.hold(principals, EVERYONE_ID)
     // A caller none of whose principals holds a binding is the common case for data-plane callers
-    // authorized by ACLs: no walk at all.
-    if (!this.#holdsBound()) return undefined
+    // authorized by ACLs: nothing to look for.
+    const heldCount = this.#principals.hold(principals, false)
+    if (heldCount === 0) return undefined
+    const { heldData, words: shapeWords } = this.#principals
     const resource = action.resource
-    const operation = action.operation
-    const last = resource.length - 1
-    let node: PathNode | undefined = this.#root
-    for (let level = 0; level <= last; level++) {
+    let probes = 0
+    let parent = ROOT
+    for (let level = 0; level < resource.length; level++) {
       const { type: segmentType, name } = resource[level]!
-      const prefixes = node.prefixes.get(segmentType)
-      if (prefixes !== undefined) {
-        const granted = this.#grantingByPrefix(prefixes, name, type, operation)
+      const typeNumber = SEGMENT_TYPE_NUMBER.get(segmentType)
+      if (typeNumber === undefined) break
+      let shapes = 0
+      for (let index = 0; index < heldCount; index++) shapes |= shapeWords[heldData[index]! + typeNumber]!
+      if (shapes !== 0) probes = this.#listLevel(typeNumber, name, parent, shapes, probes)
+      if (level === resource.length - 1) break
+      const child = this.#children[parent]!.get(segmentType)?.get(name)
+      if (child === undefined) break
+      parent = child
+    }
+    const found = this.#found
+    const runs = this.#table.findAll(this.#probeKeys, probes, found, this.#foundBy)
+    const words = this.#words
+    let touched = 0
+    for (let at = 0; at < runs; at++) touched ^= words[found[at]!]!
+    this.#touched ^= touched
+    for (let at = 0; at < runs; at++) {
+      const run = found[at]!
+      const probe = this.#foundBy[at]!
+      if (
+        words[run + OWNER] === this.#probeOwners[probe] &&
+        words[run + PARENT] === this.#probeParents[probe] &&
+        words[run + TEXT_LENGTH] === this.#probeLengths[probe] &&
+        wordsStart(words, run + TEXT, words[run + TEXT_LENGTH]!, this.#probeNames[probe]!)
+      ) {
+        const granted = this.#grantingIn(run, type, action.operation)
         if (granted !== undefined) return granted
       }
-      // Above the last level the walk goes on to the bindings beneath; at it, only an exact one is left.
-      if (level === last && !this.#mayBeBoundTo(segmentType, name)) return undefined
-      node = node.children.get(segmentType)?.get(name)
-      if (node === undefined) return undefined
-      const granted = this.#granting(node.exact, type, operation)
-      if (granted !== undefined) return granted
     }
     return undefined
-  }
-
-  #holdsBound(): boolean {
-    const { held, heldCount } = this.#principals
-    for (let index = 0; index < heldCount; index++) if (this.#isBound[held[index]!] === 1) return true
-    return false
-  }
-
-  /** False when no exact pattern of the caller's principals ends on this segment. */
-  #mayBeBoundTo(segmentType: string, name: string): boolean {
-    const nameHash = hashName(name)
-    const { held, heldCount } = this.#principals
-    for (let index = 0; index < heldCount; index++) {
-      if (this.#exactFilter.mayContain(exactKey(nameHash, held[index]!, segmentType))) return true
-    }
-    return false
   }
 
   /** Every binding of `principals` that grants `action`, for explanations. */

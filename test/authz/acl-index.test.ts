@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { AclIndex, allowImplies } from '../../src/authz/index.ts'
+import { hashName } from '../../src/authz/membership-filter.ts'
 import { ACL_OPERATIONS, type Acl, type AclOperation } from '../../src/core/index.ts'
+import { collidingNames } from '../support/hash-collisions.ts'
 
 const acl = (overrides: Partial<Acl>): Acl => ({
   resourceType: 'TOPIC',
@@ -264,5 +266,49 @@ describe('AclIndex (StandardAuthorizer semantics)', () => {
     assert.equal(decide(acls, 'WRITE', { name: 'topic-18' }), 'none')
     assert.equal(decide(acls, 'READ', { name: 'topic-17', principals: ['User:sa-17'] }), 'allow')
     assert.equal(decide(acls, 'READ', { name: 'topic-17', principals: ['User:sa-18'] }), 'none')
+  })
+  it('tells apart names whose hashes collide: a key only locates a run, the name decides', () => {
+    const [first, second] = collidingNames(hashName, 't-')
+    assert.equal(hashName(first), hashName(second))
+    const allowFirst = acl({ resourceName: first })
+    assert.equal(decide([allowFirst], 'READ', { name: first }), 'allow')
+    assert.equal(decide([allowFirst], 'READ', { name: second }), 'none')
+    const denySecond = acl({ resourceName: second, permission: 'DENY' })
+    const index = new AclIndex([allowFirst, denySecond])
+    assert.deepEqual(index.decide(['User:alice'], 'h', 'TOPIC', first, 'READ'), {
+      kind: 'allow',
+      acl: allowFirst,
+    })
+    assert.deepEqual(index.decide(['User:alice'], 'h', 'TOPIC', second, 'READ'), {
+      kind: 'deny',
+      acl: denySecond,
+    })
+    // The same for prefixes of one length.
+    const prefixed = acl({ resourceName: first, patternType: 'PREFIXED' })
+    assert.equal(decide([prefixed], 'READ', { name: `${first}-eu` }), 'allow')
+    assert.equal(decide([prefixed], 'READ', { name: `${second}-eu` }), 'none')
+  })
+
+  it('finds prefixes of any length, short and long ones of one principal together', () => {
+    const long = 'orders-of-the-european-region-warehouse-'
+    const acls = [
+      acl({ resourceName: long, patternType: 'PREFIXED' }),
+      acl({ resourceName: `${long}north-`, patternType: 'PREFIXED', operation: 'WRITE' }),
+      acl({ resourceName: 'ord', patternType: 'PREFIXED', operation: 'DELETE' }),
+      acl({
+        resourceName: long.slice(0, 30),
+        patternType: 'PREFIXED',
+        operation: 'ALTER',
+        principal: 'User:bob',
+      }),
+    ]
+    assert.equal(decide(acls, 'READ', { name: `${long}1` }), 'allow')
+    assert.equal(decide(acls, 'READ', { name: long.slice(0, -1) }), 'none')
+    assert.equal(decide(acls, 'WRITE', { name: `${long}north-1` }), 'allow')
+    assert.equal(decide(acls, 'WRITE', { name: `${long}south-1` }), 'none')
+    assert.equal(decide(acls, 'DELETE', { name: `${long}1` }), 'allow')
+    assert.equal(decide(acls, 'ALTER', { name: `${long}1` }), 'none')
+    assert.equal(decide(acls, 'ALTER', { name: `${long}1`, principals: ['User:bob'] }), 'allow')
+    assert.equal(decide(acls, 'ALTER', { name: long.slice(0, 29), principals: ['User:bob'] }), 'none')
   })
 })

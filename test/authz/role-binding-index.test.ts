@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { PREDEFINED_ROLES, RoleBindingIndex, roleGrants, type RoleBinding } from '../../src/authz/index.ts'
+import { segmentNameHash } from '../../src/authz/role-binding-index.ts'
 import {
   crnPatternCovers,
   parseCrnPattern,
@@ -9,6 +10,7 @@ import {
   type Operation,
   type ResourcePath,
 } from '../../src/core/index.ts'
+import { collidingNames } from '../support/hash-collisions.ts'
 
 const ORGANIZATION = 'org-1'
 const organization = `crn://confluent.cloud/organization=${ORGANIZATION}`
@@ -104,7 +106,7 @@ describe('RoleBindingIndex', () => {
     assert.ok(outcomes.granted > 300 && outcomes.refused > 300, JSON.stringify(outcomes))
   })
 
-  it('grants through a principal with more prefix patterns than fit the packed form, and through exact ones among thousands', () => {
+  it('grants through a principal with many prefix patterns, and through exact ones among thousands', () => {
     const prefixBindings = Array.from({ length: 40 }, (_, n): RoleBinding => ({
       id: `rb-prefix-${n}`,
       principal: 'User:sa-1',
@@ -127,5 +129,62 @@ describe('RoleBindingIndex', () => {
     assert.equal(grant('User:sa-18', 'payments-17', 'Write'), undefined)
     assert.equal(grant('User:sa-17', 'payments-18', 'Write'), undefined)
     assert.equal(grant('User:nobody', 'payments-17', 'Write'), undefined)
+  })
+  it('tells apart names whose hashes collide: a key only locates a run, the pattern decides', () => {
+    const [first, second] = collidingNames((name) => segmentNameHash('topic', name), 't-')
+    const index = new RoleBindingIndex([
+      {
+        id: 'rb-1',
+        principal: 'User:sa-1',
+        roleName: 'DeveloperRead',
+        crnPattern: `${clusterPattern('env-1', 'lkc-1')}/topic=${first}`,
+      },
+      {
+        id: 'rb-2',
+        principal: 'User:sa-1',
+        roleName: 'DeveloperRead',
+        crnPattern: `${clusterPattern('env-1', 'lkc-1')}/topic=${second}x*`,
+      },
+    ])
+    const grant = (name: string) =>
+      index.findGrant(['User:sa-1'], {
+        resource: topicPath('env-1', 'lkc-1', 'topic', name),
+        operation: 'Read',
+      })?.id
+    assert.equal(grant(first), 'rb-1')
+    assert.equal(grant(second), undefined)
+    assert.equal(grant(`${second}x1`), 'rb-2')
+    assert.equal(grant(`${first}x1`), undefined)
+  })
+
+  it('finds prefix patterns of any length, and only beneath the path they name', () => {
+    const long = 'orders-of-the-european-region-warehouse-'
+    const index = new RoleBindingIndex([
+      {
+        id: 'rb-long',
+        principal: 'User:sa-1',
+        roleName: 'DeveloperRead',
+        crnPattern: `${clusterPattern('env-1', 'lkc-1')}/topic=${long}*`,
+      },
+      {
+        id: 'rb-short',
+        principal: 'User:sa-1',
+        roleName: 'DeveloperWrite',
+        crnPattern: `${clusterPattern('env-1', 'lkc-1')}/topic=ord*`,
+      },
+      {
+        id: 'rb-env',
+        principal: 'User:sa-2',
+        roleName: 'EnvironmentAdmin',
+        crnPattern: `${organization}/environment=env-*`,
+      },
+    ])
+    const grant = (principal: string, cluster: string, name: string, operation: Operation) =>
+      index.findGrant([principal], { resource: topicPath('env-1', cluster, 'topic', name), operation })?.id
+    assert.equal(grant('User:sa-1', 'lkc-1', `${long}1`, 'Read'), 'rb-long')
+    assert.equal(grant('User:sa-1', 'lkc-1', long.slice(0, -1), 'Read'), undefined)
+    assert.equal(grant('User:sa-1', 'lkc-1', `${long}1`, 'Write'), 'rb-short')
+    assert.equal(grant('User:sa-1', 'lkc-2', `${long}1`, 'Read'), undefined)
+    assert.equal(grant('User:sa-2', 'lkc-9', 'anything', 'Read'), 'rb-env')
   })
 })

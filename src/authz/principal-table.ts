@@ -1,0 +1,119 @@
+/**
+ * @module authz/principal-table
+ *
+ * The principals an index's rules name, numbered 0, 1, 2… (numbers are cheaper keys than strings,
+ * and a caller principal no rule names is dropped before any rule is looked for). Every decision
+ * reads this table, so it is kept compact enough to stay in the CPU's caches: a slot table (see
+ * `ProbeTable`) and the names two characters a word, a few tens of KiB for thousands of
+ * principals, where a `Map` spreads its entries and key strings over the heap and a decision
+ * waits for three reads from memory per principal. Each principal's entry also holds a few words of
+ * the index's own (what rules it has), read with its name instead of one read later. During a
+ * decision, `hold` notes the numbers of the caller's principals and where their words are;
+ * decisions are synchronous, so one scratch list serves every decision and none allocates.
+ */
+import { hashName } from './membership-filter.ts'
+import { ProbeTable, pushText, wordsStart } from './probe-table.ts'
+
+/** Kafka's principal for everyone: its ACLs apply to every caller, whether they name it or not. */
+export const EVERYONE = 'User:*'
+
+/** Per principal in `words`: its number, its length, the index's words, then its name. */
+const NUMBER = 0
+const LENGTH = 1
+const DATA = 2
+
+export class PrincipalTable {
+  readonly #table: ProbeTable
+  /** The entries; a held principal's own words start at `words[heldData[i]]`. */
+  readonly words: Int32Array
+  readonly #dataWords: number
+  /** For building and explanations, not decisions. */
+  readonly #numbers = new Map<string, number>()
+  /** The numbers of the caller's principals, in `held[0…heldCount)`; valid until the next `hold`. */
+  readonly held: number[] = []
+  readonly heldData: number[] = []
+  heldCount = 0
+  readonly #everyone: number
+  readonly #everyoneAt: number
+  readonly #candidates: number[] = []
+
+  /**
+   * Numbers `principals` (distinct) by position. Each has `dataWords` words of the index's own,
+   * `data[number * dataWords…]`.
+   */
+  constructor(principals: readonly string[], dataWords = 0, data: Int32Array = new Int32Array(0)) {
+    const words: number[] = []
+    const positions: number[] = []
+    this.#dataWords = dataWords
+    principals.forEach((principal, number) => {
+      this.#numbers.set(principal, number)
+      positions.push(words.length)
+      words.push(number, principal.length)
+      for (let word = 0; word < dataWords; word++) words.push(data[number * dataWords + word] ?? 0)
+      pushText(words, principal)
+    })
+    this.words = Int32Array.from(words)
+    this.#table = new ProbeTable(
+      principals.map((principal) => hashName(principal)),
+      positions,
+    )
+    const everyone = this.#numbers.get(EVERYONE)
+    this.#everyone = everyone ?? -1
+    this.#everyoneAt = everyone === undefined ? -1 : positions[everyone]!
+  }
+
+  /** How many principals are numbered: every number is below it. */
+  get size(): number {
+    return this.#numbers.size
+  }
+
+  /** The principal's number, or -1 when no rule names it. */
+  numberOf(principal: string): number {
+    return this.#numbers.get(principal) ?? -1
+  }
+
+  /** Where the principal's entry is in `words`, or -1 when no rule names it. */
+  #lookup(principal: string): number {
+    const count = this.#table.positionsOf(hashName(principal), this.#candidates, 0)
+    const words = this.words
+    const nameAt = DATA + this.#dataWords
+    for (let index = 0; index < count; index++) {
+      const at = this.#candidates[index]!
+      if (
+        words[at + LENGTH] === principal.length &&
+        wordsStart(words, at + nameAt, principal.length, principal)
+      )
+        return at
+    }
+    return -1
+  }
+
+  /**
+   * Notes the numbers of the caller's principals that rules name, each once, and where their
+   * words are: `User:*` last when `withEveryone` (and rules name it), otherwise left out. Returns
+   * how many.
+   */
+  hold(principals: readonly string[], withEveryone: boolean): number {
+    this.heldCount = 0
+    for (let index = 0; index < principals.length; index++) {
+      const principal = principals[index]!
+      if (principal === EVERYONE) continue
+      const at = this.#lookup(principal)
+      if (at < 0) continue
+      const number = this.words[at + NUMBER]!
+      if (this.#holds(number)) continue
+      this.heldData[this.heldCount] = at + DATA
+      this.held[this.heldCount++] = number
+    }
+    if (withEveryone && this.#everyone >= 0) {
+      this.heldData[this.heldCount] = this.#everyoneAt + DATA
+      this.held[this.heldCount++] = this.#everyone
+    }
+    return this.heldCount
+  }
+
+  #holds(number: number): boolean {
+    for (let index = 0; index < this.heldCount; index++) if (this.held[index] === number) return true
+    return false
+  }
+}
