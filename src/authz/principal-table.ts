@@ -73,8 +73,8 @@ export class PrincipalTable {
   }
 
   /** Where the principal's entry is in `words`, or -1 when no rule names it. */
-  #lookup(principal: string): number {
-    const count = this.#table.positionsOf(hashName(principal), this.#candidates, 0)
+  #lookup(principal: string, place: number): number {
+    const count = this.#table.positionsOf(hashOfPrincipal(principal, place), this.#candidates, 0)
     const words = this.words
     const nameAt = DATA + this.#dataWords
     for (let index = 0; index < count; index++) {
@@ -98,7 +98,7 @@ export class PrincipalTable {
     for (let index = 0; index < principals.length; index++) {
       const principal = principals[index]!
       if (principal === EVERYONE) continue
-      const at = this.#lookup(principal)
+      const at = this.#lookup(principal, index)
       if (at < 0) continue
       const number = this.words[at + NUMBER]!
       if (this.#holds(number)) continue
@@ -116,4 +116,20 @@ export class PrincipalTable {
     for (let index = 0; index < this.heldCount; index++) if (this.held[index] === number) return true
     return false
   }
+}
+
+/*
+ * The hashes of the principals last looked up, by their place in the caller's list: a decision
+ * looks the caller's principals up in the ACL index's table and then in the role-binding index's,
+ * and hashes each once. A hash is reused only for the same name (compared, not assumed).
+ */
+const recentNames: string[] = []
+const recentHashes: number[] = []
+
+function hashOfPrincipal(principal: string, place: number): number {
+  if (recentNames[place] === principal) return recentHashes[place]!
+  const hash = hashName(principal)
+  recentNames[place] = principal
+  recentHashes[place] = hash
+  return hash
 }

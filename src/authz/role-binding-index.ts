@@ -15,6 +15,8 @@
  */
 import {
   CRN_SEGMENT_TYPES,
+  OPERATIONS,
+  RESOURCE_TYPES,
   crnPatternContains,
   crnPatternCovers,
   parseCrnPattern,
@@ -47,6 +49,25 @@ interface CompiledBinding {
 const TYPES = CRN_SEGMENT_TYPES.length
 const SEGMENT_TYPE_NUMBER = new Map<string, number>(CRN_SEGMENT_TYPES.map((type, index) => [type, index]))
 const ROLE_NUMBER = new Map(PREDEFINED_ROLES.map((role, index) => [role, index]))
+const RESOURCE_TYPE_NUMBER = new Map<string, number>(RESOURCE_TYPES.map((type, index) => [type, index]))
+const OPERATION_BIT = new Map<string, number>(OPERATIONS.map((operation, index) => [operation, 1 << index]))
+
+/**
+ * `roleGrants` as bits, computed once: by role number and resource type number, the operations the
+ * role grants on that type, one bit each (`OPERATION_BIT`). A decision tests a bit instead of
+ * looking through the role's lists.
+ */
+const GRANTED = Int32Array.from(
+  PREDEFINED_ROLES.flatMap((role) =>
+    RESOURCE_TYPES.map((type) =>
+      OPERATIONS.reduce(
+        (bits, operation) =>
+          roleGrants(role, type, operation) ? bits | OPERATION_BIT.get(operation)! : bits,
+        0,
+      ),
+    ),
+  ),
+)
 
 /** A pattern ends on a whole name (`EXACT`), or on a prefix of one. */
 const EXACT = 0
@@ -226,6 +247,32 @@ export class RoleBindingIndex {
     return child
   }
 
+  /*
+   * The walk's last steps: most requests lie beneath the path of the one before (the same
+   * organization, environment and cluster), and comparing a name with the last one is cheaper
+   * than looking it up. By level: the parent, the segment's type and name, and the child found.
+   */
+  readonly #lastParents: number[] = []
+  readonly #lastTypes: string[] = []
+  readonly #lastNames: string[] = []
+  readonly #lastChildren: number[] = []
+
+  /** The number of the path `type=name` beneath path `parent` (at `level`), or -1 when no pattern continues beneath it. */
+  #childOf(parent: number, level: number, type: string, name: string): number {
+    if (
+      this.#lastParents[level] === parent &&
+      this.#lastTypes[level] === type &&
+      this.#lastNames[level] === name
+    )
+      return this.#lastChildren[level]!
+    const child = this.#children[parent]!.get(type)?.get(name) ?? -1
+    this.#lastParents[level] = parent
+    this.#lastTypes[level] = type
+    this.#lastNames[level] = name
+    this.#lastChildren[level] = child
+    return child
+  }
+
   /** How many distinct principals hold a binding. */
   get principalCount(): number {
     return this.#byPrincipal.size
@@ -323,14 +370,14 @@ export class RoleBindingIndex {
     return probes
   }
 
-  /** The first binding of the run whose role grants `operation` on `type`. */
-  #grantingIn(run: number, type: ResourceType, operation: Operation): RoleBinding | undefined {
+  /** The first binding of the run whose role grants the operation (`grantedAt`: the type's row in `GRANTED`). */
+  #grantingIn(run: number, grantedAt: number, operationBit: number): RoleBinding | undefined {
     const words = this.#words
     const first = words[run + FIRST_BINDING]!
     const rolesAt = run + TEXT + textWords(words[run + TEXT_LENGTH]!)
     for (let index = 0; ; index++) {
       const word = words[rolesAt + index]!
-      if (roleGrants(PREDEFINED_ROLES[word & ROLE_MASK]!, type, operation))
+      if ((GRANTED[(word & ROLE_MASK) * RESOURCE_TYPES.length + grantedAt]! & operationBit) !== 0)
         return this.#ordered[first + index]!
       if ((word & ENDS_RUN) !== 0) return undefined
     }
@@ -362,10 +409,11 @@ export class RoleBindingIndex {
       for (let index = 0; index < heldCount; index++) shapes |= shapeWords[heldData[index]! + typeNumber]!
       if (shapes !== 0) probes = this.#listLevel(typeNumber, name, parent, shapes, probes)
       if (level === resource.length - 1) break
-      const child = this.#children[parent]!.get(segmentType)?.get(name)
-      if (child === undefined) break
-      parent = child
+      parent = this.#childOf(parent, level, segmentType, name)
+      if (parent < 0) break
     }
+    const grantedAt = RESOURCE_TYPE_NUMBER.get(type)!
+    const operationBit = OPERATION_BIT.get(action.operation)!
     const found = this.#found
     const runs = this.#table.findAll(this.#probeKeys, probes, found, this.#foundBy)
     const words = this.#words
@@ -381,7 +429,7 @@ export class RoleBindingIndex {
         words[run + TEXT_LENGTH] === this.#probeLengths[probe] &&
         wordsStart(words, run + TEXT, words[run + TEXT_LENGTH]!, this.#probeNames[probe]!)
       ) {
-        const granted = this.#grantingIn(run, type, action.operation)
+        const granted = this.#grantingIn(run, grantedAt, operationBit)
         if (granted !== undefined) return granted
       }
     }
