@@ -17,15 +17,17 @@ import {
   type AclOperation,
   type AclResourceType,
 } from '../core/index.ts'
+import { FNV_OFFSET_BASIS, FNV_PRIME, finishHash, hashName, memberKey } from './membership-filter.ts'
 import {
-  FNV_OFFSET_BASIS,
-  FNV_PRIME,
-  finishHash,
-  hashName,
-  memberKey,
-  MembershipFilter,
-} from './membership-filter.ts'
-import { ProbeTable, pushText, textWords, wordsStart } from './probe-table.ts'
+  hashPrefixes,
+  HAS_LONG_PREFIXES,
+  lengthBit,
+  lengthsFitting,
+  LongPrefixes,
+  lowestLength,
+  SHORT_LIMIT,
+} from './prefix-lengths.ts'
+import { Probes, ProbeTable, pushText, textWords, wordsStart } from './probe-table.ts'
 import { PrincipalTable } from './principal-table.ts'
 
 /** What the ACLs say about one request: a DENY that matched, an ALLOW that matched, or nothing. */
@@ -116,19 +118,10 @@ function runKey(pattern: number, principal: number, textHash: number): number {
 }
 
 /*
- * What ACLs a principal has on a resource type, one word (kept in its `PrincipalTable` entry): whether it has
- * a `*` ACL, and the lengths of its prefixes (bit L for a prefix of length L, up to `SHORT_LIMIT`;
- * one bit for all longer ones, which are then looked for at every longer length in use, through
- * `#longPrefixes`). A decision looks for a principal's prefixes only at the lengths it has.
+ * What ACLs a principal has on a resource type, one word kept in its `PrincipalTable` entry: the
+ * lengths of its prefixes (see `prefix-lengths.ts`), and whether it has a `*` ACL.
  */
-const SHORT_LIMIT = 29
-const HAS_LONG_PREFIXES = 1 << 30
 const HAS_WILDCARD = 1 << 31
-
-/** The key of "this principal has a prefix of this length on this type" (beyond `SHORT_LIMIT`). */
-function longPrefixKey(principal: number, typeNumber: number, length: number): number {
-  return memberKey(length, typeNumber + ACL_RESOURCE_TYPES.length * principal)
-}
 
 interface RunBeingBuilt {
   readonly pattern: number
@@ -152,10 +145,7 @@ export class AclIndex {
   readonly #words: Int32Array
   /** The ACLs, run after run. */
   readonly #acls: readonly Acl[]
-  /** Per resource type, the prefix lengths over `SHORT_LIMIT` in use, ascending. */
-  readonly #longLengths: readonly Int32Array[]
-  /** Which principals have which of those (`longPrefixKey`). */
-  readonly #longPrefixes: MembershipFilter
+  readonly #longPrefixes: LongPrefixes
   readonly size: number
   /** The ACLs indexed, as given. */
   readonly acls: readonly Acl[]
@@ -182,8 +172,7 @@ export class AclIndex {
     const keys: number[] = []
     const positions: number[] = []
     const shapes = new Int32Array(principalNames.length * ACL_RESOURCE_TYPES.length)
-    const longKeys: number[] = []
-    const longLengths = ACL_RESOURCE_TYPES.map(() => new Set<number>())
+    const longPrefixes: [number, number, number][] = []
     for (const { pattern, principal, text, acls: own } of runs.values()) {
       positions.push(words.length)
       keys.push(runKey(pattern, principal, hashName(text)))
@@ -198,35 +187,26 @@ export class AclIndex {
       const typeNumber = Math.floor(pattern / KINDS)
       const shape = principal * ACL_RESOURCE_TYPES.length + typeNumber
       if (kind === WILDCARD) shapes[shape]! |= HAS_WILDCARD
-      else if (kind === PREFIXED && text.length <= SHORT_LIMIT) shapes[shape]! |= 1 << text.length
+      else if (kind === PREFIXED && text.length <= SHORT_LIMIT) shapes[shape]! |= lengthBit(text.length)
       else if (kind === PREFIXED) {
         shapes[shape]! |= HAS_LONG_PREFIXES
-        longKeys.push(longPrefixKey(principal, typeNumber, text.length))
-        longLengths[typeNumber]!.add(text.length)
+        longPrefixes.push([principal, typeNumber, text.length])
       }
     }
     this.#table = new ProbeTable(keys, positions)
     this.#words = Int32Array.from(words)
     this.#acls = ordered
     this.#principals = new PrincipalTable(principalNames, ACL_RESOURCE_TYPES.length, shapes)
-    this.#longLengths = longLengths.map((set) => Int32Array.from([...set].sort((a, b) => a - b)))
-    this.#longPrefixes = new MembershipFilter(longKeys)
+    this.#longPrefixes = new LongPrefixes(ACL_RESOURCE_TYPES.length, longPrefixes)
     this.size = acls.length
     this.acls = acls
   }
 
   // Scratch state of the traversal in progress (decisions are synchronous: one at a time).
-  /** The runs that could apply: key, expected owner and text length, in visiting order. */
-  readonly #probeKeys: number[] = []
-  readonly #probeOwners: number[] = []
-  readonly #probeLengths: number[] = []
+  /** The runs that could apply, in visiting order, and those found. */
+  readonly #probes = new Probes()
   /** The hash of the prefix of the name of each short length some held principal has, by length. */
   readonly #prefixHashes: number[] = []
-  /** Runs found under the probes' keys, and the probe that found each. */
-  readonly #found: number[] = []
-  readonly #foundBy: number[] = []
-  /** What the reads made to fill the caches returned: kept so that they are not optimized away. */
-  #touched = 0
   #host = ''
   #operationBit = 0
   /** Positions in `#acls` of the first ALLOW and the first DENY that apply, or -1. */
@@ -234,22 +214,16 @@ export class AclIndex {
   #denyFound = -1
   #collected: Acl[] | undefined
 
-  #probe(key: number, owner: number, length: number, count: number): number {
-    this.#probeKeys[count] = key
-    this.#probeOwners[count] = owner
-    this.#probeLengths[count] = length
-    return count + 1
-  }
-
-  /** Lists the runs of the held principals that could apply to `name`; returns how many. */
-  #listProbes(typeNumber: number, name: string): number {
+  /** Lists the runs of the held principals that could apply to `name`, in visiting order. */
+  #listProbes(typeNumber: number, name: string): void {
     const { held, heldData, heldCount, words: shapes } = this.#principals
-    let count = 0
+    const probes = this.#probes
+    probes.count = 0
     const literal = patternOf(LITERAL, typeNumber)
     const nameHash = hashName(name)
     for (let index = 0; index < heldCount; index++) {
       const owner = literal + PATTERNS * held[index]!
-      count = this.#probe(memberKey(nameHash, owner), owner, name.length, count)
+      probes.add(memberKey(nameHash, owner), owner, name.length)
     }
     const wildcard = patternOf(WILDCARD, typeNumber)
     let lengthsHeld = 0
@@ -258,66 +232,44 @@ export class AclIndex {
       lengthsHeld |= shape
       if ((shape & HAS_WILDCARD) === 0) continue
       const owner = wildcard + PATTERNS * held[index]!
-      count = this.#probe(memberKey(EMPTY_TEXT_HASH, owner), owner, 0, count)
+      probes.add(memberKey(EMPTY_TEXT_HASH, owner), owner, 0)
     }
     // Prefixes no longer than the name, at the short lengths some held principal has, hashed once.
-    const fits = name.length >= SHORT_LIMIT ? (1 << (SHORT_LIMIT + 1)) - 1 : (1 << (name.length + 1)) - 1
-    const prefixHashes = this.#prefixHashes
-    let rolled = FNV_OFFSET_BASIS
-    let hashed = 0
-    for (let lengths = lengthsHeld & fits; lengths !== 0; lengths &= lengths - 1) {
-      const length = 31 - Math.clz32(lengths & -lengths)
-      for (; hashed < length; hashed++) rolled = Math.imul(rolled ^ name.charCodeAt(hashed), FNV_PRIME)
-      prefixHashes[length] = finishHash(rolled)
-    }
+    const fits = lengthsFitting(name.length)
+    hashPrefixes(name, lengthsHeld & fits, FNV_OFFSET_BASIS, this.#prefixHashes)
     const prefixed = patternOf(PREFIXED, typeNumber)
     for (let index = 0; index < heldCount; index++) {
       const principal = held[index]!
       const owner = prefixed + PATTERNS * principal
       const shape = shapes[heldData[index]! + typeNumber]!
       for (let lengths = shape & fits; lengths !== 0; lengths &= lengths - 1) {
-        const length = 31 - Math.clz32(lengths & -lengths)
-        count = this.#probe(memberKey(prefixHashes[length]!, owner), owner, length, count)
+        const length = lowestLength(lengths)
+        probes.add(memberKey(this.#prefixHashes[length]!, owner), owner, length)
       }
-      if ((shape & HAS_LONG_PREFIXES) !== 0) count = this.#listLongProbes(principal, typeNumber, name, count)
+      if ((shape & HAS_LONG_PREFIXES) !== 0) this.#listLongProbes(principal, typeNumber, name)
     }
-    return count
   }
 
   /** Adds the probes of one principal's prefixes longer than `SHORT_LIMIT` (rare: hashed each time). */
-  #listLongProbes(principal: number, typeNumber: number, name: string, count: number): number {
-    const lengths = this.#longLengths[typeNumber]!
+  #listLongProbes(principal: number, typeNumber: number, name: string): void {
+    const lengths = this.#longPrefixes.lengthsOf(typeNumber)
     const owner = patternOf(PREFIXED, typeNumber) + PATTERNS * principal
     let rolled = FNV_OFFSET_BASIS
     let hashed = 0
-    let probes = count
     for (let next = 0; next < lengths.length && lengths[next]! <= name.length; next++) {
       const length = lengths[next]!
-      if (!this.#longPrefixes.mayContain(longPrefixKey(principal, typeNumber, length))) continue
+      if (!this.#longPrefixes.mayHave(principal, typeNumber, length)) continue
       for (; hashed < length; hashed++) rolled = Math.imul(rolled ^ name.charCodeAt(hashed), FNV_PRIME)
-      probes = this.#probe(memberKey(finishHash(rolled), owner), owner, length, probes)
+      this.#probes.add(memberKey(finishHash(rolled), owner), owner, length)
     }
-    return probes
-  }
-
-  /** Finds the runs stored under the probes' keys, in probe order; returns how many. */
-  #findRuns(probes: number): number {
-    const found = this.#found
-    const count = this.#table.findAll(this.#probeKeys, probes, found, this.#foundBy)
-    // The runs (header, text and flags side by side): read at once, as the slots were.
-    const words = this.#words
-    let touched = 0
-    for (let at = 0; at < count; at++) touched ^= words[found[at]!]!
-    this.#touched ^= touched
-    return count
   }
 
   /** Whether the run at `run` is the one the probe looked for (not another under the same key). */
   #isProbed(run: number, probe: number, name: string): boolean {
     const words = this.#words
     return (
-      words[run + OWNER] === this.#probeOwners[probe] &&
-      words[run + TEXT_LENGTH] === this.#probeLengths[probe] &&
+      words[run + OWNER] === this.#probes.owners[probe] &&
+      words[run + TEXT_LENGTH] === this.#probes.lengths[probe] &&
       wordsStart(words, run + TEXT, words[run + TEXT_LENGTH]!, name)
     )
   }
@@ -369,11 +321,12 @@ export class AclIndex {
     const typeNumber = TYPE_NUMBER[resourceType]
     // `User:*` is looked at in every decision, whether the caller names it or not.
     if (typeNumber === undefined || this.#principals.hold(principals, true) === 0) return
-    const probes = this.#listProbes(typeNumber, resourceName)
-    const runs = this.#findRuns(probes)
+    this.#listProbes(typeNumber, resourceName)
+    const probes = this.#probes
+    const runs = probes.find(this.#table, this.#words)
     for (let at = 0; at < runs; at++) {
-      const run = this.#found[at]!
-      if (this.#isProbed(run, this.#foundBy[at]!, resourceName) && this.#visit(run)) return
+      const run = probes.found[at]!
+      if (this.#isProbed(run, probes.foundBy[at]!, resourceName) && this.#visit(run)) return
     }
   }
 

@@ -121,3 +121,42 @@ export function wordsStart(words: Int32Array, at: number, length: number, name: 
   }
   return (length & 1) === 0 || (words[at + pairs]! & 0xffff) === name.charCodeAt(length - 1)
 }
+
+/**
+ * The runs a decision looks for, in the order it visits them (each run's key, the owner and text
+ * length it must have), and the runs found under those keys. Scratch state: an index keeps one
+ * and every decision reuses it, so none allocates.
+ */
+export class Probes {
+  readonly keys: number[] = []
+  readonly owners: number[] = []
+  readonly lengths: number[] = []
+  count = 0
+  /** Runs found, in probe order, and the probe that found each. */
+  readonly found: number[] = []
+  readonly foundBy: number[] = []
+  foundCount = 0
+  /** What the reads made to fill the caches returned: kept so that they are not optimized away. */
+  touched = 0
+
+  /** Adds a probe; returns its index. */
+  add(key: number, owner: number, length: number): number {
+    this.keys[this.count] = key
+    this.owners[this.count] = owner
+    this.lengths[this.count] = length
+    return this.count++
+  }
+
+  /**
+   * Finds the runs stored under the probes' keys in `table` (see `findAll`: the slots are read
+   * together), then reads the first word of every run found (in `words`) together, so that the
+   * runs are in cache when they are compared. Returns how many were found.
+   */
+  find(table: ProbeTable, words: Int32Array): number {
+    this.foundCount = table.findAll(this.keys, this.count, this.found, this.foundBy)
+    let touched = 0
+    for (let at = 0; at < this.foundCount; at++) touched ^= words[this.found[at]!]!
+    this.touched ^= touched
+    return this.foundCount
+  }
+}

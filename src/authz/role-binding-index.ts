@@ -27,8 +27,17 @@ import {
   type Operation,
   type ResourceType,
 } from '../core/index.ts'
-import { FNV_OFFSET_BASIS, FNV_PRIME, finishHash, memberKey, MembershipFilter } from './membership-filter.ts'
-import { ProbeTable, pushText, textWords, wordsStart } from './probe-table.ts'
+import { FNV_OFFSET_BASIS, FNV_PRIME, finishHash, memberKey } from './membership-filter.ts'
+import {
+  hashPrefixes,
+  HAS_LONG_PREFIXES,
+  lengthBit,
+  lengthsFitting,
+  LongPrefixes,
+  lowestLength,
+  SHORT_LIMIT,
+} from './prefix-lengths.ts'
+import { Probes, ProbeTable, pushText, textWords, wordsStart } from './probe-table.ts'
 import { PrincipalTable } from './principal-table.ts'
 import { findRole, PREDEFINED_ROLES, roleGrants, type RoleDefinition } from './role-catalog.ts'
 
@@ -121,17 +130,10 @@ function runKey(textHash: number, parent: number, owner: number): number {
 }
 
 /*
- * What patterns a principal has ending on a segment type, one word (kept in its `PrincipalTable` entry): whether it has
- * exact ones, and the lengths of its prefixes (bit L for length L up to `SHORT_LIMIT`; one bit for
- * all longer ones, looked for through `#longPrefixes`).
+ * What patterns a principal has ending on a segment type, one word kept in its `PrincipalTable`
+ * entry: the lengths of its prefixes (see `prefix-lengths.ts`), and whether it has exact ones.
  */
-const SHORT_LIMIT = 29
-const HAS_LONG_PREFIXES = 1 << 30
 const HAS_EXACT = 1 << 31
-
-function longPrefixKey(principal: number, typeNumber: number, length: number): number {
-  return memberKey(length, typeNumber + TYPES * principal)
-}
 
 /** The root of the walk: the path above the organization. */
 const ROOT = 0
@@ -148,9 +150,7 @@ export class RoleBindingIndex {
   readonly #words: Int32Array
   /** The bindings, run after run. */
   readonly #ordered: readonly RoleBinding[]
-  /** Per segment type, the prefix lengths over `SHORT_LIMIT` in use, ascending. */
-  readonly #longLengths: readonly Int32Array[]
-  readonly #longPrefixes: MembershipFilter
+  readonly #longPrefixes: LongPrefixes
   readonly size: number
   /** The bindings indexed, as given. */
   readonly bindings: readonly RoleBinding[]
@@ -173,8 +173,7 @@ export class RoleBindingIndex {
     }
     const principalNames = [...this.#byPrincipal.keys()]
     const shapes = new Int32Array(principalNames.length * TYPES)
-    const longKeys: number[] = []
-    const longLengths = CRN_SEGMENT_TYPES.map(() => new Set<number>())
+    const longPrefixes: [number, number, number][] = []
     const runs = new Map<
       string,
       { owner: number; parent: number; text: string; bindings: CompiledBinding[] }
@@ -195,11 +194,10 @@ export class RoleBindingIndex {
         else run.bindings.push(compiled)
         const shape = principal * TYPES + typeNumber
         if (!isPrefix) shapes[shape]! |= HAS_EXACT
-        else if (last.name.length <= SHORT_LIMIT) shapes[shape]! |= 1 << last.name.length
+        else if (last.name.length <= SHORT_LIMIT) shapes[shape]! |= lengthBit(last.name.length)
         else {
           shapes[shape]! |= HAS_LONG_PREFIXES
-          longKeys.push(longPrefixKey(principal, typeNumber, last.name.length))
-          longLengths[typeNumber]!.add(last.name.length)
+          longPrefixes.push([principal, typeNumber, last.name.length])
         }
       }
     }
@@ -223,8 +221,7 @@ export class RoleBindingIndex {
     this.#words = Int32Array.from(words)
     this.#ordered = ordered.map((compiled) => compiled.binding)
     this.#principals = new PrincipalTable(principalNames, TYPES, shapes)
-    this.#longLengths = longLengths.map((set) => Int32Array.from([...set].sort((a, b) => a - b)))
-    this.#longPrefixes = new MembershipFilter(longKeys)
+    this.#longPrefixes = new LongPrefixes(TYPES, longPrefixes)
     this.size = bindings.length - ignored.length
     this.bindings = bindings
     this.ignored = ignored
@@ -279,25 +276,17 @@ export class RoleBindingIndex {
   }
 
   // Scratch state of the decision in progress (decisions are synchronous: one at a time).
-  /** The runs that could grant: key, expected owner, parent path and text length, in walking order. */
-  readonly #probeKeys: number[] = []
-  readonly #probeOwners: number[] = []
+  /** The runs that could grant, in walking order, and those found. */
+  readonly #probes = new Probes()
+  /** By probe: the path the run must lie beneath, and the name it was made for (the level's). */
   readonly #probeParents: number[] = []
-  readonly #probeLengths: number[] = []
-  /** The names the probes were made for, by probe (the level's name). */
   readonly #probeNames: string[] = []
   readonly #prefixHashes: number[] = []
-  readonly #found: number[] = []
-  readonly #foundBy: number[] = []
-  #touched = 0
 
-  #probe(key: number, owner: number, parent: number, name: string, length: number, count: number): number {
-    this.#probeKeys[count] = key
-    this.#probeOwners[count] = owner
-    this.#probeParents[count] = parent
-    this.#probeNames[count] = name
-    this.#probeLengths[count] = length
-    return count + 1
+  #probe(key: number, owner: number, parent: number, name: string, length: number): void {
+    const probe = this.#probes.add(key, owner, length)
+    this.#probeParents[probe] = parent
+    this.#probeNames[probe] = name
   }
 
   /**
@@ -305,69 +294,45 @@ export class RoleBindingIndex {
    * principals' prefix patterns on the name (shortest first), then their exact patterns. `shapes`
    * is what patterns the held principals have there, together.
    */
-  #listLevel(typeNumber: number, name: string, parent: number, shapes: number, count: number): number {
+  #listLevel(typeNumber: number, name: string, parent: number, shapes: number): void {
     const { held, heldData, heldCount, words: shapeWords } = this.#principals
-    const prefixHashes = this.#prefixHashes
-    const fits = name.length >= SHORT_LIMIT ? (1 << (SHORT_LIMIT + 1)) - 1 : (1 << (name.length + 1)) - 1
-    let rolled = hashStart(typeNumber)
-    let hashed = 0
-    for (let lengths = shapes & fits; lengths !== 0; lengths &= lengths - 1) {
-      const length = 31 - Math.clz32(lengths & -lengths)
-      rolled = rollChars(rolled, name, hashed, length)
-      hashed = length
-      prefixHashes[length] = finishHash(rolled)
-    }
-    let probes = count
+    const fits = lengthsFitting(name.length)
+    const prefixLengths = shapes & fits
+    const rolled = hashPrefixes(name, prefixLengths, hashStart(typeNumber), this.#prefixHashes)
     for (let index = 0; index < heldCount; index++) {
       const principal = held[index]!
       const shape = shapeWords[heldData[index]! + typeNumber]!
       const owner = ownerOf(PREFIX, typeNumber, principal)
       for (let lengths = shape & fits; lengths !== 0; lengths &= lengths - 1) {
-        const length = 31 - Math.clz32(lengths & -lengths)
-        probes = this.#probe(
-          runKey(prefixHashes[length]!, parent, owner),
-          owner,
-          parent,
-          name,
-          length,
-          probes,
-        )
+        const length = lowestLength(lengths)
+        this.#probe(runKey(this.#prefixHashes[length]!, parent, owner), owner, parent, name, length)
       }
-      if ((shape & HAS_LONG_PREFIXES) !== 0)
-        probes = this.#listLongPrefixes(principal, typeNumber, name, parent, probes)
+      if ((shape & HAS_LONG_PREFIXES) !== 0) this.#listLongPrefixes(principal, typeNumber, name, parent)
     }
-    if ((shapes & HAS_EXACT) === 0) return probes
+    if ((shapes & HAS_EXACT) === 0) return
+    const hashed = prefixLengths === 0 ? 0 : 31 - Math.clz32(prefixLengths)
     const nameHash = finishHash(rollChars(rolled, name, hashed, name.length))
     for (let index = 0; index < heldCount; index++) {
       const principal = held[index]!
       if ((shapeWords[heldData[index]! + typeNumber]! & HAS_EXACT) === 0) continue
       const owner = ownerOf(EXACT, typeNumber, principal)
-      probes = this.#probe(runKey(nameHash, parent, owner), owner, parent, name, name.length, probes)
+      this.#probe(runKey(nameHash, parent, owner), owner, parent, name, name.length)
     }
-    return probes
   }
 
   /** Adds the probes of one principal's prefixes longer than `SHORT_LIMIT` (rare: hashed each time). */
-  #listLongPrefixes(
-    principal: number,
-    typeNumber: number,
-    name: string,
-    parent: number,
-    count: number,
-  ): number {
-    const lengths = this.#longLengths[typeNumber]!
+  #listLongPrefixes(principal: number, typeNumber: number, name: string, parent: number): void {
+    const lengths = this.#longPrefixes.lengthsOf(typeNumber)
     const owner = ownerOf(PREFIX, typeNumber, principal)
     let rolled = hashStart(typeNumber)
     let hashed = 0
-    let probes = count
     for (let next = 0; next < lengths.length && lengths[next]! <= name.length; next++) {
       const length = lengths[next]!
-      if (!this.#longPrefixes.mayContain(longPrefixKey(principal, typeNumber, length))) continue
+      if (!this.#longPrefixes.mayHave(principal, typeNumber, length)) continue
       rolled = rollChars(rolled, name, hashed, length)
       hashed = length
-      probes = this.#probe(runKey(finishHash(rolled), parent, owner), owner, parent, name, length, probes)
+      this.#probe(runKey(finishHash(rolled), parent, owner), owner, parent, name, length)
     }
-    return probes
   }
 
   /** The first binding of the run whose role grants the operation (`grantedAt`: the type's row in `GRANTED`). */
@@ -399,7 +364,8 @@ export class RoleBindingIndex {
     if (heldCount === 0) return undefined
     const { heldData, words: shapeWords } = this.#principals
     const resource = action.resource
-    let probes = 0
+    const probes = this.#probes
+    probes.count = 0
     let parent = ROOT
     for (let level = 0; level < resource.length; level++) {
       const { type: segmentType, name } = resource[level]!
@@ -407,26 +373,22 @@ export class RoleBindingIndex {
       if (typeNumber === undefined) break
       let shapes = 0
       for (let index = 0; index < heldCount; index++) shapes |= shapeWords[heldData[index]! + typeNumber]!
-      if (shapes !== 0) probes = this.#listLevel(typeNumber, name, parent, shapes, probes)
+      if (shapes !== 0) this.#listLevel(typeNumber, name, parent, shapes)
       if (level === resource.length - 1) break
       parent = this.#childOf(parent, level, segmentType, name)
       if (parent < 0) break
     }
     const grantedAt = RESOURCE_TYPE_NUMBER.get(type)!
     const operationBit = OPERATION_BIT.get(action.operation)!
-    const found = this.#found
-    const runs = this.#table.findAll(this.#probeKeys, probes, found, this.#foundBy)
     const words = this.#words
-    let touched = 0
-    for (let at = 0; at < runs; at++) touched ^= words[found[at]!]!
-    this.#touched ^= touched
+    const runs = probes.find(this.#table, words)
     for (let at = 0; at < runs; at++) {
-      const run = found[at]!
-      const probe = this.#foundBy[at]!
+      const run = probes.found[at]!
+      const probe = probes.foundBy[at]!
       if (
-        words[run + OWNER] === this.#probeOwners[probe] &&
+        words[run + OWNER] === probes.owners[probe] &&
         words[run + PARENT] === this.#probeParents[probe] &&
-        words[run + TEXT_LENGTH] === this.#probeLengths[probe] &&
+        words[run + TEXT_LENGTH] === probes.lengths[probe] &&
         wordsStart(words, run + TEXT, words[run + TEXT_LENGTH]!, this.#probeNames[probe]!)
       ) {
         const granted = this.#grantingIn(run, grantedAt, operationBit)
