@@ -115,7 +115,8 @@ export function aclQuestionOf(
 /**
  * One decision over indexes already in memory: the part the benchmark measures. `acls` is the
  * index of the action's cluster, or an `Error` when it could not be loaded. It asks the same
- * question as `aclQuestionOf` without building it: only the verdict is allocated.
+ * question as `aclQuestionOf` without building it: only the verdict (and the indexes' answers) is
+ * allocated.
  */
 export function decide(
   subject: Subject,

@@ -13,8 +13,8 @@
  */
 
 /**
- * An open-addressing table from 30-bit keys to run positions, four bytes a slot so that it is
- * small enough to stay in the CPU's caches. A slot holds the position + 1 (0: empty) and, in the
+ * An open-addressing table from 30-bit keys to run positions, four bytes a slot (half a key and
+ * position pair, so more of it stays in the CPU's caches). A slot holds the position + 1 (0: empty) and, in the
  * bits the positions leave free, a fingerprint of the key (its top bits). Runs whose keys differ
  * may share a slot's fingerprint, and different runs may share a key (a hash collision): every
  * run that may be stored under a key is handed out, for the caller to compare.

@@ -60,6 +60,8 @@ const SEGMENT_TYPE_NUMBER = new Map<string, number>(CRN_SEGMENT_TYPES.map((type,
 const ROLE_NUMBER = new Map(PREDEFINED_ROLES.map((role, index) => [role, index]))
 const RESOURCE_TYPE_NUMBER = new Map<string, number>(RESOURCE_TYPES.map((type, index) => [type, index]))
 const OPERATION_BIT = new Map<string, number>(OPERATIONS.map((operation, index) => [operation, 1 << index]))
+// One bit per operation in a 32-bit word: more operations need a wider `GRANTED`.
+if (OPERATIONS.length > 31) throw new Error('GRANTED holds at most 31 operations')
 
 /**
  * `roleGrants` as bits, computed once: by role number and resource type number, the operations the
@@ -95,8 +97,8 @@ function rollChars(rolled: number, name: string, from: number, to: number): numb
 }
 
 /** The hash a name (or prefix) of a segment of type `typeNumber` is looked for by. */
-function segmentHash(typeNumber: number, name: string, length = name.length): number {
-  return finishHash(rollChars(hashStart(typeNumber), name, 0, length))
+function segmentHash(typeNumber: number, name: string): number {
+  return finishHash(rollChars(hashStart(typeNumber), name, 0, name.length))
 }
 
 /** `segmentHash` by the segment type's name (for tests that need two names with one hash). */
