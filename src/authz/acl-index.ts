@@ -17,7 +17,7 @@ import {
   type AclOperation,
   type AclResourceType,
 } from '../core/index.ts'
-import { FNV_OFFSET_BASIS, FNV_PRIME, finishHash, hashName, memberKey } from './membership-filter.ts'
+import { FNV_OFFSET_BASIS, hashName, memberKey } from './membership-filter.ts'
 import {
   hashPrefixes,
   HAS_LONG_PREFIXES,
@@ -112,9 +112,14 @@ function patternOf(kind: number, typeNumber: number): number {
   return kind + KINDS * typeNumber
 }
 
-/** The key a run is stored under: its pattern, its principal's number and its text's hash. */
-function runKey(pattern: number, principal: number, textHash: number): number {
-  return memberKey(textHash, pattern + PATTERNS * principal)
+/** `pattern + PATTERNS * principal number`: whose and what kind of run. */
+function ownerOf(pattern: number, principal: number): number {
+  return pattern + PATTERNS * principal
+}
+
+/** The key a run is stored under: its text's hash and its owner. */
+function runKey(textHash: number, owner: number): number {
+  return memberKey(textHash, owner)
 }
 
 /*
@@ -162,7 +167,7 @@ export class AclIndex {
       const pattern = patternOf(kind, typeNumber)
       const principal = numbers.get(acl.principal)!
       const text = kind === WILDCARD ? '' : acl.resourceName
-      const id = `${pattern + PATTERNS * principal} ${text}`
+      const id = `${ownerOf(pattern, principal)} ${text}`
       const run = runs.get(id)
       if (run === undefined) runs.set(id, { pattern, principal, text, acls: [acl] })
       else run.acls.push(acl)
@@ -175,8 +180,8 @@ export class AclIndex {
     const longPrefixes: [number, number, number][] = []
     for (const { pattern, principal, text, acls: own } of runs.values()) {
       positions.push(words.length)
-      keys.push(runKey(pattern, principal, hashName(text)))
-      words.push(pattern + PATTERNS * principal, text.length, ordered.length)
+      keys.push(runKey(hashName(text), ownerOf(pattern, principal)))
+      words.push(ownerOf(pattern, principal), text.length, ordered.length)
       pushText(words, text)
       for (const acl of own) {
         ordered.push(acl)
@@ -207,6 +212,9 @@ export class AclIndex {
   readonly #probes = new Probes()
   /** The hash of the prefix of the name of each short length some held principal has, by length. */
   readonly #prefixHashes: number[] = []
+  /** One principal's long prefix lengths that fit the name, and their hashes. */
+  readonly #longLengths: number[] = []
+  readonly #longHashes: number[] = []
   #host = ''
   #operationBit = 0
   /** Positions in `#acls` of the first ALLOW and the first DENY that apply, or -1. */
@@ -222,8 +230,8 @@ export class AclIndex {
     const literal = patternOf(LITERAL, typeNumber)
     const nameHash = hashName(name)
     for (let index = 0; index < heldCount; index++) {
-      const owner = literal + PATTERNS * held[index]!
-      probes.add(memberKey(nameHash, owner), owner, name.length)
+      const owner = ownerOf(literal, held[index]!)
+      probes.add(runKey(nameHash, owner), owner, name.length)
     }
     const wildcard = patternOf(WILDCARD, typeNumber)
     let lengthsHeld = 0
@@ -231,8 +239,8 @@ export class AclIndex {
       const shape = shapes[heldData[index]! + typeNumber]!
       lengthsHeld |= shape
       if ((shape & HAS_WILDCARD) === 0) continue
-      const owner = wildcard + PATTERNS * held[index]!
-      probes.add(memberKey(EMPTY_TEXT_HASH, owner), owner, 0)
+      const owner = ownerOf(wildcard, held[index]!)
+      probes.add(runKey(EMPTY_TEXT_HASH, owner), owner, 0)
     }
     // Prefixes no longer than the name, at the short lengths some held principal has, hashed once.
     const fits = lengthsFitting(name.length)
@@ -240,28 +248,31 @@ export class AclIndex {
     const prefixed = patternOf(PREFIXED, typeNumber)
     for (let index = 0; index < heldCount; index++) {
       const principal = held[index]!
-      const owner = prefixed + PATTERNS * principal
+      const owner = ownerOf(prefixed, principal)
       const shape = shapes[heldData[index]! + typeNumber]!
       for (let lengths = shape & fits; lengths !== 0; lengths &= lengths - 1) {
         const length = lowestLength(lengths)
-        probes.add(memberKey(this.#prefixHashes[length]!, owner), owner, length)
+        probes.add(runKey(this.#prefixHashes[length]!, owner), owner, length)
       }
       if ((shape & HAS_LONG_PREFIXES) !== 0) this.#listLongProbes(principal, typeNumber, name)
     }
   }
 
-  /** Adds the probes of one principal's prefixes longer than `SHORT_LIMIT` (rare: hashed each time). */
+  /** Adds the probes of one principal's prefixes longer than `SHORT_LIMIT`. */
   #listLongProbes(principal: number, typeNumber: number, name: string): void {
-    const lengths = this.#longPrefixes.lengthsOf(typeNumber)
-    const owner = patternOf(PREFIXED, typeNumber) + PATTERNS * principal
-    let rolled = FNV_OFFSET_BASIS
-    let hashed = 0
-    for (let next = 0; next < lengths.length && lengths[next]! <= name.length; next++) {
-      const length = lengths[next]!
-      if (!this.#longPrefixes.mayHave(principal, typeNumber, length)) continue
-      for (; hashed < length; hashed++) rolled = Math.imul(rolled ^ name.charCodeAt(hashed), FNV_PRIME)
-      this.#probes.add(memberKey(finishHash(rolled), owner), owner, length)
-    }
+    const owner = ownerOf(patternOf(PREFIXED, typeNumber), principal)
+    const lengths = this.#longLengths
+    const hashes = this.#longHashes
+    const count = this.#longPrefixes.prefixesOf(
+      principal,
+      typeNumber,
+      name,
+      FNV_OFFSET_BASIS,
+      lengths,
+      hashes,
+    )
+    for (let index = 0; index < count; index++)
+      this.#probes.add(runKey(hashes[index]!, owner), owner, lengths[index]!)
   }
 
   /** Whether the run at `run` is the one the probe looked for (not another under the same key). */

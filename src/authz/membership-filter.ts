@@ -20,9 +20,14 @@ export const FNV_PRIME = 0x01000193
 
 /** FNV-1a over the name's UTF-16 code units, finished by `finishHash`. */
 export function hashName(name: string): number {
-  let hash = FNV_OFFSET_BASIS
-  for (let index = 0; index < name.length; index++) hash = Math.imul(hash ^ name.charCodeAt(index), FNV_PRIME)
-  return finishHash(hash)
+  return finishHash(rollHash(FNV_OFFSET_BASIS, name, 0, name.length))
+}
+
+/** FNV-1a's steps over `text[from…to)`, on from `state` (unfinished: see `finishHash`). */
+export function rollHash(state: number, text: string, from: number, to: number): number {
+  let hash = state
+  for (let index = from; index < to; index++) hash = Math.imul(hash ^ text.charCodeAt(index), FNV_PRIME)
+  return hash
 }
 
 /** The last step of `hashName`, for callers that rolled the FNV-1a steps themselves. */

@@ -8,7 +8,7 @@
  * - the longer ones (rare) in `LongPrefixes`: every long length in use per type, and a Bloom
  *   filter saying which principal may have which.
  */
-import { FNV_PRIME, finishHash, memberKey, MembershipFilter } from './membership-filter.ts'
+import { finishHash, memberKey, MembershipFilter, rollHash } from './membership-filter.ts'
 
 export const SHORT_LIMIT = 29
 export const HAS_LONG_PREFIXES = 1 << 30
@@ -38,7 +38,8 @@ export function hashPrefixes(name: string, lengths: number, rolled: number, hash
   let hashed = 0
   for (let remaining = lengths; remaining !== 0; remaining &= remaining - 1) {
     const length = lowestLength(remaining)
-    for (; hashed < length; hashed++) state = Math.imul(state ^ name.charCodeAt(hashed), FNV_PRIME)
+    state = rollHash(state, name, hashed, length)
+    hashed = length
     hashes[length] = finishHash(state)
   }
   return state
@@ -73,5 +74,33 @@ export class LongPrefixes {
   /** False when the principal certainly has no prefix of this length on this type. */
   mayHave(principal: number, type: number, length: number): boolean {
     return this.#filter.mayContain(this.#key(principal, type, length))
+  }
+
+  /**
+   * The long lengths the principal may have on the type that fit `name`, into `lengths`, and the
+   * hash of `name`'s prefix of each (FNV-1a rolled on from `rolled`, finished) into `hashes`;
+   * returns how many. Hashed each time: long prefixes are rare.
+   */
+  prefixesOf(
+    principal: number,
+    type: number,
+    name: string,
+    rolled: number,
+    lengths: number[],
+    hashes: number[],
+  ): number {
+    const inUse = this.#lengths[type]!
+    let state = rolled
+    let hashed = 0
+    let count = 0
+    for (let next = 0; next < inUse.length && inUse[next]! <= name.length; next++) {
+      const length = inUse[next]!
+      if (!this.mayHave(principal, type, length)) continue
+      state = rollHash(state, name, hashed, length)
+      hashed = length
+      lengths[count] = length
+      hashes[count++] = finishHash(state)
+    }
+    return count
   }
 }

@@ -27,13 +27,12 @@ export class PrincipalTable {
   /** The entries; a held principal's own words start at `words[heldData[i]]`. */
   readonly words: Int32Array
   readonly #dataWords: number
-  /** For building and explanations, not decisions. */
-  readonly #numbers = new Map<string, number>()
+  readonly size: number
   /** The numbers of the caller's principals, in `held[0…heldCount)`; valid until the next `hold`. */
   readonly held: number[] = []
   readonly heldData: number[] = []
   heldCount = 0
-  readonly #everyone: number
+  /** Where `User:*`'s entry is in `words`, or -1 when no rule names it. */
   readonly #everyoneAt: number
   readonly #candidates: number[] = []
 
@@ -46,7 +45,6 @@ export class PrincipalTable {
     const positions: number[] = []
     this.#dataWords = dataWords
     principals.forEach((principal, number) => {
-      this.#numbers.set(principal, number)
       positions.push(words.length)
       words.push(number, principal.length)
       for (let word = 0; word < dataWords; word++) words.push(data[number * dataWords + word] ?? 0)
@@ -57,24 +55,19 @@ export class PrincipalTable {
       principals.map((principal) => hashName(principal)),
       positions,
     )
-    const everyone = this.#numbers.get(EVERYONE)
-    this.#everyone = everyone ?? -1
-    this.#everyoneAt = everyone === undefined ? -1 : positions[everyone]!
-  }
-
-  /** How many principals are numbered: every number is below it. */
-  get size(): number {
-    return this.#numbers.size
+    this.size = principals.length
+    this.#everyoneAt = this.#lookup(EVERYONE, hashName(EVERYONE))
   }
 
   /** The principal's number, or -1 when no rule names it. */
   numberOf(principal: string): number {
-    return this.#numbers.get(principal) ?? -1
+    const at = this.#lookup(principal, hashName(principal))
+    return at < 0 ? -1 : this.words[at + NUMBER]!
   }
 
-  /** Where the principal's entry is in `words`, or -1 when no rule names it. */
-  #lookup(principal: string, place: number): number {
-    const count = this.#table.positionsOf(hashOfPrincipal(principal, place), this.#candidates, 0)
+  /** Where the entry of `principal` (whose `hashName` is `hash`) is in `words`, or -1 when no rule names it. */
+  #lookup(principal: string, hash: number): number {
+    const count = this.#table.positionsOf(hash, this.#candidates, 0)
     const words = this.words
     const nameAt = DATA + this.#dataWords
     for (let index = 0; index < count; index++) {
@@ -98,16 +91,16 @@ export class PrincipalTable {
     for (let index = 0; index < principals.length; index++) {
       const principal = principals[index]!
       if (principal === EVERYONE) continue
-      const at = this.#lookup(principal, index)
+      const at = this.#lookup(principal, hashOfPrincipal(principal, index))
       if (at < 0) continue
       const number = this.words[at + NUMBER]!
       if (this.#holds(number)) continue
       this.heldData[this.heldCount] = at + DATA
       this.held[this.heldCount++] = number
     }
-    if (withEveryone && this.#everyone >= 0) {
+    if (withEveryone && this.#everyoneAt >= 0) {
       this.heldData[this.heldCount] = this.#everyoneAt + DATA
-      this.held[this.heldCount++] = this.#everyone
+      this.held[this.heldCount++] = this.words[this.#everyoneAt + NUMBER]!
     }
     return this.heldCount
   }

@@ -27,7 +27,7 @@ import {
   type Operation,
   type ResourceType,
 } from '../core/index.ts'
-import { FNV_OFFSET_BASIS, FNV_PRIME, finishHash, memberKey } from './membership-filter.ts'
+import { FNV_OFFSET_BASIS, FNV_PRIME, finishHash, memberKey, rollHash } from './membership-filter.ts'
 import {
   hashPrefixes,
   HAS_LONG_PREFIXES,
@@ -90,15 +90,9 @@ function hashStart(typeNumber: number): number {
   return Math.imul(FNV_OFFSET_BASIS ^ (typeNumber + 1), FNV_PRIME)
 }
 
-function rollChars(rolled: number, name: string, from: number, to: number): number {
-  let hash = rolled
-  for (let index = from; index < to; index++) hash = Math.imul(hash ^ name.charCodeAt(index), FNV_PRIME)
-  return hash
-}
-
 /** The hash a name (or prefix) of a segment of type `typeNumber` is looked for by. */
 function segmentHash(typeNumber: number, name: string): number {
-  return finishHash(rollChars(hashStart(typeNumber), name, 0, name.length))
+  return finishHash(rollHash(hashStart(typeNumber), name, 0, name.length))
 }
 
 /** `segmentHash` by the segment type's name (for tests that need two names with one hash). */
@@ -284,6 +278,9 @@ export class RoleBindingIndex {
   readonly #probeParents: number[] = []
   readonly #probeNames: string[] = []
   readonly #prefixHashes: number[] = []
+  /** One principal's long prefix lengths that fit the name, and their hashes. */
+  readonly #longLengths: number[] = []
+  readonly #longHashes: number[] = []
 
   #probe(key: number, owner: number, parent: number, name: string, length: number): void {
     const probe = this.#probes.add(key, owner, length)
@@ -313,7 +310,7 @@ export class RoleBindingIndex {
     }
     if ((shapes & HAS_EXACT) === 0) return
     const hashed = prefixLengths === 0 ? 0 : 31 - Math.clz32(prefixLengths)
-    const nameHash = finishHash(rollChars(rolled, name, hashed, name.length))
+    const nameHash = finishHash(rollHash(rolled, name, hashed, name.length))
     for (let index = 0; index < heldCount; index++) {
       const principal = held[index]!
       if ((shapeWords[heldData[index]! + typeNumber]! & HAS_EXACT) === 0) continue
@@ -322,19 +319,21 @@ export class RoleBindingIndex {
     }
   }
 
-  /** Adds the probes of one principal's prefixes longer than `SHORT_LIMIT` (rare: hashed each time). */
+  /** Adds the probes of one principal's prefixes longer than `SHORT_LIMIT`. */
   #listLongPrefixes(principal: number, typeNumber: number, name: string, parent: number): void {
-    const lengths = this.#longPrefixes.lengthsOf(typeNumber)
     const owner = ownerOf(PREFIX, typeNumber, principal)
-    let rolled = hashStart(typeNumber)
-    let hashed = 0
-    for (let next = 0; next < lengths.length && lengths[next]! <= name.length; next++) {
-      const length = lengths[next]!
-      if (!this.#longPrefixes.mayHave(principal, typeNumber, length)) continue
-      rolled = rollChars(rolled, name, hashed, length)
-      hashed = length
-      this.#probe(runKey(finishHash(rolled), parent, owner), owner, parent, name, length)
-    }
+    const lengths = this.#longLengths
+    const hashes = this.#longHashes
+    const count = this.#longPrefixes.prefixesOf(
+      principal,
+      typeNumber,
+      name,
+      hashStart(typeNumber),
+      lengths,
+      hashes,
+    )
+    for (let index = 0; index < count; index++)
+      this.#probe(runKey(hashes[index]!, parent, owner), owner, parent, name, lengths[index]!)
   }
 
   /** The first binding of the run whose role grants the operation (`grantedAt`: the type's row in `GRANTED`). */
